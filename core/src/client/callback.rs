@@ -1,0 +1,339 @@
+//! Completing a login: the callback checks, the code exchange, ID token and userinfo checks,
+//! core identity verification, and the new session.
+
+use jsonwebtoken::Algorithm;
+use serde::Deserialize;
+
+use super::OneLogin;
+use super::assertion::client_assertion;
+use super::authorize::PendingLogin;
+use crate::error::{CallbackError, Endpoint, Error, OpErrorCode, ProviderError, TokenError, TokenKind};
+use crate::fetch::read_json;
+use crate::identity::core_jwt::{self, Expectations};
+use crate::identity::{Address, DrivingPermit, IdentityOutcome, Passport, ReturnCode};
+use crate::jwt::{self, Audience};
+use crate::levels::AuthLevel;
+use crate::return_path::ReturnPath;
+use crate::session::{SessionId, SessionRecord};
+use crate::types::{AccessToken, IdToken, Subject, ct_eq, sha256_b64};
+
+/// Longest callback parameter accepted (codes and states are far shorter).
+const MAX_PARAM: usize = 2048;
+
+/// The callback's query parameters.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CallbackParams {
+    /// The authorization code.
+    pub code: Option<String>,
+    /// The state.
+    pub state: Option<String>,
+    /// One Login's error code.
+    pub error: Option<String>,
+    /// One Login's error description (logged, never shown).
+    pub error_description: Option<String>,
+}
+
+/// A completed login.
+#[derive(Debug)]
+pub struct LoginOutcome {
+    /// The new session's id (never the pre-login one). Set it as the session cookie.
+    pub session_id: SessionId,
+    /// The new session.
+    pub session: SessionRecord,
+    /// Where to send the user.
+    pub return_to: ReturnPath,
+    /// What came of the identity request, if there was one.
+    pub identity: IdentityOutcome,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    id_token: Option<String>,
+    access_token: Option<String>,
+    token_type: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TokenErrorBody {
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct IdTokenClaims {
+    iss: Option<String>,
+    sub: Option<String>,
+    aud: Option<Audience>,
+    azp: Option<String>,
+    exp: Option<i64>,
+    iat: Option<i64>,
+    nbf: Option<i64>,
+    nonce: Option<String>,
+    vot: Option<String>,
+    vtm: Option<String>,
+    sid: Option<String>,
+    auth_time: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct Userinfo {
+    sub: Option<String>,
+    email: Option<String>,
+    #[serde(default)]
+    email_verified: Option<bool>,
+    phone_number: Option<String>,
+    #[serde(default)]
+    phone_number_verified: Option<bool>,
+    #[serde(rename = "https://vocab.account.gov.uk/v1/coreIdentityJWT")]
+    core_identity: Option<String>,
+    #[serde(rename = "https://vocab.account.gov.uk/v1/address", default)]
+    address: Vec<Address>,
+    #[serde(rename = "https://vocab.account.gov.uk/v1/passport", default)]
+    passport: Vec<Passport>,
+    #[serde(rename = "https://vocab.account.gov.uk/v1/drivingPermit", default)]
+    driving_permit: Vec<DrivingPermit>,
+    #[serde(rename = "https://vocab.account.gov.uk/v1/returnCode", default)]
+    return_code: Vec<ReturnCode>,
+}
+
+fn bounded(value: Option<String>, param: &'static str) -> Result<Option<String>, CallbackError> {
+    match value {
+        Some(v) if v.len() > MAX_PARAM => Err(CallbackError::TooLong { param }),
+        other => Ok(other),
+    }
+}
+
+impl OneLogin {
+    /// Completes a login from the callback's parameters.
+    ///
+    /// `flow_cookie` is the browser's flow cookie; `current` is the session the browser had
+    /// before (for step-up). On success the old session is deleted and a new one, with a new
+    /// id, is created. On One Login's `login_required` the old session is deleted too, as
+    /// One Login has already signed the user out.
+    pub async fn complete_login(
+        &self,
+        params: CallbackParams,
+        flow_cookie: Option<&str>,
+        current: Option<SessionId>,
+    ) -> Result<LoginOutcome, Error> {
+        let state = bounded(params.state, "state")?.ok_or(CallbackError::MissingState)?;
+        let code = bounded(params.code, "code")?;
+        let error = bounded(params.error, "error")?;
+        let description = bounded(params.error_description, "error_description")?;
+
+        let pending: PendingLogin = self.store().take_pending(&state).await?.ok_or(CallbackError::UnknownState)?;
+        if !pending.state.ct_eq(&state) {
+            return Err(CallbackError::UnknownState.into());
+        }
+        let flow_ok =
+            flow_cookie.is_some_and(|c| ct_eq(sha256_b64(c.as_bytes()).as_bytes(), pending.flow_hash.as_bytes()));
+        if !flow_ok {
+            return Err(CallbackError::BrowserMismatch.into());
+        }
+        let now = self.now();
+        if now > pending.expires_at {
+            return Err(CallbackError::Expired { by_seconds: now - pending.expires_at }.into());
+        }
+        if let Some(error) = error {
+            let code = OpErrorCode::parse(&error);
+            if code == OpErrorCode::LoginRequired
+                && let Some(old) = current
+            {
+                self.store().delete_session(&old).await?;
+            }
+            tracing::info!(error = %code, "One Login returned an error to the callback");
+            let description = description.map(|d| d.chars().take(256).collect());
+            return Err(CallbackError::OneLogin { code, description }.into());
+        }
+        let code = code.ok_or(CallbackError::MissingCode)?;
+
+        let (id_token, access_token) = self.exchange_code(&code, &pending).await?;
+        let claims = self.verify_id_token(&id_token, &pending).await?;
+        let sub = claims.sub.clone().unwrap_or_default();
+        let userinfo = self.userinfo(&access_token, &sub).await?;
+
+        let (identity, outcome) = if pending.vector.needs_identity() {
+            match &userinfo.core_identity {
+                Some(jwt) => {
+                    let mut identity = self.verify_core_identity(jwt, &sub, &pending).await?;
+                    identity.addresses = userinfo.address.clone();
+                    identity.passports = userinfo.passport.clone();
+                    identity.driving_permits = userinfo.driving_permit.clone();
+                    let level = identity.level;
+                    (Some(identity), IdentityOutcome::Verified { level, return_codes: userinfo.return_code.clone() })
+                }
+                None => (None, IdentityOutcome::NotProven { return_codes: userinfo.return_code.clone() }),
+            }
+        } else {
+            (None, IdentityOutcome::NotRequested)
+        };
+
+        let previous = match current {
+            Some(id) => {
+                let old = self.store().load_session(&id, now).await?;
+                self.store().delete_session(&id).await?;
+                old
+            }
+            None => None,
+        };
+        // Step-up keeps a verified identity of the same user when this login did not ask for one.
+        let identity = identity.or_else(|| {
+            previous
+                .filter(|p| ct_eq(p.subject.as_str().as_bytes(), sub.as_bytes()) && !pending.vector.needs_identity())
+                .and_then(|p| p.identity)
+        });
+        let auth_level = claims.vot.as_deref().and_then(|v| v.parse::<AuthLevel>().ok()).unwrap_or(AuthLevel::Low);
+        let session = SessionRecord {
+            subject: Subject::new(sub),
+            email: userinfo.email,
+            email_verified: userinfo.email_verified.unwrap_or(false),
+            phone_number: userinfo.phone_number,
+            phone_number_verified: userinfo.phone_number_verified.unwrap_or(false),
+            auth_level,
+            identity,
+            return_codes: userinfo.return_code,
+            auth_time: claims.auth_time,
+            signed_in_at: now,
+            sid: claims.sid,
+            id_token: IdToken::new(id_token),
+        };
+        let expires_at = now + self.config().session_ttl.as_secs() as i64;
+        let session_id = self.store().create_session(&session, expires_at, now).await?;
+        Ok(LoginOutcome { session_id, session, return_to: pending.return_to, identity: outcome })
+    }
+
+    async fn exchange_code(&self, code: &str, pending: &PendingLogin) -> Result<(String, AccessToken), Error> {
+        let meta = self.metadata().await?;
+        let config = self.config();
+        let assertion = client_assertion(config, &meta.token_endpoint, self.now());
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", config.redirect_uri.as_str()),
+            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+            ("client_assertion", &assertion),
+            ("code_verifier", pending.pkce_verifier.secret()),
+        ];
+        let request = self.http().client().post(&meta.token_endpoint).form(&form);
+        let response = self.http().send(Endpoint::Token, request).await?;
+        let status = response.status();
+        if status.is_client_error() && status != http::StatusCode::FORBIDDEN {
+            let body: Result<TokenErrorBody, _> = read_json(Endpoint::Token, response).await;
+            return Err(match body {
+                Ok(TokenErrorBody { error: Some(error), error_description }) => ProviderError::TokenRequestRejected {
+                    error: error.chars().take(64).collect(),
+                    description: error_description.map(|d| d.chars().take(256).collect()),
+                },
+                _ => ProviderError::Status { endpoint: Endpoint::Token, status: status.as_u16() },
+            }
+            .into());
+        }
+        if !status.is_success() {
+            return Err(ProviderError::Status { endpoint: Endpoint::Token, status: status.as_u16() }.into());
+        }
+        let body: TokenResponse = read_json(Endpoint::Token, response).await?;
+        let invalid =
+            |reason: &str| ProviderError::InvalidResponse { endpoint: Endpoint::Token, reason: reason.into() };
+        if !body.token_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("bearer")) {
+            return Err(invalid("token_type is not Bearer").into());
+        }
+        let id_token = body.id_token.ok_or_else(|| invalid("no id_token"))?;
+        let access_token = body.access_token.ok_or_else(|| invalid("no access_token"))?;
+        Ok((id_token, AccessToken::new(access_token)))
+    }
+
+    async fn verify_id_token(&self, token: &str, pending: &PendingLogin) -> Result<IdTokenClaims, Error> {
+        let err = Error::token(TokenKind::IdToken);
+        let config = self.config();
+        let alg: Algorithm = config.id_token_alg.jwt();
+        let header = jwt::header(token, alg).map_err(err)?;
+        let kid = header.kid.ok_or(TokenError::MissingKeyId).map_err(err)?;
+        let key = self.op_key(&kid, TokenKind::IdToken).await?;
+        let claims: IdTokenClaims = jwt::verify(token, &key, alg).map_err(err)?;
+        self.check_id_token_claims(&claims, pending).map_err(Error::token(TokenKind::IdToken))?;
+        Ok(claims)
+    }
+
+    fn check_id_token_claims(&self, c: &IdTokenClaims, pending: &PendingLogin) -> Result<(), TokenError> {
+        let config = self.config();
+        let iss = c.iss.as_deref().ok_or(TokenError::MissingClaim("iss"))?;
+        if iss != config.issuer {
+            return Err(TokenError::WrongIssuer {
+                expected: config.issuer.clone(),
+                found: iss.chars().take(256).collect(),
+            });
+        }
+        let aud = c.aud.as_ref().ok_or(TokenError::MissingClaim("aud"))?;
+        if !aud.is_for(config.client_id.as_str(), c.azp.as_deref()) {
+            return Err(TokenError::WrongAudience { expected: config.client_id.to_string() });
+        }
+        if c.sub.as_deref().is_none_or(str::is_empty) {
+            return Err(TokenError::MissingClaim("sub"));
+        }
+        let now = self.now();
+        let leeway = config.clock_skew.as_secs() as i64;
+        jwt::check_times(now, leeway, c.exp, Some(c.iat.ok_or(TokenError::MissingClaim("iat"))?), c.nbf)?;
+        let nonce = c.nonce.as_deref().ok_or(TokenError::MissingClaim("nonce"))?;
+        if !pending.nonce.ct_eq(nonce) {
+            return Err(TokenError::NonceMismatch);
+        }
+        let vot = c.vot.as_deref().ok_or(TokenError::MissingClaim("vot"))?;
+        let required = pending.vector.auth();
+        let too_low =
+            || TokenError::LevelTooLow { required: required.to_string(), found: vot.chars().take(32).collect() };
+        let achieved: AuthLevel = vot.parse().map_err(|_| too_low())?;
+        if achieved < required {
+            return Err(too_low());
+        }
+        if c.vtm.as_deref().is_none_or(str::is_empty) {
+            return Err(TokenError::MissingClaim("vtm"));
+        }
+        if let Some(max_age) = pending.max_age {
+            let auth_time = c.auth_time.ok_or(TokenError::MissingClaim("auth_time"))?;
+            if now - auth_time > max_age as i64 + leeway {
+                return Err(TokenError::Expired { by_seconds: now - auth_time - max_age as i64 - leeway });
+            }
+        }
+        Ok(())
+    }
+
+    async fn userinfo(&self, access_token: &AccessToken, sub: &str) -> Result<Userinfo, Error> {
+        let meta = self.metadata().await?;
+        let request = self.http().client().get(&meta.userinfo_endpoint).bearer_auth(access_token.secret());
+        let response = self.http().send(Endpoint::Userinfo, request).await?;
+        if !response.status().is_success() {
+            return Err(
+                ProviderError::Status { endpoint: Endpoint::Userinfo, status: response.status().as_u16() }.into()
+            );
+        }
+        let info: Userinfo = read_json(Endpoint::Userinfo, response).await?;
+        let found =
+            info.sub.as_deref().ok_or(TokenError::MissingClaim("sub")).map_err(Error::token(TokenKind::Userinfo))?;
+        if !ct_eq(found.as_bytes(), sub.as_bytes()) {
+            return Err(Error::token(TokenKind::Userinfo)(TokenError::SubjectMismatch));
+        }
+        Ok(info)
+    }
+
+    async fn verify_core_identity(
+        &self,
+        token: &str,
+        sub: &str,
+        pending: &PendingLogin,
+    ) -> Result<crate::identity::VerifiedIdentity, Error> {
+        let err = Error::token(TokenKind::CoreIdentity);
+        let header = jwt::header(token, Algorithm::ES256).map_err(err)?;
+        let kid = header.kid.ok_or(TokenError::MissingKeyId).map_err(err)?;
+        let key = self.did_key(&kid).await?;
+        let config = self.config();
+        let ex = Expectations {
+            identity_issuer: &config.identity_issuer,
+            client_id: config.client_id.as_str(),
+            subject: sub,
+            required: pending.vector.identity_level(),
+            now: self.now(),
+            leeway: config.clock_skew.as_secs() as i64,
+        };
+        core_jwt::verify(token, &key, &ex).map_err(Error::token(TokenKind::CoreIdentity))
+    }
+}

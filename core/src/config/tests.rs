@@ -1,0 +1,173 @@
+use std::collections::HashMap;
+
+use super::*;
+
+const RP_KEY: &str = include_str!("../../../tests/mock-provider/keys/rp-rsa.pem");
+const EC_KEY: &str = include_str!("../../../tests/mock-provider/keys/rogue-ec.pem");
+
+fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    move |k| map.get(k).cloned()
+}
+
+fn base() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("ONE_LOGIN_ENVIRONMENT", "integration"),
+        ("ONE_LOGIN_CLIENT_ID", "client-1"),
+        ("ONE_LOGIN_PRIVATE_KEY", RP_KEY),
+        ("ONE_LOGIN_REDIRECT_URI", "https://service.example/auth/callback"),
+    ]
+}
+
+fn with(extra: &[(&'static str, &'static str)]) -> Result<Config, ConfigError> {
+    let mut v = base();
+    for (k, val) in extra {
+        v.retain(|(k2, _)| k2 != k);
+        if !val.is_empty() {
+            v.push((k, val));
+        }
+    }
+    Config::from_vars(vars(&v))
+}
+
+fn invalid_var(r: Result<Config, ConfigError>) -> &'static str {
+    match r {
+        Err(ConfigError::Invalid { var, .. }) | Err(ConfigError::Missing { var, .. }) => var,
+        other => panic!("expected a variable error, got {other:?}"),
+    }
+}
+
+#[test]
+fn integration_preset_fills_every_url() {
+    let c = with(&[]).unwrap();
+    assert_eq!(c.issuer(), "https://oidc.integration.account.gov.uk/");
+    assert_eq!(c.discovery_url, "https://oidc.integration.account.gov.uk/.well-known/openid-configuration");
+    assert_eq!(c.identity_issuer(), "https://identity.integration.account.gov.uk/");
+    assert_eq!(c.did_url(), "https://identity.integration.account.gov.uk/.well-known/did.json");
+    assert_eq!(c.scopes(), ["openid", "email", "phone"]);
+    assert_eq!(c.callback_path(), "/auth/callback");
+    assert!(c.secure_cookies());
+    assert!(c.request_objects());
+    assert_eq!(c.clock_skew(), Duration::from_secs(30));
+}
+
+#[test]
+fn production_preset() {
+    let c = with(&[("ONE_LOGIN_ENVIRONMENT", "production")]).unwrap();
+    assert_eq!(c.issuer(), "https://oidc.account.gov.uk/");
+    assert_eq!(c.identity_issuer(), "https://identity.account.gov.uk/");
+    assert_eq!(c.did_url(), "https://identity.account.gov.uk/.well-known/did.json");
+}
+
+#[test]
+fn custom_issuer_on_loopback_and_overrides() {
+    let c = with(&[
+        ("ONE_LOGIN_ENVIRONMENT", ""),
+        ("ONE_LOGIN_ISSUER", "http://127.0.0.1:3000/"),
+        ("ONE_LOGIN_REDIRECT_URI", "http://localhost:8080/auth/callback"),
+        ("ONE_LOGIN_IDENTITY_ISSUER", "http://127.0.0.1:3000/id/"),
+        ("ONE_LOGIN_DID_URL", "http://127.0.0.1:3000/did.json"),
+        ("ONE_LOGIN_SCOPES", "openid email"),
+        ("ONE_LOGIN_UI_LOCALES", "cy"),
+        ("ONE_LOGIN_ID_TOKEN_ALG", "RS256"),
+        ("ONE_LOGIN_CLOCK_SKEW_SECONDS", "10"),
+        ("ONE_LOGIN_REQUEST_OBJECT", "false"),
+        ("ONE_LOGIN_USER_AGENT", "my-service/1.0 (https://service.example)"),
+        ("ONE_LOGIN_POST_LOGOUT_REDIRECT_URI", "http://localhost:8080/signed-out"),
+    ])
+    .unwrap();
+    assert_eq!(c.issuer(), "http://127.0.0.1:3000/");
+    assert_eq!(c.identity_issuer(), "http://127.0.0.1:3000/id/");
+    assert_eq!(c.did_url(), "http://127.0.0.1:3000/did.json");
+    assert_eq!(c.scopes(), ["openid", "email"]);
+    assert_eq!(c.ui_locales.as_deref(), Some("cy"));
+    assert_eq!(c.id_token_alg, IdTokenAlgorithm::Rs256);
+    assert_eq!(c.clock_skew(), Duration::from_secs(10));
+    assert!(!c.request_objects());
+    assert_eq!(c.user_agent(), "my-service/1.0 (https://service.example)");
+    assert!(!c.secure_cookies(), "http loopback development drops Secure");
+}
+
+#[test]
+fn custom_issuer_defaults_identity_issuer_and_did_like_the_simulator() {
+    let c = with(&[("ONE_LOGIN_ENVIRONMENT", ""), ("ONE_LOGIN_ISSUER", "http://localhost:3000/")]).unwrap();
+    assert_eq!(c.identity_issuer(), "http://localhost:3000/");
+    assert_eq!(c.did_url(), "http://localhost:3000/.well-known/did.json");
+}
+
+#[test]
+fn plain_http_only_on_loopback() {
+    assert_eq!(
+        invalid_var(with(&[("ONE_LOGIN_ENVIRONMENT", ""), ("ONE_LOGIN_ISSUER", "http://op.example/")])),
+        "ONE_LOGIN_ISSUER"
+    );
+    assert_eq!(invalid_var(with(&[("ONE_LOGIN_REDIRECT_URI", "http://service.example/cb")])), "ONE_LOGIN_REDIRECT_URI");
+    assert_eq!(invalid_var(with(&[("ONE_LOGIN_DID_URL", "ftp://x/")])), "ONE_LOGIN_DID_URL");
+}
+
+#[test]
+fn every_missing_or_malformed_value_names_its_variable() {
+    assert_eq!(invalid_var(with(&[("ONE_LOGIN_ENVIRONMENT", "")])), "ONE_LOGIN_ENVIRONMENT");
+    assert_eq!(invalid_var(with(&[("ONE_LOGIN_ENVIRONMENT", "staging")])), "ONE_LOGIN_ENVIRONMENT");
+    assert_eq!(invalid_var(with(&[("ONE_LOGIN_ISSUER", "https://x.example/")])), "ONE_LOGIN_ISSUER");
+    assert_eq!(invalid_var(with(&[("ONE_LOGIN_CLIENT_ID", "")])), "ONE_LOGIN_CLIENT_ID");
+    assert_eq!(invalid_var(with(&[("ONE_LOGIN_PRIVATE_KEY", "")])), "ONE_LOGIN_PRIVATE_KEY");
+    assert_eq!(invalid_var(with(&[("ONE_LOGIN_PRIVATE_KEY", "not a pem")])), "ONE_LOGIN_PRIVATE_KEY");
+    assert_eq!(invalid_var(with(&[("ONE_LOGIN_REDIRECT_URI", "")])), "ONE_LOGIN_REDIRECT_URI");
+    assert_eq!(invalid_var(with(&[("ONE_LOGIN_REDIRECT_URI", "not a url")])), "ONE_LOGIN_REDIRECT_URI");
+    assert_eq!(
+        invalid_var(with(&[("ONE_LOGIN_POST_LOGOUT_REDIRECT_URI", "::")])),
+        "ONE_LOGIN_POST_LOGOUT_REDIRECT_URI"
+    );
+    assert_eq!(invalid_var(with(&[("ONE_LOGIN_SCOPES", "email phone")])), "ONE_LOGIN_SCOPES");
+    assert_eq!(invalid_var(with(&[("ONE_LOGIN_UI_LOCALES", "en;q=1")])), "ONE_LOGIN_UI_LOCALES");
+    assert_eq!(invalid_var(with(&[("ONE_LOGIN_ID_TOKEN_ALG", "HS256")])), "ONE_LOGIN_ID_TOKEN_ALG");
+    assert_eq!(invalid_var(with(&[("ONE_LOGIN_CLIENT_ASSERTION_ALG", "ES256")])), "ONE_LOGIN_CLIENT_ASSERTION_ALG");
+    assert_eq!(invalid_var(with(&[("ONE_LOGIN_CLOCK_SKEW_SECONDS", "abc")])), "ONE_LOGIN_CLOCK_SKEW_SECONDS");
+    assert_eq!(invalid_var(with(&[("ONE_LOGIN_CLOCK_SKEW_SECONDS", "120")])), "ONE_LOGIN_CLOCK_SKEW_SECONDS");
+    assert_eq!(invalid_var(with(&[("ONE_LOGIN_REQUEST_OBJECT", "maybe")])), "ONE_LOGIN_REQUEST_OBJECT");
+    assert_eq!(invalid_var(with(&[("ONE_LOGIN_USER_AGENT", "bad\u{7f}agent")])), "ONE_LOGIN_USER_AGENT");
+    assert_eq!(invalid_var(with(&[("ONE_LOGIN_PRIVATE_KEY_FILE", "/x")])), "ONE_LOGIN_PRIVATE_KEY");
+}
+
+#[test]
+fn key_file_is_read_and_a_missing_file_is_named() {
+    let path = std::env::temp_dir().join(format!("rp-key-{}.pem", std::process::id()));
+    std::fs::write(&path, RP_KEY).unwrap();
+    let p = path.to_str().unwrap().to_owned();
+    let mut v = base();
+    v.retain(|(k, _)| *k != "ONE_LOGIN_PRIVATE_KEY");
+    let p2: &'static str = Box::leak(p.into_boxed_str());
+    v.push(("ONE_LOGIN_PRIVATE_KEY_FILE", p2));
+    assert!(Config::from_vars(vars(&v)).is_ok());
+    std::fs::remove_file(&path).unwrap();
+    assert!(matches!(Config::from_vars(vars(&v)), Err(ConfigError::KeyFile { .. })));
+}
+
+#[test]
+fn an_ec_key_is_refused_with_a_message_saying_so() {
+    let err = with(&[("ONE_LOGIN_PRIVATE_KEY", EC_KEY)]).unwrap_err();
+    assert!(matches!(err, ConfigError::EcKeyNotAccepted));
+    assert!(err.to_string().contains("only RSA"));
+}
+
+#[test]
+fn public_jwks_carries_the_rsa_public_key_and_kid() {
+    let c = with(&[("ONE_LOGIN_PRIVATE_KEY_ID", "rp-key-1")]).unwrap();
+    let jwks = c.public_jwks();
+    let key = &jwks["keys"][0];
+    assert_eq!(key["kty"], "RSA");
+    assert_eq!(key["kid"], "rp-key-1");
+    assert_eq!(key["alg"], "RS256");
+    assert_eq!(key["use"], "sig");
+    assert!(key["n"].as_str().unwrap().len() > 300);
+    assert!(key.get("d").is_none(), "never publish the private part");
+}
+
+#[test]
+fn debug_output_redacts_the_key() {
+    let c = with(&[]).unwrap();
+    let s = format!("{c:?}");
+    assert!(s.contains("[redacted]"));
+    assert!(!s.contains("PRIVATE"));
+}

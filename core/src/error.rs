@@ -1,0 +1,438 @@
+//! The crate's error type. Every variant says what failed and what to check; none carries a
+//! token, a `sub` or other personal data, so every error is safe to log.
+
+use std::fmt;
+
+use http::StatusCode;
+
+pub use crate::config::ConfigError;
+pub use crate::levels::LevelError;
+
+/// Everything that can go wrong, by stage.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The configuration is incomplete or inconsistent (found at start-up).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A level string could not be parsed.
+    #[error(transparent)]
+    Level(#[from] LevelError),
+    /// The login could not be started.
+    #[error(transparent)]
+    Authorize(#[from] AuthorizeError),
+    /// The browser's return to the callback was refused, or One Login reported an error there.
+    #[error(transparent)]
+    Callback(#[from] CallbackError),
+    /// A call to One Login failed, or its answer could not be used.
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    /// A token failed verification.
+    #[error("{kind} rejected: {source}")]
+    Token {
+        /// Which token.
+        kind: TokenKind,
+        /// What check failed.
+        #[source]
+        source: TokenError,
+    },
+    /// The session store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Error {
+    pub(crate) fn token(kind: TokenKind) -> impl Fn(TokenError) -> Error + Copy {
+        move |source| Error::Token { kind, source }
+    }
+
+    /// The HTTP status a service should answer with for this error.
+    pub fn http_status(&self) -> StatusCode {
+        match self {
+            Error::Config(_) | Error::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Error::Level(_) | Error::Authorize(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Error::Callback(CallbackError::OneLogin { code, .. }) => match code {
+                OpErrorCode::AccessDenied => StatusCode::FORBIDDEN,
+                OpErrorCode::LoginRequired => StatusCode::UNAUTHORIZED,
+                OpErrorCode::TemporarilyUnavailable | OpErrorCode::ServerError => StatusCode::SERVICE_UNAVAILABLE,
+                OpErrorCode::UnauthorizedClient => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::BAD_GATEWAY,
+            },
+            Error::Callback(_) => StatusCode::BAD_REQUEST,
+            Error::Provider(ProviderError::Timeout { .. }) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Provider(ProviderError::Status { status, .. }) if *status == 503 => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Provider(_) => StatusCode::BAD_GATEWAY,
+            Error::Token { kind: TokenKind::LogoutToken, .. } => StatusCode::BAD_REQUEST,
+            Error::Token { .. } => StatusCode::BAD_GATEWAY,
+        }
+    }
+
+    /// A short message that is safe to show to a user: no internals, no One Login
+    /// `error_description`, no token content.
+    pub fn public_message(&self) -> &'static str {
+        match self {
+            Error::Callback(CallbackError::OneLogin { code, .. }) => match code {
+                OpErrorCode::AccessDenied => {
+                    "You did not finish signing in or proving your identity. You can try again."
+                }
+                OpErrorCode::LoginRequired => "You have been signed out. Sign in again to continue.",
+                OpErrorCode::TemporarilyUnavailable | OpErrorCode::ServerError => {
+                    "GOV.UK One Login is temporarily unavailable. Try again in a few minutes."
+                }
+                OpErrorCode::UnauthorizedClient => "This service is unavailable. Try again later.",
+                _ => "Sign-in could not be completed because of a problem with this service.",
+            },
+            Error::Callback(_) => "This sign-in link has expired or was already used. Start again from the service.",
+            Error::Provider(_) => "GOV.UK One Login could not be reached. Try again in a few minutes.",
+            Error::Token { kind: TokenKind::LogoutToken, .. } => "Invalid logout token.",
+            Error::Token { .. } => "Sign-in could not be completed. Try again.",
+            _ => "Sorry, there is a problem with this service. Try again later.",
+        }
+    }
+
+    /// Whether the service must end the user's local session (One Login's `login_required`).
+    pub fn ends_session(&self) -> bool {
+        matches!(self, Error::Callback(CallbackError::OneLogin { code: OpErrorCode::LoginRequired, .. }))
+    }
+}
+
+/// Why a login could not be started.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthorizeError {
+    /// The authorize URL would exceed One Login's 4,096-character query limit, which its firewall
+    /// answers with a 403 page the service never sees.
+    #[error(
+        "the /authorize query would be {length} characters, over One Login's limit of 4096: shorten login_hint, ui_locales or requested claims"
+    )]
+    QueryTooLong {
+        /// The length the query would have had.
+        length: usize,
+    },
+    /// `login_hint` is over One Login's 256-character limit.
+    #[error("login_hint is {length} characters, over One Login's limit of 256")]
+    LoginHintTooLong {
+        /// Its length.
+        length: usize,
+    },
+    /// `prompt=login` and `login_hint` are honoured only inside a signed request object.
+    #[error("re-authentication and login_hint need signed request objects: set ONE_LOGIN_REQUEST_OBJECT=true")]
+    NeedsRequestObject,
+}
+
+/// The callback (`/auth/callback?code=…&state=…`) was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CallbackError {
+    /// No `state` parameter.
+    #[error("the callback has no state parameter")]
+    MissingState,
+    /// The `state` matches no pending login: it was used already, has expired, or was forged.
+    #[error("the callback state matches no pending login (already used, expired after 10 minutes, or forged)")]
+    UnknownState,
+    /// The pending login was found but has expired.
+    #[error("the pending login expired {by_seconds}s ago: the user took too long at One Login")]
+    Expired {
+        /// How long ago it expired.
+        by_seconds: i64,
+    },
+    /// The login was started in another browser (the flow cookie is missing or does not match).
+    #[error("the callback came from a browser that did not start this login (flow cookie missing or different)")]
+    BrowserMismatch,
+    /// No `code` and no `error`.
+    #[error("the callback has neither a code nor an error parameter")]
+    MissingCode,
+    /// A parameter is longer than any One Login issues.
+    #[error("callback parameter `{param}` is too long")]
+    TooLong {
+        /// The parameter's name.
+        param: &'static str,
+    },
+    /// One Login redirected back with an `error`.
+    #[error("One Login returned error `{code}`")]
+    OneLogin {
+        /// The OAuth error code.
+        code: OpErrorCode,
+        /// One Login's `error_description`: for logs only, never shown to users.
+        description: Option<String>,
+    },
+}
+
+/// An OAuth/OIDC `error` value from One Login's redirect back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OpErrorCode {
+    /// The user cancelled, lost their session, or identity could not be proven.
+    AccessDenied,
+    /// One Login or identity proving is overloaded or in maintenance, or a rate limit was hit.
+    TemporarilyUnavailable,
+    /// Re-authentication failed: One Login has signed the user out, and so must the service.
+    LoginRequired,
+    /// A bad or missing request parameter (a bug or misconfiguration).
+    InvalidRequest,
+    /// A scope that is not registered for the client.
+    InvalidScope,
+    /// The client is deactivated or deprecated.
+    UnauthorizedClient,
+    /// `response_type` other than `code`.
+    UnsupportedResponseType,
+    /// One Login failed internally.
+    ServerError,
+    /// Any other code, kept verbatim (bounded length).
+    Other(String),
+}
+
+impl OpErrorCode {
+    /// Maps an `error` parameter.
+    pub fn parse(code: &str) -> Self {
+        match code {
+            "access_denied" => Self::AccessDenied,
+            "temporarily_unavailable" => Self::TemporarilyUnavailable,
+            "login_required" => Self::LoginRequired,
+            "invalid_request" => Self::InvalidRequest,
+            "invalid_scope" => Self::InvalidScope,
+            "unauthorized_client" => Self::UnauthorizedClient,
+            "unsupported_response_type" => Self::UnsupportedResponseType,
+            "server_error" => Self::ServerError,
+            other => Self::Other(other.chars().filter(|c| c.is_ascii_graphic()).take(64).collect()),
+        }
+    }
+}
+
+impl fmt::Display for OpErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::AccessDenied => "access_denied",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
+            Self::LoginRequired => "login_required",
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidScope => "invalid_scope",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::ServerError => "server_error",
+            Self::Other(s) => s,
+        })
+    }
+}
+
+/// One Login's endpoints, named in errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Endpoint {
+    /// `/.well-known/openid-configuration`.
+    Discovery,
+    /// The OP's `jwks_uri`.
+    Jwks,
+    /// The DID document with the core identity keys.
+    DidDocument,
+    /// `/token`.
+    Token,
+    /// `/userinfo`.
+    Userinfo,
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Endpoint::Discovery => "discovery document",
+            Endpoint::Jwks => "JWKS",
+            Endpoint::DidDocument => "DID document",
+            Endpoint::Token => "token endpoint",
+            Endpoint::Userinfo => "userinfo endpoint",
+        })
+    }
+}
+
+/// A call to One Login failed, or its answer could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProviderError {
+    /// The connection failed.
+    #[error("could not reach One Login's {endpoint}: check the issuer URL and network")]
+    Unreachable {
+        /// Which endpoint.
+        endpoint: Endpoint,
+        /// The transport error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// No answer within the configured timeout.
+    #[error("One Login's {endpoint} did not answer within the timeout")]
+    Timeout {
+        /// Which endpoint.
+        endpoint: Endpoint,
+    },
+    /// An unexpected HTTP status (a 403 often means a missing User-Agent).
+    #[error("One Login's {endpoint} answered HTTP {status}")]
+    Status {
+        /// Which endpoint.
+        endpoint: Endpoint,
+        /// The status code.
+        status: u16,
+    },
+    /// The answer was not what the protocol says (wrong content type, bad JSON, too large).
+    #[error("One Login's {endpoint} sent an unusable answer: {reason}")]
+    InvalidResponse {
+        /// Which endpoint.
+        endpoint: Endpoint,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The token endpoint refused the code exchange.
+    #[error(
+        "the token endpoint refused the code exchange with `{error}`: check the client id, the registered public key, the redirect URI and the clock"
+    )]
+    TokenRequestRejected {
+        /// The OAuth `error` code, such as `invalid_grant` or `invalid_client`.
+        error: String,
+        /// The `error_description`, for logs.
+        description: Option<String>,
+    },
+    /// The discovery document names another issuer than the one configured.
+    #[error(
+        "discovery names issuer `{found}`, but `{expected}` is configured: the strings must match exactly, trailing `/` included"
+    )]
+    IssuerMismatch {
+        /// The configured issuer.
+        expected: String,
+        /// The discovered issuer.
+        found: String,
+    },
+}
+
+/// Which token failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenKind {
+    /// The ID token from the token endpoint.
+    IdToken,
+    /// The `coreIdentityJWT` from userinfo.
+    CoreIdentity,
+    /// A back-channel `logout_token`.
+    LogoutToken,
+    /// The userinfo answer as a whole.
+    Userinfo,
+}
+
+impl fmt::Display for TokenKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TokenKind::IdToken => "ID token",
+            TokenKind::CoreIdentity => "core identity JWT",
+            TokenKind::LogoutToken => "logout token",
+            TokenKind::Userinfo => "userinfo",
+        })
+    }
+}
+
+/// A token check that failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// Not a well-formed compact JWS, or its JSON is not the expected shape.
+    #[error("malformed token: {0}")]
+    Malformed(String),
+    /// The header `alg` is not the pinned algorithm.
+    #[error(
+        "algorithm {found} is not allowed: expected {expected} (check ONE_LOGIN_ID_TOKEN_ALG against the client registration)"
+    )]
+    AlgorithmNotAllowed {
+        /// The pinned algorithm.
+        expected: &'static str,
+        /// The header's algorithm.
+        found: String,
+    },
+    /// The header has no `kid`.
+    #[error("the token header has no kid")]
+    MissingKeyId,
+    /// No key with this `kid`, even after a refetch.
+    #[error("no key with kid `{kid}` in the published keys, even after a refetch")]
+    UnknownKey {
+        /// The header's `kid` (public, not secret).
+        kid: String,
+    },
+    /// The key found has another type or algorithm than the header says.
+    #[error("key `{kid}` does not match the header algorithm")]
+    KeyMismatch {
+        /// The key id.
+        kid: String,
+    },
+    /// The signature does not verify.
+    #[error("the signature does not verify")]
+    BadSignature,
+    /// `iss` is not the expected issuer.
+    #[error("issuer is `{found}`, expected `{expected}`")]
+    WrongIssuer {
+        /// What was expected.
+        expected: String,
+        /// What the token says.
+        found: String,
+    },
+    /// `aud` does not contain the client id.
+    #[error("audience does not contain the client id `{expected}`: check ONE_LOGIN_CLIENT_ID")]
+    WrongAudience {
+        /// The client id.
+        expected: String,
+    },
+    /// `exp` has passed, beyond the leeway.
+    #[error("expired {by_seconds}s ago (leeway included): check the server clock")]
+    Expired {
+        /// Seconds past `exp` + leeway.
+        by_seconds: i64,
+    },
+    /// `iat` or `nbf` is in the future, beyond the leeway.
+    #[error("not valid for another {by_seconds}s (iat/nbf in the future, leeway included): check the server clock")]
+    NotYetValid {
+        /// Seconds until it becomes valid.
+        by_seconds: i64,
+    },
+    /// `nonce` does not match the pending login's.
+    #[error("nonce does not match the one sent with this login")]
+    NonceMismatch,
+    /// `vot` does not meet what was requested.
+    #[error("level `{found}` does not meet the requested `{required}`")]
+    LevelTooLow {
+        /// What was requested.
+        required: String,
+        /// What the token says.
+        found: String,
+    },
+    /// A required claim is missing.
+    #[error("required claim `{0}` is missing")]
+    MissingClaim(&'static str),
+    /// The `sub` differs from the ID token's.
+    #[error("sub does not match the ID token's sub")]
+    SubjectMismatch,
+    /// The header `typ` is present and wrong.
+    #[error("header typ is `{0}`, expected `logout+jwt`")]
+    WrongType(String),
+    /// The `events` claim is not exactly the back-channel logout event.
+    #[error("events must hold exactly the back-channel logout event with an empty object")]
+    BadEvents,
+    /// A logout token carried a `nonce`, which the spec forbids.
+    #[error("a logout token must not contain a nonce")]
+    NonceForbidden,
+    /// The `jti` was seen before: a replay.
+    #[error("jti was already used: replay refused")]
+    Replayed,
+    /// The DID key's controller does not match the DID document.
+    #[error("the key's controller `{found}` does not match the DID document id `{expected}`")]
+    WrongController {
+        /// The DID document `id`.
+        expected: String,
+        /// The controller in the `kid` or key entry.
+        found: String,
+    },
+}
+
+/// The session store failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The store backend reported an error.
+    #[error("session store failed")]
+    Backend(#[source] tower_sessions_core::session_store::Error),
+    /// A record in the store could not be read as this crate's record type.
+    #[error("session record could not be decoded")]
+    Decode(#[source] serde_json::Error),
+}

@@ -1,0 +1,141 @@
+//! Outbound HTTP to One Login: one client with the configured User-Agent and timeouts, bounded
+//! response sizes, and `Cache-Control` parsing.
+
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+
+use crate::config::{Config, ConfigError};
+use crate::error::{Endpoint, ProviderError};
+
+/// Largest JSON answer accepted from One Login.
+const MAX_BODY: usize = 512 * 1024;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Http {
+    client: reqwest::Client,
+}
+
+/// A JSON document with the lifetime its `Cache-Control` header asked for.
+pub(crate) struct Fetched<T> {
+    pub(crate) value: T,
+    pub(crate) max_age: Option<Duration>,
+}
+
+impl Http {
+    pub(crate) fn new(config: &Config) -> Result<Self, ConfigError> {
+        let client = reqwest::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .timeout(config.http_timeout)
+            .connect_timeout(config.http_timeout.min(Duration::from_secs(5)))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(ConfigError::HttpClient)?;
+        Ok(Self { client })
+    }
+
+    pub(crate) fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// Sends a request and maps transport failures.
+    pub(crate) async fn send(
+        &self,
+        endpoint: Endpoint,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, ProviderError> {
+        request.send().await.map_err(|source| {
+            if source.is_timeout() {
+                ProviderError::Timeout { endpoint }
+            } else {
+                ProviderError::Unreachable { endpoint, source }
+            }
+        })
+    }
+
+    /// GETs a JSON document and its cache lifetime.
+    pub(crate) async fn get_json<T: DeserializeOwned>(
+        &self,
+        endpoint: Endpoint,
+        url: &str,
+    ) -> Result<Fetched<T>, ProviderError> {
+        let response = self.send(endpoint, self.client.get(url)).await?;
+        if !response.status().is_success() {
+            return Err(ProviderError::Status { endpoint, status: response.status().as_u16() });
+        }
+        let max_age =
+            response.headers().get(http::header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).and_then(parse_max_age);
+        let value = read_json(endpoint, response).await?;
+        Ok(Fetched { value, max_age })
+    }
+}
+
+/// Reads a JSON body: checks the content type, bounds the size, parses.
+pub(crate) async fn read_json<T: DeserializeOwned>(
+    endpoint: Endpoint,
+    mut response: reqwest::Response,
+) -> Result<T, ProviderError> {
+    let content_type = response
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if !(essence == "application/json" || essence.ends_with("+json")) {
+        return Err(ProviderError::InvalidResponse {
+            endpoint,
+            reason: format!("content type `{}` is not JSON", essence.chars().take(64).collect::<String>()),
+        });
+    }
+    if response.content_length().is_some_and(|l| l > MAX_BODY as u64) {
+        return Err(ProviderError::InvalidResponse { endpoint, reason: "body too large".into() });
+    }
+    let mut body = Vec::new();
+    loop {
+        let chunk = response.chunk().await.map_err(|source| {
+            if source.is_timeout() {
+                ProviderError::Timeout { endpoint }
+            } else {
+                ProviderError::Unreachable { endpoint, source }
+            }
+        })?;
+        let Some(chunk) = chunk else { break };
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(ProviderError::InvalidResponse { endpoint, reason: "body too large".into() });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body)
+        .map_err(|e| ProviderError::InvalidResponse { endpoint, reason: format!("unexpected JSON: {e}") })
+}
+
+/// `max-age` from a `Cache-Control` header; `no-store`/`no-cache` count as zero.
+pub(crate) fn parse_max_age(header: &str) -> Option<Duration> {
+    let mut max_age = None;
+    for directive in header.split(',').map(str::trim) {
+        let lower = directive.to_ascii_lowercase();
+        if lower == "no-store" || lower == "no-cache" {
+            return Some(Duration::ZERO);
+        }
+        if let Some(v) = lower.strip_prefix("max-age=") {
+            max_age = v.trim_matches('"').parse::<u64>().ok().map(Duration::from_secs);
+        }
+    }
+    max_age
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_control() {
+        assert_eq!(parse_max_age("max-age=86400"), Some(Duration::from_secs(86400)));
+        assert_eq!(parse_max_age("max-age=3600, private"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_max_age("private, MAX-AGE=\"60\""), Some(Duration::from_secs(60)));
+        assert_eq!(parse_max_age("no-store"), Some(Duration::ZERO));
+        assert_eq!(parse_max_age("public"), None);
+        assert_eq!(parse_max_age("max-age=abc"), None);
+    }
+}

@@ -1,0 +1,173 @@
+//! Checks shared by every token this crate verifies: compact-JWS parsing, algorithm pinning,
+//! key/algorithm agreement, signatures and time claims with leeway.
+
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk};
+use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::TokenError;
+
+/// Longest token accepted (a core identity JWT with its claims is a few KB).
+const MAX_TOKEN_LEN: usize = 64 * 1024;
+
+pub(crate) fn alg_name(alg: Algorithm) -> &'static str {
+    match alg {
+        Algorithm::ES256 => "ES256",
+        Algorithm::RS256 => "RS256",
+        Algorithm::PS256 => "PS256",
+        _ => "other",
+    }
+}
+
+/// Parses the header and checks `alg` against the pinned algorithm. Returns the header.
+pub(crate) fn header(token: &str, pinned: Algorithm) -> Result<Header, TokenError> {
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(TokenError::Malformed("token too long".into()));
+    }
+    if token.split('.').count() != 3 {
+        return Err(TokenError::Malformed("not a compact JWS with three parts".into()));
+    }
+    let raw = raw_header_alg(token)?;
+    if raw != alg_name(pinned) {
+        return Err(TokenError::AlgorithmNotAllowed {
+            expected: alg_name(pinned),
+            found: raw.chars().take(16).collect(),
+        });
+    }
+    jsonwebtoken::decode_header(token).map_err(|e| TokenError::Malformed(format!("header: {e}")))
+}
+
+/// The header's `alg` as written, so that `none` or `HS256` is reported as such.
+fn raw_header_alg(token: &str) -> Result<String, TokenError> {
+    use base64::Engine as _;
+    #[derive(Deserialize)]
+    struct Alg {
+        alg: String,
+    }
+    let head = token.split('.').next().unwrap_or("");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(head)
+        .map_err(|_| TokenError::Malformed("header is not base64url".into()))?;
+    let alg: Alg = serde_json::from_slice(&bytes).map_err(|_| TokenError::Malformed("header has no alg".into()))?;
+    Ok(alg.alg)
+}
+
+/// Whether the key's type (and `alg`, if it names one) fits the algorithm.
+pub(crate) fn key_fits(jwk: &Jwk, alg: Algorithm) -> bool {
+    let type_ok = match (&jwk.algorithm, alg) {
+        (AlgorithmParameters::EllipticCurve(ec), Algorithm::ES256) => ec.curve == EllipticCurve::P256,
+        (AlgorithmParameters::RSA(_), Algorithm::RS256 | Algorithm::PS256) => true,
+        _ => false,
+    };
+    let alg_ok = match jwk.common.key_algorithm {
+        None => true,
+        Some(ka) => ka == jsonwebtoken::jwk::KeyAlgorithm::from(alg),
+    };
+    type_ok && alg_ok
+}
+
+/// Verifies the signature with `jwk` and decodes the claims. Times and audiences are checked
+/// by the caller, against this crate's clock.
+pub(crate) fn verify<T: DeserializeOwned>(token: &str, jwk: &Jwk, alg: Algorithm) -> Result<T, TokenError> {
+    let kid = jwk.common.key_id.clone().unwrap_or_default();
+    if !key_fits(jwk, alg) {
+        return Err(TokenError::KeyMismatch { kid });
+    }
+    let key = DecodingKey::from_jwk(jwk).map_err(|_| TokenError::KeyMismatch { kid })?;
+    let mut validation = Validation::new(alg);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    jsonwebtoken::decode::<T>(token, &key, &validation).map(|d| d.claims).map_err(|e| {
+        use jsonwebtoken::errors::ErrorKind;
+        match e.kind() {
+            ErrorKind::InvalidSignature => TokenError::BadSignature,
+            ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => TokenError::BadSignature,
+            ErrorKind::Json(err) => TokenError::Malformed(format!("claims: {err}")),
+            _ => TokenError::Malformed(e.to_string()),
+        }
+    })
+}
+
+/// `exp`, `iat` and `nbf` against `now` with `leeway` seconds.
+pub(crate) fn check_times(
+    now: i64,
+    leeway: i64,
+    exp: Option<i64>,
+    iat: Option<i64>,
+    nbf: Option<i64>,
+) -> Result<(), TokenError> {
+    let exp = exp.ok_or(TokenError::MissingClaim("exp"))?;
+    if now > exp.saturating_add(leeway) {
+        return Err(TokenError::Expired { by_seconds: now - exp.saturating_add(leeway) });
+    }
+    for t in [iat, nbf].into_iter().flatten() {
+        if t > now.saturating_add(leeway) {
+            return Err(TokenError::NotYetValid { by_seconds: t - now.saturating_add(leeway) });
+        }
+    }
+    Ok(())
+}
+
+/// An `aud` claim: a string or an array of strings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Audience {
+    /// Whether the audience is exactly our client: the single value, or (OIDC `azp` rule) a
+    /// list that contains it and whose `azp` names it when there are several.
+    pub(crate) fn is_for(&self, client_id: &str, azp: Option<&str>) -> bool {
+        match self {
+            Audience::One(a) => a == client_id,
+            Audience::Many(list) => list.iter().any(|a| a == client_id) && (list.len() == 1 || azp == Some(client_id)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_with_leeway() {
+        assert_eq!(check_times(1000, 30, Some(1000), Some(900), None), Ok(()));
+        assert_eq!(check_times(1030, 30, Some(1000), None, None), Ok(()));
+        assert_eq!(check_times(1031, 30, Some(1000), None, None), Err(TokenError::Expired { by_seconds: 1 }));
+        assert_eq!(
+            check_times(1000, 30, Some(2000), Some(1040), None),
+            Err(TokenError::NotYetValid { by_seconds: 10 })
+        );
+        assert_eq!(check_times(1000, 30, Some(2000), None, Some(1031)), Err(TokenError::NotYetValid { by_seconds: 1 }));
+        assert_eq!(check_times(1000, 30, None, None, None), Err(TokenError::MissingClaim("exp")));
+    }
+
+    #[test]
+    fn audience_rules() {
+        assert!(Audience::One("c".into()).is_for("c", None));
+        assert!(!Audience::One("d".into()).is_for("c", None));
+        assert!(Audience::Many(vec!["c".into()]).is_for("c", None));
+        assert!(!Audience::Many(vec!["c".into(), "d".into()]).is_for("c", None));
+        assert!(Audience::Many(vec!["c".into(), "d".into()]).is_for("c", Some("c")));
+    }
+
+    #[test]
+    fn header_refuses_none_and_hs256_by_name() {
+        use base64::Engine as _;
+        let enc = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let none = format!("{}.{}.", enc(r#"{"alg":"none"}"#), enc("{}"));
+        assert_eq!(
+            header(&none, Algorithm::ES256),
+            Err(TokenError::AlgorithmNotAllowed { expected: "ES256", found: "none".into() })
+        );
+        let hs = format!("{}.{}.sig", enc(r#"{"alg":"HS256","kid":"k"}"#), enc("{}"));
+        assert!(matches!(header(&hs, Algorithm::ES256), Err(TokenError::AlgorithmNotAllowed { .. })));
+        assert!(matches!(header("a.b", Algorithm::ES256), Err(TokenError::Malformed(_))));
+        assert!(matches!(header("!!.b.c", Algorithm::ES256), Err(TokenError::Malformed(_))));
+    }
+}

@@ -1,0 +1,111 @@
+//! Return paths: where to land after sign-in. Only local paths are kept, so a crafted link can
+//! never send a user to another site (no open redirects).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A local path (and query) to return to after sign-in, such as `/apply?step=2`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ReturnPath(String);
+
+/// The longest return path kept.
+const MAX_LEN: usize = 1024;
+
+impl ReturnPath {
+    /// Accepts `candidate` only if it is a local absolute path: it starts with one `/`, has no
+    /// backslash, no scheme or authority, no control characters, and is at most 1024 bytes.
+    pub fn parse(candidate: &str) -> Option<Self> {
+        let ok = candidate.starts_with('/')
+            && !candidate.starts_with("//")
+            && candidate.len() <= MAX_LEN
+            && !candidate.contains('\\')
+            && !candidate.chars().any(|c| c.is_control() || c.is_whitespace())
+            && !candidate.to_ascii_lowercase().contains("%5c")
+            && !candidate.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("/%2f"));
+        ok.then(|| Self(candidate.to_owned()))
+    }
+
+    /// Like [`ReturnPath::parse`], falling back to `/`.
+    pub fn parse_or_root(candidate: &str) -> Self {
+        Self::parse(candidate).unwrap_or_else(Self::root)
+    }
+
+    /// `/`.
+    pub fn root() -> Self {
+        Self("/".into())
+    }
+
+    /// The path.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ReturnPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ReturnPath({:?})", self.0)
+    }
+}
+
+impl fmt::Display for ReturnPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn keeps_local_paths() {
+        for p in ["/", "/account", "/apply?step=2&x=%20", "/a/b#frag"] {
+            assert_eq!(ReturnPath::parse(p).unwrap().as_str(), p);
+        }
+    }
+
+    #[test]
+    fn refuses_open_redirects() {
+        for p in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/%2F%2Fevil.example",
+            "/%2fevil.example",
+            "/%5cevil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "",
+            "/\t/evil.example",
+            "/\n",
+            " /x",
+        ] {
+            assert!(ReturnPath::parse(p).is_none(), "{p:?} must be refused");
+        }
+        assert_eq!(ReturnPath::parse_or_root("//evil").as_str(), "/");
+        assert!(ReturnPath::parse(&format!("/{}", "a".repeat(1100))).is_none());
+    }
+
+    proptest! {
+        #[test]
+        fn whatever_is_kept_stays_on_this_host(s in "\\PC{0,60}") {
+            if let Some(p) = ReturnPath::parse(&s) {
+                let base = url::Url::parse("https://service.example/start").unwrap();
+                let joined = base.join(p.as_str()).unwrap();
+                prop_assert_eq!(joined.host_str(), Some("service.example"));
+                prop_assert_eq!(joined.scheme(), "https");
+            }
+        }
+
+        #[test]
+        fn crafted_prefixes_never_pass(host in "[a-z]{1,10}\\.[a-z]{2,3}", sep in prop::sample::select(vec!["//", "/\\", "\\/", "https://", "http:", "/%2f/", "/%5C"])) {
+            let candidate = format!("{sep}{host}");
+            prop_assert!(ReturnPath::parse(&candidate).is_none());
+        }
+    }
+}

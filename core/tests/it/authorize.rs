@@ -1,0 +1,136 @@
+use govuk_one_login::error::AuthorizeError;
+use govuk_one_login::{Error, IdToken, IdentityLevel, Requirement};
+use serde_json::json;
+
+use crate::*;
+
+fn query(url: &url::Url) -> std::collections::HashMap<String, String> {
+    url.query_pairs().into_owned().collect()
+}
+
+#[tokio::test]
+async fn signed_request_object_by_default() {
+    let h = harness_with(|b| b.ui_locales("cy").key_id("rp-key-1")).await;
+    let start = h.ol.start_login(LoginRequest::new(Requirement::IDENTITY_P2, ReturnPath::root())).await.unwrap();
+    let q = query(&start.url);
+    let mut keys: Vec<_> = q.keys().cloned().collect();
+    keys.sort();
+    assert_eq!(keys, ["client_id", "request", "response_type", "scope"], "nothing else outside the request object");
+    assert_eq!(q["scope"], "openid email phone");
+    authorize(&start.url).await;
+    let seen = h.mock.last_authorize().unwrap();
+    assert!(seen.request_object);
+    assert_eq!(seen.request_object_kid.as_deref(), Some("rp-key-1"));
+    let p = &seen.params;
+    assert_eq!(p["response_type"], "code");
+    assert_eq!(p["client_id"], CLIENT_ID);
+    assert_eq!(p["iss"], CLIENT_ID);
+    assert_eq!(p["aud"], format!("{}authorize", h.mock.issuer()));
+    assert_eq!(p["redirect_uri"], REDIRECT_URI);
+    assert_eq!(p["vtr"], json!(["Cl.Cm.P2"]));
+    assert_eq!(p["ui_locales"], "cy");
+    assert_eq!(p["code_challenge_method"], "S256");
+    assert_eq!(p["code_challenge"].as_str().unwrap().len(), 43);
+    assert!(p["state"].as_str().unwrap().len() >= 22);
+    assert!(p["nonce"].as_str().unwrap().len() >= 22);
+    assert!(p["exp"].as_i64().unwrap() > p["iat"].as_i64().unwrap());
+    let claims = p["claims"]["userinfo"].as_object().unwrap();
+    for c in ["coreIdentityJWT", "address", "passport", "drivingPermit", "returnCode"] {
+        assert!(claims.contains_key(&format!("https://vocab.account.gov.uk/v1/{c}")), "{c}");
+    }
+    assert!(p.get("prompt").is_none());
+}
+
+#[tokio::test]
+async fn plain_query_parameters_as_an_option() {
+    let h = harness_with(|b| b.request_objects(false)).await;
+    let start = h.ol.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::root())).await.unwrap();
+    let q = query(&start.url);
+    for k in [
+        "response_type",
+        "scope",
+        "client_id",
+        "redirect_uri",
+        "state",
+        "nonce",
+        "vtr",
+        "code_challenge",
+        "code_challenge_method",
+    ] {
+        assert!(q.contains_key(k), "{k}");
+    }
+    assert_eq!(q["vtr"], r#"["Cl.Cm"]"#);
+    assert!(!q.contains_key("claims"), "no identity claims without an identity level");
+    assert!(!q.contains_key("request"));
+    assert!(start.url.as_str().contains("vtr=%5B%22Cl.Cm%22%5D"), "vtr is URL-encoded JSON");
+    h.ol.complete_login(authorize(&start.url).await, Some(&start.flow_cookie), None).await.unwrap();
+    assert!(!h.mock.last_authorize().unwrap().request_object);
+}
+
+#[tokio::test]
+async fn reauthentication_and_login_hint_go_inside_the_request_object() {
+    let h = harness().await;
+    let first = h.login(Requirement::MEDIUM).await.unwrap();
+    let mut req =
+        LoginRequest::new(Requirement::MEDIUM.with_max_age(std::time::Duration::from_secs(300)), ReturnPath::root());
+    req.reauthenticate = Some(first.session.id_token().clone());
+    req.login_hint = Some("test@example.com".into());
+    let start = h.ol.start_login(req).await.unwrap();
+    h.ol.complete_login(authorize(&start.url).await, Some(&start.flow_cookie), None).await.unwrap();
+    let p = h.mock.last_authorize().unwrap().params;
+    assert_eq!(p["prompt"], "login");
+    assert_eq!(p["id_token_hint"], first.session.id_token().secret());
+    assert_eq!(p["login_hint"], "test@example.com");
+}
+
+#[tokio::test]
+async fn a_stale_sign_in_fails_the_freshness_check() {
+    let h = harness().await;
+    h.mock.set_auth_time_offset(-3600);
+    let err = h.login(Requirement::MEDIUM.with_max_age(std::time::Duration::from_secs(300))).await.unwrap_err();
+    assert!(matches!(err, Error::Token { source: govuk_one_login::error::TokenError::Expired { .. }, .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn reauthentication_needs_request_objects() {
+    let h = harness_with(|b| b.request_objects(false)).await;
+    let mut req = LoginRequest::new(Requirement::MEDIUM, ReturnPath::root());
+    req.reauthenticate = Some(IdToken::new("a.b.c"));
+    let err = h.ol.start_login(req).await.unwrap_err();
+    assert!(matches!(err, Error::Authorize(AuthorizeError::NeedsRequestObject)));
+}
+
+#[tokio::test]
+async fn oversized_authorize_requests_are_refused_before_sending() {
+    let locales = vec!["en"; 1400].join(" ");
+    let h = harness_with(|b| b.ui_locales(locales.clone())).await;
+    let err = h.ol.start_login(LoginRequest::new(Requirement::IDENTITY_P2, ReturnPath::root())).await.unwrap_err();
+    assert!(matches!(err, Error::Authorize(AuthorizeError::QueryTooLong { length }) if length > 4096), "{err:?}");
+    assert_eq!(h.mock.hits("/authorize"), 0);
+
+    let h = harness().await;
+    let mut req = LoginRequest::new(Requirement::MEDIUM, ReturnPath::root());
+    req.login_hint = Some("a".repeat(257));
+    let err = h.ol.start_login(req).await.unwrap_err();
+    assert!(matches!(err, Error::Authorize(AuthorizeError::LoginHintTooLong { length: 257 })));
+}
+
+#[tokio::test]
+async fn each_login_gets_fresh_state_nonce_and_verifier() {
+    let h = harness_with(|b| b.request_objects(false)).await;
+    let a = query(&h.ol.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::root())).await.unwrap().url);
+    let b = query(&h.ol.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::root())).await.unwrap().url);
+    for k in ["state", "nonce", "code_challenge"] {
+        assert_ne!(a[k], b[k], "{k}");
+    }
+}
+
+#[tokio::test]
+async fn identity_levels_map_to_vtr() {
+    let h = harness_with(|b| b.request_objects(false)).await;
+    let start =
+        h.ol.start_login(LoginRequest::new(Requirement::identity(IdentityLevel::P1), ReturnPath::root()))
+            .await
+            .unwrap();
+    assert_eq!(query(&start.url)["vtr"], r#"["Cl.Cm.P1"]"#);
+}

@@ -1,0 +1,121 @@
+use std::time::Duration;
+
+use govuk_one_login::error::{TokenError, TokenKind};
+use govuk_one_login::{Error, Requirement};
+
+use crate::*;
+
+#[tokio::test]
+async fn documents_are_cached_and_fetched_once_under_concurrency() {
+    let h = harness().await;
+    let starts = (0..8).map(|_| h.ol.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::root())));
+    for r in futures_join(starts).await {
+        r.unwrap();
+    }
+    assert_eq!(h.mock.hits("/.well-known/openid-configuration"), 1, "single flight");
+    h.login(Requirement::IDENTITY_P2).await.unwrap();
+    h.login(Requirement::IDENTITY_P2).await.unwrap();
+    assert_eq!(h.mock.hits("/.well-known/openid-configuration"), 1);
+    assert_eq!(h.mock.hits("/.well-known/jwks.json"), 1);
+    assert_eq!(h.mock.hits("/.well-known/did.json"), 1);
+}
+
+async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let handles: Vec<_> = futures.collect();
+    let mut out = Vec::new();
+    // Poll them concurrently on this task.
+    let mut pinned: Vec<_> = handles.into_iter().map(Box::pin).collect();
+    let mut results: Vec<Option<F::Output>> = (0..pinned.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut all = true;
+        for (i, f) in pinned.iter_mut().enumerate() {
+            if results[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => results[i] = Some(v),
+                    std::task::Poll::Pending => all = false,
+                }
+            }
+        }
+        if all { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
+    })
+    .await;
+    out.extend(results.into_iter().map(|r| r.unwrap()));
+    out
+}
+
+#[tokio::test]
+async fn ttl_follows_cache_control_within_the_floor() {
+    let h = harness_with(|b| b.key_cache_bounds(Duration::from_secs(1), Duration::from_secs(3600))).await;
+    h.mock.set_max_age("/.well-known/jwks.json", 0);
+    h.login(Requirement::MEDIUM).await.unwrap();
+    h.login(Requirement::MEDIUM).await.unwrap();
+    assert_eq!(h.mock.hits("/.well-known/jwks.json"), 1, "max-age=0 is raised to the 1s floor");
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    h.login(Requirement::MEDIUM).await.unwrap();
+    assert_eq!(h.mock.hits("/.well-known/jwks.json"), 2, "refetched after the TTL");
+}
+
+#[tokio::test]
+async fn last_good_keys_are_kept_when_a_refresh_fails() {
+    let h = harness_with(|b| b.key_cache_bounds(Duration::from_secs(1), Duration::from_secs(1))).await;
+    h.login(Requirement::IDENTITY_P2).await.unwrap();
+    h.mock.set_down("/.well-known/jwks.json", true);
+    h.mock.set_down("/.well-known/openid-configuration", true);
+    h.mock.set_down("/.well-known/did.json", true);
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    h.login(Requirement::IDENTITY_P2).await.unwrap();
+    assert!(h.mock.hits("/.well-known/jwks.json") >= 2, "a refresh was tried");
+}
+
+#[tokio::test]
+async fn a_forged_kid_is_refused_and_refetches_are_rate_limited() {
+    let h = harness().await;
+    h.login(Requirement::MEDIUM).await.unwrap();
+    let forged = |kid: &str| {
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+        header.kid = Some(kid.into());
+        header.typ = Some("logout+jwt".into());
+        h.mock.logout_token_with("urn:fdc:gov.uk:2022:x", |h2, _| *h2 = header)
+    };
+    for i in 0..5 {
+        let err = h.ol.verify_logout_token(&forged(&format!("forged-{i}"))).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Token { kind: TokenKind::LogoutToken, source: TokenError::UnknownKey { kid } } if kid == &format!("forged-{i}")),
+            "{err:?}"
+        );
+    }
+    assert_eq!(h.mock.hits("/.well-known/jwks.json"), 2, "one refetch per interval, however many forged kids");
+}
+
+#[tokio::test]
+async fn every_outbound_call_sends_the_user_agent() {
+    // The stand-in answers 403 to any back-channel call without a User-Agent, as One Login does;
+    // a complete identity login touches discovery, JWKS, token, userinfo and the DID document.
+    let h = harness().await;
+    h.login(Requirement::IDENTITY_P2).await.unwrap();
+    for path in
+        ["/.well-known/openid-configuration", "/.well-known/jwks.json", "/token", "/userinfo", "/.well-known/did.json"]
+    {
+        assert_eq!(h.mock.hits(path), 1, "{path}");
+    }
+    let raw = reqwest::Client::builder().build().unwrap();
+    let status = raw.get(format!("{}.well-known/jwks.json", h.mock.issuer())).send().await.unwrap().status();
+    assert_eq!(status, 403, "the stand-in enforces the header, so the test above can fail");
+}
+
+#[tokio::test]
+async fn a_discovery_document_naming_another_issuer_is_refused() {
+    let mock = MockProvider::start().await;
+    // Same server, but the issuer string differs by the trailing slash.
+    let issuer = mock.issuer().trim_end_matches('/').to_owned();
+    let config = Config::builder(Environment::Custom { issuer })
+        .client_id(CLIENT_ID)
+        .redirect_uri(REDIRECT_URI)
+        .signing_key_pem(keys::RP_PRIVATE_KEY_PEM)
+        .unwrap()
+        .build()
+        .unwrap();
+    let ol = OneLogin::new(config).unwrap();
+    let err = ol.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::root())).await.unwrap_err();
+    assert!(matches!(err, Error::Provider(govuk_one_login::error::ProviderError::IssuerMismatch { .. })), "{err:?}");
+}

@@ -1,0 +1,193 @@
+use govuk_one_login::error::{TokenError, TokenKind};
+use govuk_one_login::{Error, Requirement};
+use serde_json::json;
+
+use crate::*;
+
+type Edit = dyn FnOnce(&mut jsonwebtoken::Header, &mut serde_json::Map<String, serde_json::Value>);
+
+fn token_err(r: Result<govuk_one_login::Subject, Error>) -> TokenError {
+    match r {
+        Err(Error::Token { kind: TokenKind::LogoutToken, source }) => source,
+        other => panic!("expected a logout token error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn end_session_url_carries_hint_redirect_and_state() {
+    let h = harness().await;
+    let out = h.login(Requirement::MEDIUM).await.unwrap();
+    let url = h.ol.end_session_url(Some(out.session.id_token()), Some("abc")).await.unwrap();
+    let q: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+    assert!(url.as_str().starts_with(&format!("{}logout?", h.mock.issuer())));
+    assert_eq!(q["id_token_hint"], out.session.id_token().secret());
+    assert_eq!(q["post_logout_redirect_uri"], POST_LOGOUT_URI);
+    assert_eq!(q["state"], "abc");
+    let resp = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(url.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()["location"], format!("{POST_LOGOUT_URI}?state=abc"));
+    assert!(h.mock.end_sessions()[0].valid_hint);
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_local_session_first() {
+    let h = harness().await;
+    let out = h.login(Requirement::MEDIUM).await.unwrap();
+    let url = h.ol.sign_out(Some(out.session_id)).await.unwrap();
+    assert!(url.query_pairs().any(|(k, v)| k == "id_token_hint" && v == out.session.id_token().secret()));
+    assert!(h.ol.session(&out.session_id.to_cookie_value()).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn backchannel_logout_ends_every_session_of_the_subject_and_refuses_replays() {
+    let h = harness().await;
+    let a = h.login(Requirement::MEDIUM).await.unwrap();
+    let b = h.login(Requirement::IDENTITY_P2).await.unwrap();
+    let token = h.mock.logout_token(a.session.subject().as_str());
+    assert_eq!(h.ol.backchannel_logout(&token).await.unwrap(), 2);
+    for id in [a.session_id, b.session_id] {
+        assert!(h.ol.session(&id.to_cookie_value()).await.unwrap().is_none());
+    }
+    assert_eq!(token_err(h.ol.verify_logout_token(&token).await), TokenError::Replayed);
+    let err = h.ol.backchannel_logout(&token).await.unwrap_err();
+    assert_eq!(err.http_status(), 400);
+}
+
+#[tokio::test]
+async fn another_subjects_logout_leaves_sessions_alone() {
+    let h = harness().await;
+    let a = h.login(Requirement::MEDIUM).await.unwrap();
+    let token = h.mock.logout_token("urn:fdc:gov.uk:2022:someone-else");
+    assert_eq!(h.ol.backchannel_logout(&token).await.unwrap(), 0);
+    assert!(h.ol.session(&a.session_id.to_cookie_value()).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn logout_token_checks() {
+    let h = harness().await;
+    let sub = "urn:fdc:gov.uk:2022:abc";
+    assert_eq!(h.ol.verify_logout_token(&h.mock.logout_token(sub)).await.unwrap().as_str(), sub);
+    // A missing typ is accepted (One Login's docs example has none).
+    assert!(h.ol.verify_logout_token(&h.mock.logout_token_with(sub, |hd, _| hd.typ = None)).await.is_ok());
+
+    let cases: Vec<(Box<Edit>, TokenError)> = vec![
+        (Box::new(|hd, _| hd.typ = Some("JWT".into())), TokenError::WrongType("JWT".into())),
+        (
+            Box::new(|_, c| {
+                c.insert("nonce".into(), json!("n"));
+            }),
+            TokenError::NonceForbidden,
+        ),
+        (
+            Box::new(|_, c| {
+                c.insert("events".into(), json!({}));
+            }),
+            TokenError::BadEvents,
+        ),
+        (
+            Box::new(|_, c| {
+                c.insert("events".into(), json!({"http://schemas.openid.net/event/backchannel-logout": {"x": 1}}));
+            }),
+            TokenError::BadEvents,
+        ),
+        (
+            Box::new(|_, c| {
+                c.remove("events");
+            }),
+            TokenError::BadEvents,
+        ),
+        (
+            Box::new(|_, c| {
+                c.remove("sub");
+            }),
+            TokenError::MissingClaim("sub"),
+        ),
+        (
+            Box::new(|_, c| {
+                c.remove("jti");
+            }),
+            TokenError::MissingClaim("jti"),
+        ),
+        (
+            Box::new(|_, c| {
+                c.remove("iat");
+            }),
+            TokenError::MissingClaim("iat"),
+        ),
+        (
+            Box::new(|_, c| {
+                c.insert("aud".into(), json!("another-client"));
+            }),
+            TokenError::WrongAudience { expected: CLIENT_ID.into() },
+        ),
+        (
+            Box::new(|_, c| {
+                c.insert("iss".into(), json!("https://evil.example/"));
+            }),
+            TokenError::WrongIssuer { expected: String::new(), found: String::new() },
+        ),
+        (
+            Box::new(|_, c| {
+                c.insert("exp".into(), json!(1_000));
+                c.insert("iat".into(), json!(900));
+            }),
+            TokenError::Expired { by_seconds: 0 },
+        ),
+        (
+            Box::new(|_, c| {
+                let now = c["iat"].as_i64().unwrap();
+                c.insert("iat".into(), json!(now + 3600));
+                c.insert("exp".into(), json!(now + 3700));
+            }),
+            TokenError::NotYetValid { by_seconds: 0 },
+        ),
+    ];
+    for (edit, expected) in cases {
+        let got = token_err(h.ol.verify_logout_token(&h.mock.logout_token_with(sub, edit)).await);
+        assert_eq!(
+            std::mem::discriminant(&got),
+            std::mem::discriminant(&expected),
+            "got {got:?}, expected {expected:?}"
+        );
+        if matches!(
+            expected,
+            TokenError::WrongType(_)
+                | TokenError::WrongAudience { .. }
+                | TokenError::MissingClaim(_)
+                | TokenError::NonceForbidden
+                | TokenError::BadEvents
+        ) {
+            assert_eq!(got, expected);
+        }
+    }
+}
+
+#[tokio::test]
+async fn forged_and_malformed_logout_tokens() {
+    let h = harness().await;
+    let good = h.mock.logout_token("urn:fdc:gov.uk:2022:abc");
+    let mut parts: Vec<String> = good.split('.').map(str::to_owned).collect();
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut claims: serde_json::Value = serde_json::from_slice(&engine.decode(&parts[1]).unwrap()).unwrap();
+    claims["sub"] = json!("urn:fdc:gov.uk:2022:victim");
+    parts[1] = engine.encode(claims.to_string());
+    assert_eq!(token_err(h.ol.verify_logout_token(&parts.join(".")).await), TokenError::BadSignature);
+
+    for junk in ["", "abc", "a.b.c", "....", &"x".repeat(100_000)] {
+        assert!(matches!(token_err(h.ol.verify_logout_token(junk).await), TokenError::Malformed(_)), "{junk:.10}");
+    }
+    let rs = {
+        let mut hd = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+        hd.kid = Some("k".into());
+        jsonwebtoken::encode(&hd, &json!({"sub": "x"}), &jsonwebtoken::EncodingKey::from_secret(b"secret")).unwrap()
+    };
+    assert!(matches!(token_err(h.ol.verify_logout_token(&rs).await), TokenError::AlgorithmNotAllowed { .. }));
+}

@@ -1,0 +1,84 @@
+//! The whole round trip against the local One Login stand-in, over loopback.
+
+mod authorize;
+mod faults;
+mod keys_and_caches;
+mod logout;
+mod round_trip;
+
+use std::time::Duration;
+
+use govuk_one_login::{
+    CallbackParams, Config, ConfigBuilder, Environment, Error, LoginOutcome, LoginRequest, OneLogin, Requirement,
+    ReturnPath, SessionId,
+};
+use govuk_one_login_mock::{CLIENT_ID, MockProvider, keys};
+
+pub const REDIRECT_URI: &str = "http://127.0.0.1:9/auth/callback";
+pub const POST_LOGOUT_URI: &str = "http://127.0.0.1:9/signed-out";
+
+pub struct Harness {
+    pub mock: MockProvider,
+    pub ol: OneLogin,
+}
+
+pub fn config_for(mock: &MockProvider) -> ConfigBuilder {
+    Config::builder(Environment::Custom { issuer: mock.issuer().to_owned() })
+        .client_id(CLIENT_ID)
+        .redirect_uri(REDIRECT_URI)
+        .post_logout_redirect_uri(POST_LOGOUT_URI)
+        .user_agent("govuk-one-login-tests/1.0 (https://service.example)")
+        .http_timeout(Duration::from_secs(2))
+}
+
+pub async fn harness() -> Harness {
+    harness_with(|b| b).await
+}
+
+pub async fn harness_with(edit: impl FnOnce(ConfigBuilder) -> ConfigBuilder) -> Harness {
+    let mock = MockProvider::start().await;
+    mock.register_redirect_uri(REDIRECT_URI);
+    mock.register_post_logout_redirect_uri(POST_LOGOUT_URI);
+    let config = edit(config_for(&mock)).signing_key_pem(keys::RP_PRIVATE_KEY_PEM).unwrap().build().unwrap();
+    let ol = OneLogin::new(config).unwrap();
+    Harness { mock, ol }
+}
+
+/// Follows the authorize URL to the stand-in and returns the callback parameters.
+pub async fn authorize(url: &url::Url) -> CallbackParams {
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let response = client.get(url.as_str()).send().await.unwrap();
+    assert_eq!(
+        response.status(),
+        303,
+        "the stand-in should redirect back: {}",
+        response.text().await.unwrap_or_default()
+    );
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let back = url::Url::parse(&location).unwrap();
+    assert_eq!(&back[..url::Position::AfterPath], REDIRECT_URI);
+    let get = |k: &str| back.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
+    CallbackParams {
+        code: get("code"),
+        state: get("state"),
+        error: get("error"),
+        error_description: get("error_description"),
+    }
+}
+
+impl Harness {
+    /// Starts a login, passes the stand-in, and completes it.
+    pub async fn login(&self, requirement: Requirement) -> Result<LoginOutcome, Error> {
+        self.login_from(requirement, None).await
+    }
+
+    pub async fn login_from(
+        &self,
+        requirement: Requirement,
+        current: Option<SessionId>,
+    ) -> Result<LoginOutcome, Error> {
+        let start = self.ol.start_login(LoginRequest::new(requirement, ReturnPath::parse_or_root("/next?x=1"))).await?;
+        let params = authorize(&start.url).await;
+        self.ol.complete_login(params, Some(&start.flow_cookie), current).await
+    }
+}

@@ -1,0 +1,236 @@
+use govuk_one_login::error::{CallbackError, OpErrorCode};
+use govuk_one_login::{AuthLevel, Error, IdentityLevel, IdentityOutcome, Requirement};
+
+use crate::*;
+
+#[tokio::test]
+async fn happy_path_cl() {
+    let h = harness().await;
+    let out = h.login(Requirement::LOW).await.unwrap();
+    assert_eq!(out.session.auth_level(), AuthLevel::Low);
+    assert_eq!(out.identity, IdentityOutcome::NotRequested);
+    assert_eq!(out.return_to.as_str(), "/next?x=1");
+    let (_, stored) = h.ol.session(&out.session_id.to_cookie_value()).await.unwrap().unwrap();
+    assert_eq!(stored.subject(), out.session.subject());
+}
+
+#[tokio::test]
+async fn happy_path_cl_cm_with_contact_claims() {
+    let h = harness().await;
+    let out = h.login(Requirement::MEDIUM).await.unwrap();
+    let s = &out.session;
+    assert_eq!(s.auth_level(), AuthLevel::Medium);
+    assert_eq!(s.identity_level(), IdentityLevel::P0);
+    assert!(s.identity().is_none());
+    assert_eq!(s.subject().as_str(), govuk_one_login_mock::TestUser::default().sub);
+    assert_eq!(s.email(), Some("test@example.com"));
+    assert!(s.email_verified());
+    assert_eq!(s.phone_number(), Some("+447123456789"));
+    assert!(s.phone_number_verified());
+    assert!(s.auth_time().is_some());
+    assert!(s.sid().is_some());
+    assert_eq!(s.id_token().secret().split('.').count(), 3);
+    assert!(!format!("{s:?}").contains("test@example.com"), "Debug must not print personal data");
+}
+
+#[tokio::test]
+async fn happy_path_cl_cm_p2_with_verified_identity_and_claims() {
+    let h = harness().await;
+    let out = h.login(Requirement::IDENTITY_P2).await.unwrap();
+    assert_eq!(out.identity, IdentityOutcome::Verified { level: IdentityLevel::P2, return_codes: vec![] });
+    let id = out.session.identity().expect("verified identity");
+    assert_eq!(id.level(), IdentityLevel::P2);
+    assert_eq!(id.current_name().unwrap().full(), "Kenneth Decerqueira");
+    assert_eq!(id.current_name().unwrap().given_names(), "Kenneth");
+    assert_eq!(id.birth_date().unwrap().value, "1965-07-08");
+    assert_eq!(id.addresses()[0].postal_code.as_deref(), Some("BA2 5AA"));
+    assert_eq!(id.addresses()[0].uprn, Some(10022812929));
+    assert_eq!(id.passports()[0].document_number.as_deref(), Some("321654987"));
+    assert_eq!(id.driving_permits()[0].issued_by.as_deref(), Some("DVLA"));
+    assert!(Requirement::IDENTITY_P2.is_met_by(out.session.achieved(), None, 0));
+}
+
+#[tokio::test]
+async fn identity_below_the_requirement_is_refused() {
+    let h = harness().await;
+    h.mock.set_identity_level(Some("P1"));
+    let err = h.login(Requirement::IDENTITY_P2).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Token {
+                kind: govuk_one_login::error::TokenKind::CoreIdentity,
+                source: govuk_one_login::error::TokenError::LevelTooLow { .. }
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn step_up_rotates_the_session_and_keeps_the_user() {
+    let h = harness().await;
+    let first = h.login(Requirement::MEDIUM).await.unwrap();
+    let second = h.login_from(Requirement::IDENTITY_P2, Some(first.session_id)).await.unwrap();
+    assert_ne!(first.session_id, second.session_id, "the session id must change at login");
+    assert!(h.ol.session(&first.session_id.to_cookie_value()).await.unwrap().is_none(), "old id is dead");
+    let (_, s) = h.ol.session(&second.session_id.to_cookie_value()).await.unwrap().unwrap();
+    assert_eq!(s.identity_level(), IdentityLevel::P2);
+}
+
+#[tokio::test]
+async fn replayed_state_is_refused() {
+    let h = harness().await;
+    let start = h.ol.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::root())).await.unwrap();
+    let params = authorize(&start.url).await;
+    h.ol.complete_login(params.clone(), Some(&start.flow_cookie), None).await.unwrap();
+    let err = h.ol.complete_login(params, Some(&start.flow_cookie), None).await.unwrap_err();
+    assert!(matches!(err, Error::Callback(CallbackError::UnknownState)), "{err:?}");
+    assert_eq!(err.http_status(), 400);
+}
+
+#[tokio::test]
+async fn callback_from_another_browser_is_refused_and_consumes_the_state() {
+    let h = harness().await;
+    let start = h.ol.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::root())).await.unwrap();
+    let params = authorize(&start.url).await;
+    for cookie in [None, Some("AAAAAAAAAAAAAAAAAAAAAA")] {
+        let err = h.ol.complete_login(params.clone(), cookie, None).await.unwrap_err();
+        let expected_first = cookie.is_none();
+        if expected_first {
+            assert!(matches!(err, Error::Callback(CallbackError::BrowserMismatch)), "{err:?}");
+        } else {
+            assert!(matches!(err, Error::Callback(CallbackError::UnknownState)), "used once: {err:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn parallel_logins_in_two_tabs_both_complete() {
+    let h = harness().await;
+    let a = h.ol.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::parse_or_root("/a"))).await.unwrap();
+    let mut second = LoginRequest::new(Requirement::IDENTITY_P2, ReturnPath::parse_or_root("/b"));
+    second.flow_cookie = Some(a.flow_cookie.clone());
+    let b = h.ol.start_login(second).await.unwrap();
+    assert_eq!(a.flow_cookie, b.flow_cookie, "one browser, one flow cookie");
+    let (pa, pb) = (authorize(&a.url).await, authorize(&b.url).await);
+    let out_b = h.ol.complete_login(pb, Some(&b.flow_cookie), None).await.unwrap();
+    let out_a = h.ol.complete_login(pa, Some(&a.flow_cookie), None).await.unwrap();
+    assert_eq!(out_a.return_to.as_str(), "/a");
+    assert_eq!(out_b.return_to.as_str(), "/b");
+}
+
+#[tokio::test]
+async fn missing_or_oversized_parameters_are_typed_errors() {
+    let h = harness().await;
+    let err = h.ol.complete_login(CallbackParams::default(), None, None).await.unwrap_err();
+    assert!(matches!(err, Error::Callback(CallbackError::MissingState)));
+    let huge = CallbackParams { state: Some("s".repeat(5000)), ..Default::default() };
+    let err = h.ol.complete_login(huge, None, None).await.unwrap_err();
+    assert!(matches!(err, Error::Callback(CallbackError::TooLong { param: "state" })));
+    let forged = CallbackParams { state: Some("forged".into()), code: Some("c".into()), ..Default::default() };
+    let err = h.ol.complete_login(forged, Some("x"), None).await.unwrap_err();
+    assert!(matches!(err, Error::Callback(CallbackError::UnknownState)));
+}
+
+#[tokio::test]
+async fn callback_without_code_or_error() {
+    let h = harness().await;
+    let start = h.ol.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::root())).await.unwrap();
+    let mut params = authorize(&start.url).await;
+    params.code = None;
+    let err = h.ol.complete_login(params, Some(&start.flow_cookie), None).await.unwrap_err();
+    assert!(matches!(err, Error::Callback(CallbackError::MissingCode)), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_callback_after_ten_minutes_is_expired() {
+    let mock = MockProvider::start().await;
+    mock.register_redirect_uri(REDIRECT_URI);
+    let store = tower_sessions_moka_store::MokaStore::new(Some(1000));
+    let config = config_for(&mock).signing_key_pem(keys::RP_PRIVATE_KEY_PEM).unwrap().build().unwrap();
+    let now = OneLogin::builder(config.clone()).store(store.clone()).build().unwrap();
+    let later = OneLogin::builder(config)
+        .store(store)
+        .clock(govuk_one_login::clock::OffsetClock { offset: 601 })
+        .build()
+        .unwrap();
+    let start = now.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::root())).await.unwrap();
+    let params = authorize(&start.url).await;
+    let err = later.complete_login(params, Some(&start.flow_cookie), None).await.unwrap_err();
+    assert!(matches!(err, Error::Callback(CallbackError::Expired { by_seconds }) if by_seconds >= 1), "{err:?}");
+}
+
+#[tokio::test]
+async fn one_login_errors_are_typed_and_access_denied_is_distinct() {
+    let h = harness().await;
+    for (fault, code, status) in [
+        (govuk_one_login_mock::Fault::AccessDenied, OpErrorCode::AccessDenied, 403),
+        (govuk_one_login_mock::Fault::TemporarilyUnavailable, OpErrorCode::TemporarilyUnavailable, 503),
+    ] {
+        h.mock.clear_faults();
+        h.mock.set_fault(fault);
+        let err = h.login(Requirement::MEDIUM).await.unwrap_err();
+        match &err {
+            Error::Callback(CallbackError::OneLogin { code: c, description }) => {
+                assert_eq!(*c, code);
+                assert!(description.is_some());
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(err.http_status(), status);
+        assert!(!err.public_message().contains("fault switch"), "never show error_description");
+        assert!(!err.ends_session());
+    }
+}
+
+#[tokio::test]
+async fn login_required_after_failed_reauthentication_ends_the_local_session() {
+    let h = harness().await;
+    let first = h.login(Requirement::MEDIUM).await.unwrap();
+    h.mock.set_fault(govuk_one_login_mock::Fault::LoginRequired);
+    let err = h.login_from(Requirement::MEDIUM, Some(first.session_id)).await.unwrap_err();
+    assert!(matches!(err, Error::Callback(CallbackError::OneLogin { code: OpErrorCode::LoginRequired, .. })));
+    assert!(err.ends_session());
+    assert!(h.ol.session(&first.session_id.to_cookie_value()).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn missing_core_identity_surfaces_the_return_code() {
+    let h = harness().await;
+    h.mock.set_fault(govuk_one_login_mock::Fault::CoreIdentityMissing);
+    let out = h.login(Requirement::IDENTITY_P2).await.unwrap();
+    assert_eq!(
+        out.identity,
+        IdentityOutcome::NotProven { return_codes: vec![govuk_one_login::identity::ReturnCode { code: "X".into() }] }
+    );
+    assert!(out.session.identity().is_none(), "no identity is assumed");
+    assert_eq!(out.session.auth_level(), AuthLevel::Medium);
+}
+
+#[tokio::test]
+async fn a_wrong_client_key_is_refused_by_the_token_endpoint() {
+    let mock = MockProvider::start().await;
+    mock.register_redirect_uri(REDIRECT_URI);
+    // Plain query parameters, so that the token endpoint (not the JAR check) sees the key.
+    let config = config_for(&mock)
+        .request_objects(false)
+        .signing_key_pem(keys::UNREGISTERED_RSA_PRIVATE_KEY_PEM)
+        .unwrap()
+        .build()
+        .unwrap();
+    let h = Harness { mock, ol: OneLogin::new(config).unwrap() };
+    let err = h.login(Requirement::MEDIUM).await.unwrap_err();
+    match err {
+        Error::Provider(govuk_one_login::error::ProviderError::TokenRequestRejected { error, .. }) => {
+            assert_eq!(error, "invalid_client")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn ps256_client_assertions_and_request_objects_work() {
+    let h = harness_with(|b| b.client_signing_alg(govuk_one_login::config::ClientSigningAlgorithm::Ps256)).await;
+    h.login(Requirement::MEDIUM).await.unwrap();
+}

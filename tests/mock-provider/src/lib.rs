@@ -1,0 +1,309 @@
+//! A local GOV.UK One Login stand-in, served on loopback, for tests and the demo services.
+//!
+//! It serves discovery, JWKS, `/authorize` (auto-approving, or with a page where a person picks
+//! the level), `/token` (checking the client assertion, PKCE, redirect URI and one-time codes
+//! as One Login does), `/userinfo`, the DID document, `/logout` and `/trustmark`. It issues
+//! ES256 (or RS256) ID tokens and ES256 core identities, and has [`Fault`] switches for every
+//! check a relying party must make.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let mock = govuk_one_login_mock::MockProvider::start().await;
+//! assert!(mock.issuer().starts_with("http://127.0.0.1:"));
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod faults;
+pub mod keys;
+mod routes;
+mod tokens;
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use jsonwebtoken::jwk::Jwk;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
+use serde_json::{Map, Value};
+
+pub use faults::Fault;
+
+/// The default client id registered with the stand-in.
+pub const CLIENT_ID: &str = "test-client-id";
+
+/// The user the stand-in signs in.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    /// Pairwise subject.
+    pub sub: String,
+    /// Email.
+    pub email: String,
+    /// Phone number (E.164), or none when the user's second factor is an app.
+    pub phone_number: Option<String>,
+    /// Given name.
+    pub given_name: String,
+    /// Family name.
+    pub family_name: String,
+    /// `YYYY-MM-DD`.
+    pub birth_date: String,
+}
+
+impl Default for TestUser {
+    fn default() -> Self {
+        Self {
+            sub: "urn:fdc:gov.uk:2022:56P4CMsGh_02YOlWpd8PAOI-2sVlB2nsNU7mcLZYhYw=".into(),
+            email: "test@example.com".into(),
+            phone_number: Some("+447123456789".into()),
+            given_name: "Kenneth".into(),
+            family_name: "Decerqueira".into(),
+            birth_date: "1965-07-08".into(),
+        }
+    }
+}
+
+/// A code or access token's context.
+#[derive(Debug, Clone)]
+pub(crate) struct Grant {
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) code_challenge: Option<String>,
+    pub(crate) nonce: Option<String>,
+    pub(crate) vtr: String,
+    pub(crate) identity: Option<String>,
+    pub(crate) claims: Vec<String>,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) user: TestUser,
+}
+
+/// What the stand-in saw of the last `/authorize` request.
+#[derive(Debug, Clone)]
+pub struct AuthorizeSeen {
+    /// Whether the parameters came in a signed request object.
+    pub request_object: bool,
+    /// The parameters (from the request object, or the query).
+    pub params: Map<String, Value>,
+    /// The raw query string's length.
+    pub query_len: usize,
+    /// The request object's header `kid`, if any.
+    pub request_object_kid: Option<String>,
+}
+
+/// A call to `/logout` the stand-in saw.
+#[derive(Debug, Clone)]
+pub struct EndSessionSeen {
+    /// Whether `id_token_hint` verified.
+    pub valid_hint: bool,
+    /// The `post_logout_redirect_uri`.
+    pub post_logout_redirect_uri: Option<String>,
+    /// The `state`.
+    pub state: Option<String>,
+}
+
+pub(crate) struct State {
+    pub(crate) client_id: String,
+    pub(crate) client_key: DecodingKey,
+    pub(crate) redirect_uris: HashSet<String>,
+    pub(crate) post_logout_uris: HashSet<String>,
+    pub(crate) user: TestUser,
+    pub(crate) identity_level: Option<String>,
+    pub(crate) faults: HashSet<Fault>,
+    pub(crate) auto_approve: bool,
+    pub(crate) codes: HashMap<String, Grant>,
+    pub(crate) access_tokens: HashMap<String, Grant>,
+    pub(crate) pending_decisions: HashMap<String, (Grant, String, Option<String>)>,
+    pub(crate) hits: HashMap<String, usize>,
+    pub(crate) rotated: bool,
+    pub(crate) id_token_alg: Algorithm,
+    pub(crate) auth_time_offset: i64,
+    pub(crate) max_age: HashMap<String, u64>,
+    pub(crate) down: HashSet<String>,
+    pub(crate) delay: HashMap<String, Duration>,
+    pub(crate) last_authorize: Option<AuthorizeSeen>,
+    pub(crate) end_sessions: Vec<EndSessionSeen>,
+    pub(crate) require_user_agent: bool,
+}
+
+pub(crate) struct Shared {
+    pub(crate) issuer: String,
+    pub(crate) did: String,
+    pub(crate) state: Mutex<State>,
+}
+
+impl Shared {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A running stand-in. Stops when dropped.
+pub struct MockProvider {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for MockProvider {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl std::fmt::Debug for MockProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockProvider").field("issuer", &self.shared.issuer).finish()
+    }
+}
+
+impl MockProvider {
+    /// Starts on `127.0.0.1` on a free port, auto-approving, with [`CLIENT_ID`] registered
+    /// with [`keys::RP_PRIVATE_KEY_PEM`]'s public key.
+    pub async fn start() -> Self {
+        Self::start_on("127.0.0.1:0".parse().expect("loopback address")).await
+    }
+
+    /// Starts on the given loopback address.
+    pub async fn start_on(addr: SocketAddr) -> Self {
+        assert!(addr.ip().is_loopback(), "the stand-in serves loopback only");
+        let listener = tokio::net::TcpListener::bind(addr).await.expect("bind the stand-in's port");
+        let addr = listener.local_addr().expect("local address");
+        let issuer = format!("http://{addr}/");
+        let did = format!("did:web:{}%3A{}", addr.ip(), addr.port());
+        let rp = EncodingKey::from_rsa_pem(keys::RP_PRIVATE_KEY_PEM.as_bytes()).expect("RP key");
+        let rp_jwk = Jwk::from_encoding_key(&rp, Algorithm::RS256).expect("RP public key");
+        let shared = Arc::new(Shared {
+            issuer,
+            did,
+            state: Mutex::new(State {
+                client_id: CLIENT_ID.into(),
+                client_key: DecodingKey::from_jwk(&rp_jwk).expect("RP decoding key"),
+                redirect_uris: HashSet::new(),
+                post_logout_uris: HashSet::new(),
+                user: TestUser::default(),
+                identity_level: None,
+                faults: HashSet::new(),
+                auto_approve: true,
+                codes: HashMap::new(),
+                access_tokens: HashMap::new(),
+                pending_decisions: HashMap::new(),
+                hits: HashMap::new(),
+                rotated: false,
+                id_token_alg: Algorithm::ES256,
+                auth_time_offset: 0,
+                max_age: HashMap::new(),
+                down: HashSet::new(),
+                delay: HashMap::new(),
+                last_authorize: None,
+                end_sessions: Vec::new(),
+                require_user_agent: true,
+            }),
+        });
+        let app = routes::router(shared.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { shared, addr, task }
+    }
+
+    /// The issuer, `http://127.0.0.1:<port>/`.
+    pub fn issuer(&self) -> &str {
+        &self.shared.issuer
+    }
+    /// The address served.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+    /// The DID of the core identity keys, `did:web:127.0.0.1%3A<port>`.
+    pub fn did(&self) -> &str {
+        &self.shared.did
+    }
+    /// Registers a redirect URI for the client (One Login's `RedirectUrls`).
+    pub fn register_redirect_uri(&self, uri: &str) {
+        self.shared.lock().redirect_uris.insert(uri.into());
+    }
+    /// Registers a post-logout redirect URI (`PostLogoutRedirectUrls`).
+    pub fn register_post_logout_redirect_uri(&self, uri: &str) {
+        self.shared.lock().post_logout_uris.insert(uri.into());
+    }
+    /// Registers the client's public key from a private key PEM (RSA).
+    pub fn register_client_key_pem(&self, pem: &str) {
+        let key = EncodingKey::from_rsa_pem(pem.as_bytes()).expect("an RSA PEM");
+        let jwk = Jwk::from_encoding_key(&key, Algorithm::RS256).expect("RSA public key");
+        self.shared.lock().client_key = DecodingKey::from_jwk(&jwk).expect("decoding key");
+    }
+    /// The user to sign in next.
+    pub fn set_user(&self, user: TestUser) {
+        self.shared.lock().user = user;
+    }
+    /// The identity level the user achieves (`None`: what was requested).
+    pub fn set_identity_level(&self, level: Option<&str>) {
+        self.shared.lock().identity_level = level.map(str::to_owned);
+    }
+    /// Turns a fault on.
+    pub fn set_fault(&self, fault: Fault) {
+        self.shared.lock().faults.insert(fault);
+    }
+    /// Turns every fault off.
+    pub fn clear_faults(&self) {
+        self.shared.lock().faults.clear();
+    }
+    /// Whether `/authorize` approves at once (tests) or shows a page (people).
+    pub fn set_auto_approve(&self, auto: bool) {
+        self.shared.lock().auto_approve = auto;
+    }
+    /// Publishes a new ID token signing key and signs with it from now on.
+    pub fn rotate_signing_key(&self) {
+        self.shared.lock().rotated = true;
+    }
+    /// Signs ID tokens with RS256 instead of ES256.
+    pub fn set_id_token_alg_rs256(&self, rs256: bool) {
+        self.shared.lock().id_token_alg = if rs256 { Algorithm::RS256 } else { Algorithm::ES256 };
+    }
+    /// Moves `auth_time` by this many seconds (negative: the user signed in earlier).
+    pub fn set_auth_time_offset(&self, secs: i64) {
+        self.shared.lock().auth_time_offset = secs;
+    }
+    /// Sets the `Cache-Control: max-age` of a document path (such as `/.well-known/jwks.json`).
+    pub fn set_max_age(&self, path: &str, secs: u64) {
+        self.shared.lock().max_age.insert(path.into(), secs);
+    }
+    /// Makes a path answer 503 (or every path, with `"*"`).
+    pub fn set_down(&self, path: &str, down: bool) {
+        let mut s = self.shared.lock();
+        if down {
+            s.down.insert(path.into());
+        } else {
+            s.down.remove(path);
+        }
+    }
+    /// Delays a path's answers (or every path's, with `"*"`).
+    pub fn set_delay(&self, path: &str, delay: Duration) {
+        self.shared.lock().delay.insert(path.into(), delay);
+    }
+    /// How many requests a path has had.
+    pub fn hits(&self, path: &str) -> usize {
+        self.shared.lock().hits.get(path).copied().unwrap_or(0)
+    }
+    /// The last `/authorize` request.
+    pub fn last_authorize(&self) -> Option<AuthorizeSeen> {
+        self.shared.lock().last_authorize.clone()
+    }
+    /// The `/logout` calls seen.
+    pub fn end_sessions(&self) -> Vec<EndSessionSeen> {
+        self.shared.lock().end_sessions.clone()
+    }
+    /// A signed back-channel `logout_token` for `sub`, as One Login sends it.
+    pub fn logout_token(&self, sub: &str) -> String {
+        self.logout_token_with(sub, |_, _| {})
+    }
+    /// A `logout_token` for `sub`, after `edit` changes its header or claims (negative tests).
+    pub fn logout_token_with(&self, sub: &str, edit: impl FnOnce(&mut Header, &mut Map<String, Value>)) -> String {
+        tokens::logout_token(&self.shared, sub, edit)
+    }
+    /// Signs arbitrary claims with the OP's current ES256 key (negative tests).
+    pub fn sign_with_op_key(&self, header: Header, claims: &Value) -> String {
+        tokens::sign_op(&self.shared, header, claims)
+    }
+}

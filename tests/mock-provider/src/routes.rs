@@ -1,0 +1,499 @@
+//! The stand-in's HTTP endpoints.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Form, Query, Request, State as AxState};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde_json::{Map, Value, json};
+
+use crate::tokens::{self, now, random};
+use crate::{AuthorizeSeen, EndSessionSeen, Fault, Grant, Shared};
+
+type S = AxState<Arc<Shared>>;
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/.well-known/openid-configuration", get(discovery))
+        .route("/.well-known/jwks.json", get(jwks))
+        .route("/.well-known/did.json", get(did))
+        .route("/authorize", get(authorize))
+        .route("/authorize/decision", post(decision))
+        .route("/token", post(token))
+        .route("/userinfo", get(userinfo))
+        .route("/logout", get(logout))
+        .route("/trustmark", get(trustmark))
+        .layer(middleware::from_fn_with_state(shared.clone(), switches))
+        .with_state(shared)
+}
+
+/// Counts hits, applies delays and outages, and refuses calls without a User-Agent on the
+/// back-channel endpoints, as One Login does.
+async fn switches(AxState(shared): S, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let (down, delay, need_ua) = {
+        let mut s = shared.lock();
+        *s.hits.entry(path.clone()).or_default() += 1;
+        let down = s.down.contains(&path) || s.down.contains("*");
+        let delay = s.delay.get(&path).or_else(|| s.delay.get("*")).copied();
+        (down, delay, s.require_user_agent)
+    };
+    if let Some(d) = delay {
+        tokio::time::sleep(d).await;
+    }
+    if down {
+        return (StatusCode::SERVICE_UNAVAILABLE, "down for maintenance").into_response();
+    }
+    let back_channel = !matches!(path.as_str(), "/authorize" | "/authorize/decision" | "/logout");
+    let ua = request.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if need_ua && back_channel && ua.trim().is_empty() {
+        return (StatusCode::FORBIDDEN, "Forbidden").into_response();
+    }
+    next.run(request).await
+}
+
+fn cached(shared: &Shared, path: &str, default: u64, body: Value) -> Response {
+    let max_age = shared.lock().max_age.get(path).copied().unwrap_or(default);
+    ([(header::CACHE_CONTROL, format!("max-age={max_age}"))], Json(body)).into_response()
+}
+
+async fn discovery(AxState(shared): S) -> Response {
+    let i = &shared.issuer;
+    let body = json!({
+        "issuer": i,
+        "authorization_endpoint": format!("{i}authorize"),
+        "token_endpoint": format!("{i}token"),
+        "userinfo_endpoint": format!("{i}userinfo"),
+        "end_session_endpoint": format!("{i}logout"),
+        "jwks_uri": format!("{i}.well-known/jwks.json"),
+        "response_types_supported": ["code"],
+        "grant_types_supported": ["authorization_code"],
+        "subject_types_supported": ["public", "pairwise"],
+        "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_post"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"],
+        "id_token_signing_alg_values_supported": ["ES256", "RS256"],
+        "code_challenge_methods_supported": ["S256"],
+        "ui_locales_supported": ["en", "cy"],
+        "request_parameter_supported": true,
+        "request_uri_parameter_supported": false,
+        "backchannel_logout_supported": true,
+        "trustmarks": format!("{i}trustmark"),
+        "scopes_supported": ["openid", "email", "phone"],
+    });
+    cached(&shared, "/.well-known/openid-configuration", 86_400, body)
+}
+
+async fn jwks(AxState(shared): S) -> Response {
+    cached(&shared, "/.well-known/jwks.json", 86_400, tokens::jwks(&shared))
+}
+
+async fn did(AxState(shared): S) -> Response {
+    cached(&shared, "/.well-known/did.json", 3600, tokens::did_document(&shared))
+}
+
+async fn trustmark(AxState(shared): S) -> Json<Value> {
+    Json(
+        json!({"idp": shared.issuer, "trustmark_provider": shared.issuer, "C": ["Cl", "Cl.Cm"], "P": ["P0", "P1", "P2", "P3"]}),
+    )
+}
+
+fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} - GOV.UK One Login (local stand-in)</title></head>\
+         <body style=\"font-family:arial,sans-serif;max-width:40em;margin:2em auto\"><p style=\"background:#0b0c0c;color:#fff;padding:.5em\">GOV.UK One Login &middot; local stand-in</p><h1>{title}</h1>{body}</body></html>"
+    );
+    (status, Html(html)).into_response()
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn redirect_with(uri: &str, pairs: &[(&str, &str)]) -> Response {
+    let mut url = url::Url::parse(uri).expect("registered redirect URI");
+    for (k, v) in pairs {
+        url.query_pairs_mut().append_pair(k, v);
+    }
+    Redirect::to(url.as_str()).into_response()
+}
+
+fn param_str(params: &Map<String, Value>, k: &str) -> Option<String> {
+    match params.get(k)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+const CLIENT_ALGS: [Algorithm; 6] =
+    [Algorithm::RS256, Algorithm::RS384, Algorithm::RS512, Algorithm::PS256, Algorithm::PS384, Algorithm::PS512];
+
+fn verify_client_jwt(key: &DecodingKey, token: &str) -> Result<(Option<String>, Map<String, Value>), String> {
+    let header = jsonwebtoken::decode_header(token).map_err(|e| format!("unparseable JWT: {e}"))?;
+    if !CLIENT_ALGS.contains(&header.alg) {
+        return Err("client JWTs must be RSA-signed".into());
+    }
+    let mut v = Validation::new(header.alg);
+    v.validate_aud = false;
+    v.required_spec_claims.clear();
+    v.validate_exp = false;
+    let data = jsonwebtoken::decode::<Map<String, Value>>(token, key, &v).map_err(|e| format!("signature: {e}"))?;
+    Ok((header.kid, data.claims))
+}
+
+async fn authorize(AxState(shared): S, Query(query): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+    let _ = headers;
+    let query_len: usize = query.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+    let (client_id, client_key) = {
+        let s = shared.lock();
+        (s.client_id.clone(), s.client_key.clone())
+    };
+    if query.get("client_id") != Some(&client_id) {
+        return page(StatusCode::BAD_REQUEST, "Invalid request", "<p>Unknown client.</p>");
+    }
+    let (params, request_object, kid) = match query.get("request") {
+        Some(jar) => {
+            let (kid, claims) = match verify_client_jwt(&client_key, jar) {
+                Ok(ok) => ok,
+                Err(e) => {
+                    return page(StatusCode::BAD_REQUEST, "Invalid request", &format!("<p>{}</p>", esc(&e)));
+                }
+            };
+            let now = now();
+            let exp = claims.get("exp").and_then(Value::as_i64);
+            if exp.is_some_and(|e| e + 30 < now)
+                || claims.get("nbf").and_then(Value::as_i64).is_some_and(|n| n - 30 > now)
+            {
+                return page(StatusCode::BAD_REQUEST, "Request expired", "<p>Request expired.</p>");
+            }
+            let aud_ok = param_str(&claims, "aud").as_deref() == Some(&format!("{}authorize", shared.issuer));
+            let same = |k: &str| param_str(&claims, k).as_deref() == query.get(k).map(String::as_str);
+            if !(same("client_id") && same("response_type") && same("scope"))
+                || param_str(&claims, "iss").as_deref() != Some(&client_id)
+            {
+                return page(StatusCode::BAD_REQUEST, "Invalid request", "<p>unauthorized_client</p>");
+            }
+            if query.keys().any(|k| !matches!(k.as_str(), "client_id" | "response_type" | "scope" | "request")) {
+                return page(
+                    StatusCode::BAD_REQUEST,
+                    "Invalid request",
+                    "<p>Parameters outside the request object.</p>",
+                );
+            }
+            if !aud_ok {
+                let uri = param_str(&claims, "redirect_uri").unwrap_or_default();
+                if shared.lock().redirect_uris.contains(&uri) {
+                    let state = param_str(&claims, "state").unwrap_or_default();
+                    return redirect_with(&uri, &[("error", "access_denied"), ("state", &state)]);
+                }
+                return page(StatusCode::BAD_REQUEST, "Invalid request", "<p>Bad aud.</p>");
+            }
+            (claims, true, kid)
+        }
+        None => {
+            // One Login strips these from plain queries.
+            let params: Map<String, Value> = query
+                .iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "id_token_hint" | "login_hint"))
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect();
+            (params, false, None)
+        }
+    };
+    shared.lock().last_authorize =
+        Some(AuthorizeSeen { request_object, params: params.clone(), query_len, request_object_kid: kid });
+
+    let redirect_uri = param_str(&params, "redirect_uri").unwrap_or_default();
+    if !shared.lock().redirect_uris.contains(&redirect_uri) {
+        return page(StatusCode::BAD_REQUEST, "Invalid request", "<p>Redirect URI not registered.</p>");
+    }
+    let Some(state) = param_str(&params, "state") else {
+        return redirect_with(
+            &redirect_uri,
+            &[("error", "invalid_request"), ("error_description", "Request is missing state parameter")],
+        );
+    };
+    let fail = |code: &str, desc: &str| {
+        redirect_with(&redirect_uri, &[("error", code), ("error_description", desc), ("state", &state)])
+    };
+    if param_str(&params, "response_type").as_deref() != Some("code") {
+        return fail("unsupported_response_type", "Unsupported response type");
+    }
+    let scopes: Vec<String> = param_str(&params, "scope").unwrap_or_default().split(' ').map(str::to_owned).collect();
+    if !scopes.iter().any(|s| s == "openid") {
+        return fail("invalid_scope", "Invalid scope");
+    }
+    let Some(nonce) = param_str(&params, "nonce") else {
+        return fail("invalid_request", "Request is missing nonce parameter");
+    };
+    let vtr = match params.get("vtr") {
+        None => "Cl.Cm".to_string(),
+        Some(Value::Array(list)) if list.len() == 1 => list[0].as_str().unwrap_or_default().to_owned(),
+        Some(Value::String(s)) => match serde_json::from_str::<Vec<String>>(s) {
+            Ok(list) if list.len() == 1 => list[0].clone(),
+            _ => return fail("invalid_request", "Request vtr not valid"),
+        },
+        _ => return fail("invalid_request", "Request vtr not valid"),
+    };
+    let mut parts: Vec<&str> = vtr.split('.').collect();
+    parts.sort();
+    let identity = parts.iter().find(|p| p.starts_with('P')).map(|p| p.to_string());
+    let creds: Vec<&&str> = parts.iter().filter(|p| p.starts_with('C')).collect();
+    let valid = match creds.as_slice() {
+        [c] => **c == "Cl" && identity.as_deref().is_none_or(|p| p == "P0"),
+        [a, b] => **a == "Cl" && **b == "Cm",
+        _ => false,
+    } && identity.as_deref().is_none_or(|p| matches!(p, "P0" | "P1" | "P2" | "P3"));
+    if !valid {
+        return fail("invalid_request", "Request vtr not valid");
+    }
+    let code_challenge = param_str(&params, "code_challenge");
+    if code_challenge.is_some() && param_str(&params, "code_challenge_method").as_deref() != Some("S256") {
+        return fail("invalid_request", "Invalid value for code_challenge_method parameter.");
+    }
+    let claims: Vec<String> = match params.get("claims") {
+        Some(Value::Object(o)) => {
+            o.get("userinfo").and_then(Value::as_object).map(|u| u.keys().cloned().collect()).unwrap_or_default()
+        }
+        Some(Value::String(s)) => serde_json::from_str::<Value>(s)
+            .ok()
+            .and_then(|v| v.get("userinfo").and_then(Value::as_object).map(|u| u.keys().cloned().collect()))
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    {
+        let s = shared.lock();
+        for (fault, code) in [
+            (Fault::AccessDenied, "access_denied"),
+            (Fault::TemporarilyUnavailable, "temporarily_unavailable"),
+            (Fault::LoginRequired, "login_required"),
+        ] {
+            if s.faults.contains(&fault) {
+                drop(s);
+                return fail(code, "Stand-in fault switch");
+            }
+        }
+    }
+    let (auto, user) = {
+        let s = shared.lock();
+        (s.auto_approve, s.user.clone())
+    };
+    let grant = Grant {
+        client_id,
+        redirect_uri: redirect_uri.clone(),
+        code_challenge,
+        nonce: Some(nonce),
+        vtr: vtr.clone(),
+        identity: identity.filter(|p| p != "P0"),
+        claims,
+        scopes,
+        user,
+    };
+    if auto {
+        return issue_code(&shared, grant, &state);
+    }
+    let id = random(16);
+    let level_choice = if grant.identity.is_some() {
+        "<p><label><input type=radio name=level value=P2 checked> Prove identity (P2)</label><br>\
+         <label><input type=radio name=level value=P1> Prove identity at low confidence only (P1)</label><br>\
+         <label><input type=radio name=level value=none> Identity check fails (no core identity)</label></p>"
+    } else {
+        ""
+    };
+    let u = &grant.user;
+    let body = format!(
+        "<p>The service asks for <strong>{vtr}</strong>.</p><form method=post action=\"/authorize/decision\">\
+         <input type=hidden name=id value=\"{id}\"><p>Sign in as <strong>{} {}</strong> ({})</p>{level_choice}\
+         <button name=decision value=approve>Continue</button> <button name=decision value=cancel>Cancel</button></form>",
+        esc(&u.given_name),
+        esc(&u.family_name),
+        esc(&u.email),
+        vtr = esc(&vtr),
+    );
+    shared.lock().pending_decisions.insert(id, (grant, state, None));
+    page(StatusCode::OK, "Sign in to the service", &body)
+}
+
+async fn decision(AxState(shared): S, Form(form): Form<HashMap<String, String>>) -> Response {
+    let entry = form.get("id").and_then(|id| shared.lock().pending_decisions.remove(id));
+    let Some((grant, state, _)) = entry else {
+        return page(StatusCode::BAD_REQUEST, "Session expired", "<p>Start again from the service.</p>");
+    };
+    if form.get("decision").map(String::as_str) != Some("approve") {
+        return redirect_with(&grant.redirect_uri, &[("error", "access_denied"), ("state", &state)]);
+    }
+    let mut grant = grant;
+    match form.get("level").map(String::as_str) {
+        Some("none") => shared.lock().faults.insert(Fault::CoreIdentityMissing),
+        Some(l @ ("P1" | "P2")) => {
+            grant.identity = Some(l.to_owned());
+            false
+        }
+        _ => false,
+    };
+    issue_code(&shared, grant, &state)
+}
+
+fn issue_code(shared: &Shared, grant: Grant, state: &str) -> Response {
+    let code = random(24);
+    let uri = grant.redirect_uri.clone();
+    shared.lock().codes.insert(code.clone(), grant);
+    redirect_with(&uri, &[("code", &code), ("state", state)])
+}
+
+fn token_error(status: StatusCode, error: &str, description: &str) -> Response {
+    (status, Json(json!({ "error": error, "error_description": description }))).into_response()
+}
+
+async fn token(AxState(shared): S, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
+    let bad = |e: &str, d: &str| token_error(StatusCode::BAD_REQUEST, e, d);
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return bad("invalid_request", "Content-Type must be application/x-www-form-urlencoded");
+    }
+    if form.get("grant_type").map(String::as_str) != Some("authorization_code") {
+        return bad("unsupported_grant_type", "Unsupported grant type");
+    }
+    if form.get("client_assertion_type").map(String::as_str)
+        != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+    {
+        return bad("invalid_request", "Invalid token authentication method used");
+    }
+    let (client_id, key) = {
+        let s = shared.lock();
+        (s.client_id.clone(), s.client_key.clone())
+    };
+    let Some(assertion) = form.get("client_assertion") else {
+        return bad("invalid_request", "Invalid private_key_jwt");
+    };
+    let claims = match verify_client_jwt(&key, assertion) {
+        Ok((_, c)) => c,
+        Err(e) => return bad("invalid_client", &e),
+    };
+    let get = |k: &str| param_str(&claims, k);
+    if get("iss").as_deref() != Some(&client_id) || get("sub") != get("iss") {
+        return bad("invalid_client", "iss and sub must both be the client id");
+    }
+    let aud = get("aud").unwrap_or_default();
+    if aud != format!("{}token", shared.issuer) && aud != shared.issuer {
+        return bad("invalid_client", "aud is not the token endpoint");
+    }
+    if claims.get("exp").and_then(Value::as_i64).is_none_or(|e| e <= now()) {
+        return bad("invalid_grant", "private_key_jwt has expired");
+    }
+    if get("jti").is_none_or(|j| j.is_empty()) {
+        return bad("invalid_client", "jti is missing");
+    }
+    if form.get("client_id").is_some_and(|c| *c != client_id) {
+        return bad("invalid_client", "client_id differs from the assertion");
+    }
+    let Some(grant) = form.get("code").and_then(|c| shared.lock().codes.remove(c)) else {
+        return bad("invalid_grant", "Invalid code");
+    };
+    if form.get("redirect_uri") != Some(&grant.redirect_uri) {
+        return bad("invalid_grant", "Redirect URI mismatch");
+    }
+    let pkce_ok = match (&grant.code_challenge, form.get("code_verifier")) {
+        (None, None) => true,
+        (Some(ch), Some(v)) => {
+            use base64::Engine as _;
+            let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, v.as_bytes());
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(d) == *ch
+        }
+        _ => false,
+    };
+    if !pkce_ok {
+        return bad("invalid_grant", "PKCE code verification failed");
+    }
+    let access_token = random(32);
+    let id_token = tokens::id_token(&shared, &grant, &access_token);
+    shared.lock().access_tokens.insert(access_token.clone(), grant);
+    Json(json!({ "access_token": access_token, "token_type": "Bearer", "expires_in": 180, "id_token": id_token }))
+        .into_response()
+}
+
+async fn userinfo(AxState(shared): S, headers: HeaderMap) -> Response {
+    let token =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let Some(grant) = token.and_then(|t| shared.lock().access_tokens.get(t).cloned()) else {
+        return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")])
+            .into_response();
+    };
+    let (faults, level_override) = {
+        let s = shared.lock();
+        (s.faults.clone(), s.identity_level.clone())
+    };
+    let u = &grant.user;
+    let mut body = json!({ "sub": if faults.contains(&Fault::UserinfoWrongSubject) { "urn:fdc:gov.uk:2022:other" } else { u.sub.as_str() } });
+    if grant.scopes.iter().any(|s| s == "email") {
+        body["email"] = json!(u.email);
+        body["email_verified"] = json!(true);
+    }
+    if grant.scopes.iter().any(|s| s == "phone") {
+        body["phone_number"] = json!(u.phone_number);
+        body["phone_number_verified"] = json!(u.phone_number.is_some());
+    }
+    if let Some(requested) = &grant.identity {
+        let wants = |c: &str| grant.claims.iter().any(|x| x == &format!("https://vocab.account.gov.uk/v1/{c}"));
+        let level = level_override.unwrap_or_else(|| requested.clone());
+        if wants("coreIdentityJWT") && !faults.contains(&Fault::CoreIdentityMissing) {
+            body["https://vocab.account.gov.uk/v1/coreIdentityJWT"] =
+                json!(tokens::core_identity(&shared, &grant, &level));
+        } else if wants("returnCode") {
+            body["https://vocab.account.gov.uk/v1/returnCode"] = json!([{ "code": "X" }]);
+        }
+        if wants("address") {
+            body["https://vocab.account.gov.uk/v1/address"] = json!([{
+                "uprn": 10022812929u64, "buildingNumber": "8", "streetName": "HADLEY ROAD",
+                "addressLocality": "BATH", "postalCode": "BA2 5AA", "addressCountry": "GB", "validFrom": "2000-01-01"
+            }]);
+        }
+        if wants("passport") {
+            body["https://vocab.account.gov.uk/v1/passport"] =
+                json!([{ "documentNumber": "321654987", "icaoIssuerCode": "GBR", "expiryDate": "2030-01-01" }]);
+        }
+        if wants("drivingPermit") {
+            body["https://vocab.account.gov.uk/v1/drivingPermit"] = json!([{
+                "personalNumber": "DECER607085K99AE", "expiryDate": "2031-06-01", "issuedBy": "DVLA", "issueNumber": "17"
+            }]);
+        }
+    }
+    Json(body).into_response()
+}
+
+async fn logout(AxState(shared): S, Query(q): Query<HashMap<String, String>>) -> Response {
+    let valid_hint = q.get("id_token_hint").is_some_and(|hint| {
+        let k = tokens::keys();
+        let mut v = Validation::new(Algorithm::ES256);
+        v.validate_exp = false;
+        v.validate_aud = false;
+        v.required_spec_claims.clear();
+        [&k.current, &k.rotated].iter().any(|key| {
+            let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(key.public_jwk("x")).expect("jwk");
+            DecodingKey::from_jwk(&jwk).is_ok_and(|d| jsonwebtoken::decode::<Value>(hint, &d, &v).is_ok())
+        })
+    });
+    let post = q.get("post_logout_redirect_uri").cloned();
+    let state = q.get("state").cloned();
+    let registered = post.as_ref().is_some_and(|p| shared.lock().post_logout_uris.contains(p));
+    shared.lock().end_sessions.push(EndSessionSeen {
+        valid_hint,
+        post_logout_redirect_uri: post.clone(),
+        state: state.clone(),
+    });
+    match (valid_hint, registered, post) {
+        (true, true, Some(uri)) => {
+            let pairs: Vec<(&str, &str)> = state.as_deref().map(|s| vec![("state", s)]).unwrap_or_default();
+            redirect_with(&uri, &pairs)
+        }
+        _ => page(StatusCode::OK, "You have signed out", "<p>You have signed out of GOV.UK One Login.</p>"),
+    }
+}
