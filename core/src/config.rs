@@ -102,6 +102,23 @@ impl ClientSigningAlgorithm {
     }
 }
 
+/// The paths of the routes the adapters mount. The callback path is the redirect URI's path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routes {
+    /// Sign-out (POST with the session's CSRF token), default `/auth/logout`.
+    pub logout: String,
+    /// Back-channel logout (POST from One Login), default `/auth/backchannel-logout`.
+    pub backchannel_logout: String,
+    /// Our public JWKS, when published.
+    pub jwks: Option<String>,
+}
+
+impl Default for Routes {
+    fn default() -> Self {
+        Self { logout: "/auth/logout".into(), backchannel_logout: "/auth/backchannel-logout".into(), jwks: None }
+    }
+}
+
 /// The builder state before a signing key is set: [`ConfigBuilder::build`] does not exist yet.
 #[derive(Debug)]
 pub struct NoKey;
@@ -166,6 +183,7 @@ pub struct ConfigBuilder<K = NoKey> {
     key_cache_floor: Duration,
     key_cache_ceiling: Duration,
     unknown_kid_refetch_interval: Duration,
+    routes: Routes,
     key: K,
 }
 
@@ -195,6 +213,7 @@ impl<K> ConfigBuilder<K> {
             key_cache_floor,
             key_cache_ceiling,
             unknown_kid_refetch_interval,
+            routes,
             key: _,
         } = self;
         ConfigBuilder {
@@ -218,6 +237,7 @@ impl<K> ConfigBuilder<K> {
             key_cache_floor,
             key_cache_ceiling,
             unknown_kid_refetch_interval,
+            routes,
             key,
         }
     }
@@ -319,6 +339,22 @@ impl<K> ConfigBuilder<K> {
         self.unknown_kid_refetch_interval = interval;
         self
     }
+    /// The path of the sign-out route (POST, default `/auth/logout`).
+    pub fn logout_path(mut self, path: impl Into<String>) -> Self {
+        self.routes.logout = path.into();
+        self
+    }
+    /// The path of the back-channel logout route (POST, default `/auth/backchannel-logout`).
+    pub fn backchannel_logout_path(mut self, path: impl Into<String>) -> Self {
+        self.routes.backchannel_logout = path.into();
+        self
+    }
+    /// Publishes our public key as a JWKS at this path (such as `/.well-known/jwks.json`), so
+    /// One Login can fetch it and keys can rotate. Off by default.
+    pub fn publish_jwks_at(mut self, path: impl Into<String>) -> Self {
+        self.routes.jwks = Some(path.into());
+        self
+    }
     /// Our RSA private key in PEM form (`ONE_LOGIN_PRIVATE_KEY` or `ONE_LOGIN_PRIVATE_KEY_FILE`).
     /// An EC key is refused: One Login verifies client keys only with RSA.
     pub fn signing_key_pem(self, pem: impl AsRef<[u8]>) -> Result<ConfigBuilder<WithKey>, ConfigError> {
@@ -404,6 +440,20 @@ impl ConfigBuilder<WithKey> {
         if self.key_cache_floor > self.key_cache_ceiling {
             return Err(ConfigError::invalid("key_cache_bounds", "the floor is above the ceiling"));
         }
+        for (var, path) in [
+            ("logout_path", Some(&self.routes.logout)),
+            ("backchannel_logout_path", Some(&self.routes.backchannel_logout)),
+            ("publish_jwks_at", self.routes.jwks.as_ref()),
+        ] {
+            if let Some(p) = path
+                && (!p.starts_with('/') || p.contains(['?', '#']) || p == redirect_uri.path())
+            {
+                return Err(ConfigError::invalid(
+                    var,
+                    format!("`{p}` must be a plain absolute path, distinct from the callback"),
+                ));
+            }
+        }
         let discovery_url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
         let mut key = self.key.0;
         key.public.common.key_id = self.key_id.clone();
@@ -433,6 +483,7 @@ impl ConfigBuilder<WithKey> {
             key_cache_floor: self.key_cache_floor,
             key_cache_ceiling: self.key_cache_ceiling,
             unknown_kid_refetch_interval: self.unknown_kid_refetch_interval,
+            routes: self.routes,
         })
     }
 }
@@ -463,6 +514,7 @@ pub struct Config {
     pub(crate) key_cache_floor: Duration,
     pub(crate) key_cache_ceiling: Duration,
     pub(crate) unknown_kid_refetch_interval: Duration,
+    pub(crate) routes: Routes,
 }
 
 impl std::fmt::Debug for Config {
@@ -501,6 +553,7 @@ impl Config {
             key_cache_floor: Duration::from_secs(60),
             key_cache_ceiling: Duration::from_secs(86_400),
             unknown_kid_refetch_interval: Duration::from_secs(60),
+            routes: Routes::default(),
             key: NoKey,
         }
     }
@@ -557,6 +610,10 @@ impl Config {
     /// redirect URI is plain http on loopback (local development).
     pub fn secure_cookies(&self) -> bool {
         self.redirect_uri.scheme() == "https"
+    }
+    /// The routes the adapters mount.
+    pub fn routes(&self) -> &Routes {
+        &self.routes
     }
     /// Whether the login request goes as a signed request object.
     pub fn request_objects(&self) -> bool {

@@ -37,6 +37,7 @@ pub mod levels;
 mod return_path;
 pub mod session;
 mod types;
+pub mod web;
 
 pub use client::{
     CallbackParams, DEFAULT_STORE_CAPACITY, LoginOutcome, LoginRedirect, LoginRequest, OneLogin, OneLoginBuilder,

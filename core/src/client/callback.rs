@@ -196,6 +196,7 @@ impl OneLogin {
             signed_in_at: now,
             sid: claims.sid,
             id_token: IdToken::new(id_token),
+            csrf_token: crate::types::random_token(24),
         };
         let expires_at = now + self.config().session_ttl.as_secs() as i64;
         let session_id = self.store().create_session(&session, expires_at, now).await?;

@@ -29,6 +29,8 @@ pub struct SessionRecord {
     pub(crate) signed_in_at: i64,
     pub(crate) sid: Option<String>,
     pub(crate) id_token: IdToken,
+    /// A per-session token for the sign-out form (CSRF protection).
+    pub(crate) csrf_token: String,
 }
 
 impl std::fmt::Debug for SessionRecord {
@@ -98,5 +100,9 @@ impl SessionRecord {
     /// The raw ID token, for `id_token_hint` at logout and re-authentication.
     pub fn id_token(&self) -> &IdToken {
         &self.id_token
+    }
+    /// The token the sign-out form must carry as `csrf_token` (see [`crate::web`]).
+    pub fn csrf_token(&self) -> &str {
+        &self.csrf_token
     }
 }

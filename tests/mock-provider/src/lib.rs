@@ -124,6 +124,7 @@ pub(crate) struct State {
     pub(crate) last_authorize: Option<AuthorizeSeen>,
     pub(crate) end_sessions: Vec<EndSessionSeen>,
     pub(crate) require_user_agent: bool,
+    pub(crate) backchannel_uris: Vec<String>,
 }
 
 pub(crate) struct Shared {
@@ -198,6 +199,7 @@ impl MockProvider {
                 last_authorize: None,
                 end_sessions: Vec::new(),
                 require_user_agent: true,
+                backchannel_uris: Vec::new(),
             }),
         });
         let app = routes::router(shared.clone());
@@ -226,6 +228,11 @@ impl MockProvider {
     /// Registers a post-logout redirect URI (`PostLogoutRedirectUrls`).
     pub fn register_post_logout_redirect_uri(&self, uri: &str) {
         self.shared.lock().post_logout_uris.insert(uri.into());
+    }
+    /// Registers a back-channel logout URI (`BackChannelLogoutUri`): `/logout` with a valid
+    /// `id_token_hint` then POSTs a `logout_token` for the hint's `sub` there, as One Login does.
+    pub fn register_backchannel_logout_uri(&self, uri: &str) {
+        self.shared.lock().backchannel_uris.push(uri.into());
     }
     /// Registers the client's public key from a private key PEM (RSA).
     pub fn register_client_key_pem(&self, pem: &str) {

@@ -470,25 +470,40 @@ async fn userinfo(AxState(shared): S, headers: HeaderMap) -> Response {
 }
 
 async fn logout(AxState(shared): S, Query(q): Query<HashMap<String, String>>) -> Response {
-    let valid_hint = q.get("id_token_hint").is_some_and(|hint| {
+    let hint_sub = q.get("id_token_hint").and_then(|hint| {
         let k = tokens::keys();
         let mut v = Validation::new(Algorithm::ES256);
         v.validate_exp = false;
         v.validate_aud = false;
         v.required_spec_claims.clear();
-        [&k.current, &k.rotated].iter().any(|key| {
+        [&k.current, &k.rotated].iter().find_map(|key| {
             let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(key.public_jwk("x")).expect("jwk");
-            DecodingKey::from_jwk(&jwk).is_ok_and(|d| jsonwebtoken::decode::<Value>(hint, &d, &v).is_ok())
+            let d = DecodingKey::from_jwk(&jwk).ok()?;
+            let claims = jsonwebtoken::decode::<Value>(hint, &d, &v).ok()?.claims;
+            claims.get("sub").and_then(Value::as_str).map(str::to_owned)
         })
     });
+    let valid_hint = hint_sub.is_some();
     let post = q.get("post_logout_redirect_uri").cloned();
     let state = q.get("state").cloned();
-    let registered = post.as_ref().is_some_and(|p| shared.lock().post_logout_uris.contains(p));
+    let (registered, backchannel) = {
+        let s = shared.lock();
+        (post.as_ref().is_some_and(|p| s.post_logout_uris.contains(p)), s.backchannel_uris.clone())
+    };
     shared.lock().end_sessions.push(EndSessionSeen {
         valid_hint,
         post_logout_redirect_uri: post.clone(),
         state: state.clone(),
     });
+    if let Some(sub) = &hint_sub {
+        // One Login queues a back-channel logout for every client of the session, including the
+        // one that signed out; delivered before answering here, so tests can rely on it.
+        let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build().expect("client");
+        for uri in backchannel {
+            let token = tokens::logout_token(&shared, sub, |_, _| {});
+            let _ = client.post(&uri).form(&[("logout_token", token)]).send().await;
+        }
+    }
     match (valid_hint, registered, post) {
         (true, true, Some(uri)) => {
             let pairs: Vec<(&str, &str)> = state.as_deref().map(|s| vec![("state", s)]).unwrap_or_default();

@@ -1,0 +1,84 @@
+//! The cookies: a session id and a flow binding, both HttpOnly, SameSite=Lax, Path=/, and
+//! `__Host-` prefixed with `Secure` unless the service runs on plain http loopback.
+
+use cookie::{Cookie, SameSite};
+
+use crate::config::Config;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "__Host-one-login-session";
+/// The session cookie's name on plain http loopback (development), where `__Host-` and
+/// `Secure` cannot be used.
+pub const SESSION_COOKIE_INSECURE: &str = "one-login-session";
+/// The flow cookie's name (binds pending logins to the browser that started them).
+pub const FLOW_COOKIE: &str = "__Host-one-login-flow";
+/// The flow cookie's name on plain http loopback.
+pub const FLOW_COOKIE_INSECURE: &str = "one-login-flow";
+
+pub(crate) struct Names {
+    pub(crate) session: &'static str,
+    pub(crate) flow: &'static str,
+    pub(crate) secure: bool,
+}
+
+impl Names {
+    pub(crate) fn for_config(config: &Config) -> Self {
+        if config.secure_cookies() {
+            Names { session: SESSION_COOKIE, flow: FLOW_COOKIE, secure: true }
+        } else {
+            Names { session: SESSION_COOKIE_INSECURE, flow: FLOW_COOKIE_INSECURE, secure: false }
+        }
+    }
+}
+
+/// (session id, flow cookie) from a `Cookie` header. Oversized headers are ignored.
+pub(crate) fn read(header: Option<&str>, names: &Names) -> (Option<String>, Option<String>) {
+    let (mut session, mut flow) = (None, None);
+    let Some(header) = header.filter(|h| h.len() <= 8192) else { return (None, None) };
+    for c in Cookie::split_parse(header).flatten() {
+        if c.name() == names.session && session.is_none() {
+            session = Some(c.value().to_owned());
+        } else if c.name() == names.flow && flow.is_none() {
+            flow = Some(c.value().to_owned());
+        }
+    }
+    (session, flow)
+}
+
+/// A `Set-Cookie` value. `max_age` of zero removes the cookie.
+pub(crate) fn set(name: &'static str, value: &str, max_age_secs: i64, secure: bool) -> String {
+    Cookie::build((name, value.to_owned()))
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .max_age(cookie::time::Duration::seconds(max_age_secs))
+        .build()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes() {
+        let c = set(SESSION_COOKIE, "abc", 60, true);
+        for part in ["__Host-one-login-session=abc", "HttpOnly", "SameSite=Lax", "Secure", "Path=/", "Max-Age=60"] {
+            assert!(c.contains(part), "{c} lacks {part}");
+        }
+        assert!(!c.contains("Domain"), "__Host- cookies have no Domain");
+        assert!(!set(SESSION_COOKIE_INSECURE, "abc", 60, false).contains("Secure"));
+    }
+
+    #[test]
+    fn reads_only_our_cookies() {
+        let names = Names { session: SESSION_COOKIE, flow: FLOW_COOKIE, secure: true };
+        let (s, f) =
+            read(Some("a=1; __Host-one-login-session=S; __Host-one-login-flow=F; one-login-session=X"), &names);
+        assert_eq!((s.as_deref(), f.as_deref()), (Some("S"), Some("F")));
+        assert_eq!(read(Some("garbage;;=;"), &names), (None, None));
+        assert_eq!(read(Some(&"a".repeat(9000)), &names), (None, None));
+        assert_eq!(read(None, &names), (None, None));
+    }
+}

@@ -1,0 +1,148 @@
+//! What the axum and actix demo services share, so that they serve the same pages, JSON and
+//! configuration: [`boot`] and the page functions.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::net::SocketAddr;
+
+use govuk_one_login::{Config, Environment, OneLogin, SessionRecord};
+use govuk_one_login_mock::MockProvider;
+use serde_json::{Value, json};
+
+/// A running demo's engine, and the embedded stand-in when no `ONE_LOGIN_*` is set.
+pub struct Demo {
+    /// The engine.
+    pub one_login: OneLogin,
+    /// The address to listen on (`LISTEN_ADDR`, default `127.0.0.1:8080`).
+    pub listen: SocketAddr,
+    /// The embedded stand-in, kept alive for the demo's lifetime.
+    pub mock: Option<MockProvider>,
+}
+
+/// Reads `LISTEN_ADDR`, then either `ONE_LOGIN_*` (integration, production, a simulator) or,
+/// with none set, starts the local One Login stand-in on loopback with a person-facing
+/// sign-in page and registers this service with it.
+pub async fn boot() -> Result<Demo, Box<dyn std::error::Error>> {
+    let listen: SocketAddr = std::env::var("LISTEN_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into()).parse()?;
+    let configured = std::env::vars().any(|(k, _)| k.starts_with("ONE_LOGIN_"));
+    if configured {
+        let one_login = OneLogin::new(Config::from_env()?)?;
+        return Ok(Demo { one_login, listen, mock: None });
+    }
+    let mock = MockProvider::start().await;
+    mock.set_auto_approve(false);
+    let base = format!("http://{listen}");
+    mock.register_redirect_uri(&format!("{base}/auth/callback"));
+    mock.register_post_logout_redirect_uri(&format!("{base}/signed-out"));
+    mock.register_backchannel_logout_uri(&format!("{base}/auth/backchannel-logout"));
+    let config = Config::builder(Environment::Custom { issuer: mock.issuer().to_owned() })
+        .client_id(govuk_one_login_mock::CLIENT_ID)
+        .redirect_uri(format!("{base}/auth/callback"))
+        .post_logout_redirect_uri(format!("{base}/signed-out"))
+        .signing_key_pem(govuk_one_login_mock::keys::RP_PRIVATE_KEY_PEM)?
+        .build()?;
+    Ok(Demo { one_login: OneLogin::new(config)?, listen, mock: Some(mock) })
+}
+
+impl Demo {
+    /// Prints where the demo runs.
+    pub fn announce(&self, framework: &str) {
+        println!("{framework} demo: open http://{}/", self.listen);
+        match &self.mock {
+            Some(m) => println!("signing in with the local One Login stand-in at {}", m.issuer()),
+            None => println!("signing in with {}", self.one_login.config().issuer()),
+        }
+    }
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn layout(title: &str, session: Option<&SessionRecord>, body: &str) -> String {
+    let nav = match session {
+        Some(s) => format!(
+            "<form method=post action=\"/auth/logout\"><input type=hidden name=csrf_token value=\"{}\">\
+             <button>Sign out</button></form>",
+            esc(s.csrf_token())
+        ),
+        None => String::new(),
+    };
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t} - One Login demo</title></head>\
+         <body style=\"font-family:arial,sans-serif;max-width:40em;margin:2em auto\">\
+         <header style=\"background:#0b0c0c;color:#fff;padding:.5em;display:flex;justify-content:space-between\">\
+         <a style=\"color:#fff\" href=\"/\">One Login demo</a>{nav}</header><main><h1>{t}</h1>{body}</main></body></html>",
+        t = esc(title)
+    )
+}
+
+/// `/`: public.
+pub fn home(session: Option<&SessionRecord>) -> String {
+    let body = match session {
+        Some(s) => format!("<p>You are signed in at {}.</p>", esc(&s.achieved().to_string())),
+        None => "<p>You are not signed in.</p>".into(),
+    };
+    layout(
+        "Home",
+        session,
+        &format!(
+            "{body}<ul><li><a href=\"/account\">Your account</a> (Cl.Cm)</li><li><a href=\"/identity\">Your verified identity</a> (Cl.Cm.P2)</li></ul>"
+        ),
+    )
+}
+
+/// `/account` as JSON: sub, email, phone and levels.
+pub fn account_json(s: &SessionRecord) -> Value {
+    json!({
+        "sub": s.subject().as_str(),
+        "email": s.email(),
+        "phone_number": s.phone_number(),
+        "auth_level": s.auth_level().to_string(),
+        "identity_level": s.identity_level().to_string(),
+        "achieved": s.achieved().to_string(),
+    })
+}
+
+/// `/account` as a page.
+pub fn account(s: &SessionRecord) -> String {
+    let body = format!(
+        "<dl><dt>Subject</dt><dd>{}</dd><dt>Email</dt><dd>{}</dd><dt>Level achieved</dt><dd>{}</dd></dl>",
+        esc(s.subject().as_str()),
+        esc(s.email().unwrap_or("-")),
+        esc(&s.achieved().to_string())
+    );
+    layout("Your account", Some(s), &body)
+}
+
+/// `/identity` as JSON: verified name, birth date and level.
+pub fn identity_json(s: &SessionRecord) -> Value {
+    let id = s.identity();
+    json!({
+        "name": id.and_then(|i| i.current_name()).map(|n| n.full()),
+        "birth_date": id.and_then(|i| i.birth_date()).map(|b| b.value.clone()),
+        "identity_level": s.identity_level().to_string(),
+    })
+}
+
+/// `/identity` as a page.
+pub fn identity(s: &SessionRecord) -> String {
+    let j = identity_json(s);
+    let body = format!(
+        "<dl><dt>Name</dt><dd>{}</dd><dt>Date of birth</dt><dd>{}</dd><dt>Level of confidence</dt><dd>{}</dd></dl>",
+        esc(j["name"].as_str().unwrap_or("-")),
+        esc(j["birth_date"].as_str().unwrap_or("-")),
+        esc(j["identity_level"].as_str().unwrap_or("-"))
+    );
+    layout("Your verified identity", Some(s), &body)
+}
+
+/// `/signed-out`.
+pub fn signed_out() -> String {
+    layout("You have signed out", None, "<p><a href=\"/\">Go to the start page</a></p>")
+}
+
+/// Whether an `Accept` header asks for JSON.
+pub fn wants_json(accept: Option<&str>) -> bool {
+    accept.is_some_and(|a| a.contains("application/json"))
+}

@@ -1,0 +1,84 @@
+//! [`OneLoginLayer`]: loads the session once per request into the request extensions.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use axum::response::Response;
+use govuk_one_login::OneLogin;
+use govuk_one_login::web::RequestInfo;
+use http::Request;
+use tower::{Layer, Service};
+
+use crate::render::{cookie_header, header, render};
+
+/// Loads the session (one cookie parse, one store lookup) and puts it, with the
+/// [`OneLogin`] engine, into the request extensions for guards and extractors.
+///
+/// Usually installed by [`OneLoginRouterExt::with_one_login`](crate::OneLoginRouterExt).
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct OneLoginLayer {
+    one_login: OneLogin,
+}
+
+impl OneLoginLayer {
+    /// A layer for this engine.
+    pub fn new(one_login: OneLogin) -> Self {
+        Self { one_login }
+    }
+}
+
+impl<S> Layer<S> for OneLoginLayer {
+    type Service = OneLoginService<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        OneLoginService { inner, one_login: self.one_login.clone() }
+    }
+}
+
+/// The service [`OneLoginLayer`] builds.
+#[derive(Clone, Debug)]
+pub struct OneLoginService<S> {
+    inner: S,
+    one_login: OneLogin,
+}
+
+impl<S> Service<Request<Body>> for OneLoginService<S>
+where
+    S: Service<Request<Body>, Response = Response> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<Body>) -> Self::Future {
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let one_login = self.one_login.clone();
+        Box::pin(async move {
+            let cookies = cookie_header(request.headers());
+            match one_login.session_context(cookies.as_deref()).await {
+                Ok(ctx) => {
+                    request.extensions_mut().insert(ctx);
+                    request.extensions_mut().insert(one_login);
+                    inner.call(request).await
+                }
+                Err(error) => {
+                    tracing::error!(%error, "session store failed");
+                    let info = RequestInfo {
+                        method: request.method().as_str(),
+                        path_and_query: "/",
+                        accept: header(request.headers(), http::header::ACCEPT),
+                    };
+                    Ok(render(one_login.error_response(&error, info.wants_json())))
+                }
+            }
+        })
+    }
+}
