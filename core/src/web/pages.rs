@@ -23,7 +23,7 @@ fn title_for(status: u16) -> &'static str {
         400 => "Sorry, there is a problem",
         401 => "You need to sign in",
         403 => "You cannot continue",
-        502 | 503 | 504 => "Sorry, the service is unavailable",
+        502..=504 => "Sorry, the service is unavailable",
         _ => "Sorry, there is a problem with the service",
     }
 }
