@@ -46,18 +46,18 @@ impl VerifiedIdentity {
 
 /// An extractor's rejection: the sign-in redirect, step-up, or a JSON error.
 #[derive(Debug)]
-pub struct Rejection(Response);
+pub struct Rejection(Box<Response>);
 
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
-        self.0
+        *self.0
     }
 }
 
 fn context(parts: &Parts) -> Result<(OneLogin, SessionContext), Rejection> {
     match (parts.extensions.get::<OneLogin>(), parts.extensions.get::<SessionContext>()) {
         (Some(o), Some(c)) => Ok((o.clone(), c.clone())),
-        _ => Err(Rejection(not_installed())),
+        _ => Err(Rejection(Box::new(not_installed()))),
     }
 }
 
@@ -72,7 +72,7 @@ async fn guarded(parts: &Parts, requirement: Requirement) -> Result<Arc<SessionR
     };
     match one_login.guard(&requirement, &ctx, &info).await {
         GuardOutcome::Allow(record) => Ok(record),
-        GuardOutcome::Respond(web) => Err(Rejection(render(web))),
+        GuardOutcome::Respond(web) => Err(Rejection(Box::new(render(web)))),
     }
 }
 
@@ -103,7 +103,7 @@ impl<S: Send + Sync> FromRequestParts<S> for VerifiedIdentity {
         if record.identity().is_some() {
             Ok(Self(record))
         } else {
-            Err(Rejection(http::StatusCode::FORBIDDEN.into_response()))
+            Err(Rejection(Box::new(http::StatusCode::FORBIDDEN.into_response())))
         }
     }
 }

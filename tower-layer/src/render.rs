@@ -22,7 +22,7 @@ pub(crate) fn cookie_header(headers: &http::HeaderMap) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 
-pub(crate) fn header<'a>(headers: &'a http::HeaderMap, name: http::HeaderName) -> Option<&'a str> {
+pub(crate) fn header(headers: &http::HeaderMap, name: http::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
