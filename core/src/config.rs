@@ -105,6 +105,8 @@ impl ClientSigningAlgorithm {
 /// The paths of the routes the adapters mount. The callback path is the redirect URI's path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Routes {
+    /// Starts a sign-in (GET, `?level=…&return_to=…`), default `/auth/login`.
+    pub login: String,
     /// Sign-out (POST with the session's CSRF token), default `/auth/logout`.
     pub logout: String,
     /// Back-channel logout (POST from One Login), default `/auth/backchannel-logout`.
@@ -115,7 +117,12 @@ pub struct Routes {
 
 impl Default for Routes {
     fn default() -> Self {
-        Self { logout: "/auth/logout".into(), backchannel_logout: "/auth/backchannel-logout".into(), jwks: None }
+        Self {
+            login: "/auth/login".into(),
+            logout: "/auth/logout".into(),
+            backchannel_logout: "/auth/backchannel-logout".into(),
+            jwks: None,
+        }
     }
 }
 
@@ -339,6 +346,11 @@ impl<K> ConfigBuilder<K> {
         self.unknown_kid_refetch_interval = interval;
         self
     }
+    /// The path of the sign-in route (GET, default `/auth/login`).
+    pub fn login_path(mut self, path: impl Into<String>) -> Self {
+        self.routes.login = path.into();
+        self
+    }
     /// The path of the sign-out route (POST, default `/auth/logout`).
     pub fn logout_path(mut self, path: impl Into<String>) -> Self {
         self.routes.logout = path.into();
@@ -441,6 +453,7 @@ impl ConfigBuilder<WithKey> {
             return Err(ConfigError::invalid("key_cache_bounds", "the floor is above the ceiling"));
         }
         for (var, path) in [
+            ("login_path", Some(&self.routes.login)),
             ("logout_path", Some(&self.routes.logout)),
             ("backchannel_logout_path", Some(&self.routes.backchannel_logout)),
             ("publish_jwks_at", self.routes.jwks.as_ref()),

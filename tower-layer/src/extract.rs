@@ -12,8 +12,8 @@ use http::request::Parts;
 use crate::render::{header, not_installed, render};
 
 /// A signed-in user: the session record (sub, email, phone, levels, ID token for logout, CSRF
-/// token for the sign-out form). Without a session, pages are sent to sign in (at `Cl.Cm`) and
-/// APIs get 401.
+/// token for the sign-out form). Without a session, pages are sent to the sign-in route (at
+/// `Cl.Cm`) and APIs get 401.
 #[derive(Clone, Debug)]
 pub struct AuthenticatedUser(pub Arc<SessionRecord>);
 
@@ -61,8 +61,8 @@ fn context(parts: &Parts) -> Result<(OneLogin, SessionContext), Rejection> {
     }
 }
 
-/// Runs the core guard for `requirement`; `Ok` when allowed.
-async fn guarded(parts: &Parts, requirement: Requirement) -> Result<Arc<SessionRecord>, Rejection> {
+/// Runs the core guard for `requirement` without I/O; `Ok` when allowed.
+fn guarded(parts: &Parts, requirement: Requirement) -> Result<Arc<SessionRecord>, Rejection> {
     let (one_login, ctx) = context(parts)?;
     let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let info = RequestInfo {
@@ -70,7 +70,7 @@ async fn guarded(parts: &Parts, requirement: Requirement) -> Result<Arc<SessionR
         path_and_query: path,
         accept: header(&parts.headers, http::header::ACCEPT),
     };
-    match one_login.guard(&requirement, &ctx, &info).await {
+    match one_login.guard_now(&requirement, &ctx, &info) {
         GuardOutcome::Allow(record) => Ok(record),
         GuardOutcome::Respond(web) => Err(Rejection(Box::new(render(web)))),
     }
@@ -82,7 +82,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthenticatedUser {
         if let Some(record) = context(parts)?.1.record {
             return Ok(Self(record));
         }
-        guarded(parts, Requirement::MEDIUM).await.map(Self)
+        guarded(parts, Requirement::MEDIUM).map(Self)
     }
 }
 
@@ -99,12 +99,8 @@ impl<S: Send + Sync> FromRequestParts<S> for VerifiedIdentity {
         if let Some(record) = context(parts)?.1.record.filter(|r| r.identity().is_some()) {
             return Ok(Self(record));
         }
-        let record = guarded(parts, Requirement::IDENTITY_P2).await?;
-        if record.identity().is_some() {
-            Ok(Self(record))
-        } else {
-            Err(Rejection(Box::new(http::StatusCode::FORBIDDEN.into_response())))
-        }
+        // Allowed at an identity level means a verified identity is in the session.
+        guarded(parts, Requirement::IDENTITY_P2).map(Self)
     }
 }
 

@@ -12,7 +12,7 @@ use http::HeaderMap;
 use crate::layer::OneLoginLayer;
 use crate::render::{header, render};
 
-/// The callback, sign-out and back-channel logout routes (and the JWKS route when the config
+/// The callback, sign-in, sign-out and back-channel logout routes (and the JWKS route when the config
 /// publishes one), at the paths the [`Config`](govuk_one_login::Config) gives. They need
 /// [`OneLoginLayer`] around them; [`OneLoginRouterExt::with_one_login`] does both.
 pub fn routes<S: Clone + Send + Sync + 'static>(one_login: &OneLogin) -> Router<S> {
@@ -20,6 +20,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(one_login: &OneLogin) -> Router<
     let r = config.routes();
     let mut router = Router::new()
         .route(config.callback_path(), get(callback))
+        .route(&r.login, get(login))
         .route(&r.logout, post(logout))
         .route(&r.backchannel_logout, post(backchannel_logout));
     if let Some(jwks) = &r.jwks {
@@ -34,6 +35,14 @@ async fn callback(
     RawQuery(q): RawQuery,
 ) -> Response {
     render(ol.callback_route(q.as_deref().unwrap_or(""), &ctx).await)
+}
+
+async fn login(
+    Extension(ol): Extension<OneLogin>,
+    Extension(ctx): Extension<SessionContext>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    render(ol.login_route(q.as_deref().unwrap_or(""), &ctx).await)
 }
 
 async fn logout(

@@ -41,7 +41,41 @@ pub enum GuardOutcome {
     Respond(WebResponse),
 }
 
+/// What the guard found when it did not allow the request.
+enum Challenge {
+    /// An API request: answer with this JSON error.
+    Json(WebResponse),
+    /// A page request: start this login.
+    Login(LoginRequest),
+}
+
 impl OneLogin {
+    fn challenge(
+        &self,
+        requirement: &Requirement,
+        ctx: &SessionContext,
+        request: &RequestInfo<'_>,
+    ) -> Result<Arc<SessionRecord>, Challenge> {
+        let reauthenticate = match &ctx.record {
+            Some(s) if requirement.is_met_by(s.achieved(), s.auth_time(), self.now()) => return Ok(s.clone()),
+            Some(s) if s.achieved().meets(requirement.vector()) => Some(s.id_token().clone()),
+            _ => None,
+        };
+        if request.wants_json() {
+            let (status, error) =
+                if ctx.record.is_some() { (403, "insufficient_level") } else { (401, "unauthenticated") };
+            return Err(Challenge::Json(WebResponse::new(status).json(&json!({
+                "error": error,
+                "required": requirement.vector().to_string(),
+                "message": if status == 401 { "Sign in to continue." } else { "A higher level of assurance is needed." },
+            }))));
+        }
+        let mut login = LoginRequest::new(*requirement, ReturnPath::parse_or_root(request.path_and_query));
+        login.flow_cookie = ctx.flow_cookie.clone();
+        login.reauthenticate = reauthenticate.filter(|_| self.config().request_objects());
+        Err(Challenge::Login(login))
+    }
+
     /// Checks `requirement` against the request's session.
     ///
     /// - No session: pages get a redirect to One Login with the requirement's `vtr`; APIs get
@@ -56,27 +90,67 @@ impl OneLogin {
         ctx: &SessionContext,
         request: &RequestInfo<'_>,
     ) -> GuardOutcome {
-        let now = self.now();
-        let reauthenticate = match &ctx.record {
-            Some(s) if requirement.is_met_by(s.achieved(), s.auth_time(), now) => {
-                return GuardOutcome::Allow(s.clone());
-            }
-            Some(s) if s.achieved().meets(requirement.vector()) => Some(s.id_token().clone()),
-            _ => None,
-        };
-        if request.wants_json() {
-            let (status, error) =
-                if ctx.record.is_some() { (403, "insufficient_level") } else { (401, "unauthenticated") };
-            return GuardOutcome::Respond(WebResponse::new(status).json(&json!({
-                "error": error,
-                "required": requirement.vector().to_string(),
-                "message": if status == 401 { "Sign in to continue." } else { "A higher level of assurance is needed." },
-            })));
+        match self.challenge(requirement, ctx, request) {
+            Ok(record) => GuardOutcome::Allow(record),
+            Err(Challenge::Json(response)) => GuardOutcome::Respond(response),
+            Err(Challenge::Login(login)) => GuardOutcome::Respond(self.login_redirect(login).await),
         }
-        let mut login = LoginRequest::new(*requirement, ReturnPath::parse_or_root(request.path_and_query));
-        login.flow_cookie = ctx.flow_cookie.clone();
-        login.reauthenticate = reauthenticate.filter(|_| self.config().request_objects());
-        GuardOutcome::Respond(self.login_redirect(login).await)
+    }
+
+    /// Like [`OneLogin::guard`] but without I/O, for extractors: a page that needs a sign-in
+    /// is sent to the local login route (`/auth/login?level=…&return_to=…`), which starts it.
+    /// Nothing is stored until the browser follows that link.
+    pub fn guard_now(
+        &self,
+        requirement: &Requirement,
+        ctx: &SessionContext,
+        request: &RequestInfo<'_>,
+    ) -> GuardOutcome {
+        match self.challenge(requirement, ctx, request) {
+            Ok(record) => GuardOutcome::Allow(record),
+            Err(Challenge::Json(response)) => GuardOutcome::Respond(response),
+            Err(Challenge::Login(login)) => GuardOutcome::Respond(WebResponse::redirect(
+                302,
+                &self.login_link(&login.requirement, &login.return_to),
+            )),
+        }
+    }
+
+    /// A link to the local login route that signs in at `requirement` and returns to
+    /// `return_to`: use it for "Sign in" links.
+    pub fn login_link(&self, requirement: &Requirement, return_to: &ReturnPath) -> String {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        q.append_pair("level", &requirement.vector().to_string());
+        if let Some(max_age) = requirement.max_age() {
+            q.append_pair("max_age", &max_age.as_secs().to_string());
+        }
+        q.append_pair("return_to", return_to.as_str());
+        format!("{}?{}", self.config().routes().login, q.finish())
+    }
+
+    /// `GET <login>?level=…&max_age=…&return_to=…`: starts a sign-in (or step-up) and
+    /// redirects to One Login; when the session already meets the level, goes straight to
+    /// `return_to` (local paths only).
+    pub async fn login_route(&self, query: &str, ctx: &SessionContext) -> WebResponse {
+        let (mut level, mut max_age, mut return_to) = (None, None, None);
+        for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+            match &*k {
+                "level" => level = v.parse::<crate::levels::VectorOfTrust>().ok(),
+                "max_age" => max_age = v.parse::<u64>().ok(),
+                "return_to" => return_to = Some(ReturnPath::parse_or_root(&v)),
+                _ => {}
+            }
+        }
+        let mut requirement = Requirement::vector_of_trust(level.unwrap_or(crate::levels::VectorOfTrust::MEDIUM));
+        if let Some(m) = max_age {
+            requirement = requirement.with_max_age(std::time::Duration::from_secs(m));
+        }
+        let return_to = return_to.unwrap_or_else(ReturnPath::root);
+        let info = RequestInfo { method: "GET", path_and_query: return_to.as_str(), accept: None };
+        match self.guard(&requirement, ctx, &info).await {
+            GuardOutcome::Allow(_) => WebResponse::redirect(303, return_to.as_str()),
+            GuardOutcome::Respond(response) => response,
+        }
     }
 
     /// Starts a login and answers with the redirect to One Login (and the flow cookie), or an
