@@ -1,0 +1,112 @@
+//! The cross-adapter conformance suite: an [`Adapter`] trait implemented for the axum and
+//! the actix demo services, a small cookie-keeping [`Browser`], and the [`scenarios`], each
+//! written once and run against both adapters (see `tests/it/main.rs`).
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod adapters;
+mod browser;
+pub mod scenarios;
+
+use std::net::TcpListener;
+
+pub use adapters::{ActixAdapter, AxumAdapter};
+pub use browser::{Browser, Page};
+use govuk_one_login::{Config, ConfigBuilder, Environment, OneLogin};
+use govuk_one_login_mock::{CLIENT_ID, MockProvider, keys};
+
+/// A web framework adapter under test: serves its demo app on a loopback listener.
+pub trait Adapter: Sync {
+    /// Its name, for messages.
+    fn name(&self) -> &'static str;
+    /// Serves the demo app for `one_login` on `listener` until the returned guard drops.
+    fn serve(&self, listener: TcpListener, one_login: OneLogin) -> Server;
+}
+
+/// A running app; stops when dropped.
+pub struct Server {
+    _running: Box<dyn Send>,
+}
+
+impl Server {
+    pub(crate) fn new(running: impl Send + 'static) -> Self {
+        Self { _running: Box::new(running) }
+    }
+}
+
+/// A running app with its own stand-in.
+pub struct Env {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// The stand-in.
+    pub mock: MockProvider,
+    /// The engine the app uses.
+    pub one_login: OneLogin,
+    _server: Server,
+}
+
+impl Env {
+    /// Starts `adapter`'s app with a fresh stand-in.
+    pub async fn start(adapter: &dyn Adapter) -> Env {
+        Self::start_with(adapter, |b, _| b).await
+    }
+
+    /// Starts with a changed configuration; `edit` also gets the app's base URL. The redirect
+    /// URI may be switched to https: the browser maps it back to http for the app.
+    pub async fn start_with(adapter: &dyn Adapter, edit: impl FnOnce(ConfigBuilder, &str) -> ConfigBuilder) -> Env {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let mock = MockProvider::start().await;
+        let config = edit(config_for(&mock, &base), &base)
+            .signing_key_pem(keys::RP_PRIVATE_KEY_PEM)
+            .expect("key")
+            .build()
+            .expect("config");
+        Self::register(&mock, &config, &base);
+        let one_login = OneLogin::new(config).expect("engine");
+        let server = adapter.serve(listener, one_login.clone());
+        Env { base, mock, one_login, _server: server }
+    }
+
+    /// Starts `adapter`'s app against an existing stand-in and session store.
+    pub async fn start_sharing(
+        adapter: &dyn Adapter,
+        mock: MockProvider,
+        store: tower_sessions_moka_store::MokaStore,
+    ) -> Env {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let config =
+            config_for(&mock, &base).signing_key_pem(keys::RP_PRIVATE_KEY_PEM).expect("key").build().expect("config");
+        Self::register(&mock, &config, &base);
+        let one_login = OneLogin::builder(config).store(store).build().expect("engine");
+        let server = adapter.serve(listener, one_login.clone());
+        Env { base, mock, one_login, _server: server }
+    }
+
+    fn register(mock: &MockProvider, config: &Config, base: &str) {
+        mock.register_redirect_uri(config.redirect_uri().as_str());
+        if let Some(p) = config.post_logout_redirect_uri() {
+            mock.register_post_logout_redirect_uri(p.as_str());
+        }
+        mock.register_backchannel_logout_uri(&format!("{base}/auth/backchannel-logout"));
+    }
+
+    /// `base` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A browser for this app.
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.base)
+    }
+}
+
+fn config_for(mock: &MockProvider, base: &str) -> ConfigBuilder {
+    Config::builder(Environment::Custom { issuer: mock.issuer().to_owned() })
+        .client_id(CLIENT_ID)
+        .redirect_uri(format!("{base}/auth/callback"))
+        .post_logout_redirect_uri(format!("{base}/signed-out"))
+        .user_agent("govuk-one-login-conformance/1.0")
+}

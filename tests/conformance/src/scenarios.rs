@@ -1,0 +1,352 @@
+//! Every scenario, written once. Each takes the adapter under test.
+
+use govuk_one_login_mock::{Fault, TestUser};
+use serde_json::Value;
+
+use crate::{Adapter, Browser, Env, Page};
+
+fn csrf_token(page: &Page) -> String {
+    let marker = "name=csrf_token value=\"";
+    let start = page.body.find(marker).unwrap_or_else(|| panic!("no sign-out form on {}", page.url)) + marker.len();
+    page.body[start..].split('"').next().unwrap_or_default().to_owned()
+}
+
+fn vtr_sent(env: &Env) -> Value {
+    env.mock.last_authorize().expect("an authorize request").params["vtr"].clone()
+}
+
+async fn json_status(env: &Env, b: &mut Browser, path: &str) -> u16 {
+    b.accept = Some("application/json".into());
+    let status = b.get(&env.url(path)).await.status;
+    b.accept = None;
+    status
+}
+
+/// Signs in at `Cl.Cm` through `/account`.
+pub async fn sign_in_medium(a: &dyn Adapter) {
+    let env = Env::start(a).await;
+    let mut b = env.browser();
+    let first = b.get(&env.url("/account")).await;
+    assert_eq!(first.status, 302, "{}: a page request without a session is sent to One Login", a.name());
+    assert!(first.location.as_deref().unwrap().starts_with(&format!("{}authorize?", env.mock.issuer())));
+    let page = b.follow(first).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.path(), "/account");
+    assert!(page.body.contains("test@example.com"));
+    assert!(page.body.contains(TestUser::default().sub.as_str()));
+    assert!(page.body.contains("Cl.Cm"));
+    assert_eq!(vtr_sent(&env), serde_json::json!(["Cl.Cm"]));
+}
+
+/// Signs in at `Cl` through the local sign-in route.
+pub async fn sign_in_low(a: &dyn Adapter) {
+    let env = Env::start(a).await;
+    let mut b = env.browser();
+    let page = b.visit(&env.url("/auth/login?level=Cl&return_to=/")).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.path(), "/");
+    assert!(page.body.contains("signed in at Cl."), "{}", page.body);
+    assert_eq!(vtr_sent(&env), serde_json::json!(["Cl"]));
+    assert_eq!(json_status(&env, &mut b, "/account").await, 403, "Cl does not meet Cl.Cm: APIs get 403");
+    let page = b.get(&env.url("/account")).await;
+    assert_eq!(page.status, 302, "and pages step up");
+}
+
+/// Signs in straight at `Cl.Cm.P2` and sees the verified name and birth date.
+pub async fn sign_in_identity(a: &dyn Adapter) {
+    let env = Env::start(a).await;
+    let mut b = env.browser();
+    let page = b.visit(&env.url("/identity")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Kenneth Decerqueira"));
+    assert!(page.body.contains("1965-07-08"));
+    assert_eq!(vtr_sent(&env), serde_json::json!(["Cl.Cm.P2"]));
+    assert!(
+        env.mock.last_authorize().unwrap().params["claims"]["userinfo"]
+            .get("https://vocab.account.gov.uk/v1/coreIdentityJWT")
+            .is_some()
+    );
+}
+
+/// APIs without a session get 401 JSON, not a redirect.
+pub async fn api_without_session_gets_401(a: &dyn Adapter) {
+    let env = Env::start(a).await;
+    let mut b = env.browser();
+    b.accept = Some("application/json".into());
+    for path in ["/account", "/identity"] {
+        let page = b.get(&env.url(path)).await;
+        assert_eq!(page.status, 401, "{}: {path}", a.name());
+        assert!(page.content_type.as_deref().unwrap_or("").starts_with("application/json"));
+        assert_eq!(page.json()["error"], "unauthenticated");
+    }
+    assert_eq!(env.mock.hits("/authorize"), 0);
+}
+
+/// A `Cl.Cm` session steps up to P2 and comes back to the page, with a new session id.
+pub async fn step_up_to_identity(a: &dyn Adapter) {
+    let env = Env::start(a).await;
+    let mut b = env.browser();
+    assert_eq!(b.visit(&env.url("/account")).await.status, 200);
+    let before = b.session_cookie().expect("session cookie");
+    b.accept = Some("application/json".into());
+    let api = b.get(&env.url("/identity")).await;
+    assert_eq!(api.status, 403, "APIs below the level get 403");
+    assert_eq!(api.json()["error"], "insufficient_level");
+    b.accept = None;
+    let page = b.visit(&env.url("/identity?x=1&y=two")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.path(), "/identity?x=1&y=two", "path and query preserved");
+    assert!(page.body.contains("Kenneth Decerqueira"));
+    assert_eq!(vtr_sent(&env), serde_json::json!(["Cl.Cm.P2"]));
+    let after = b.session_cookie().expect("session cookie");
+    assert_ne!(before.1, after.1, "the session id rotates at step-up");
+    let mut old = env.browser();
+    old.jar.insert(before.0, before.1);
+    assert_eq!(json_status(&env, &mut old, "/account").await, 401, "the old session id is dead");
+}
+
+/// A session that meets the level reaches the handler without calling One Login.
+pub async fn level_met_needs_no_round_trip(a: &dyn Adapter) {
+    let env = Env::start(a).await;
+    let mut b = env.browser();
+    b.visit(&env.url("/identity")).await;
+    let hits = (env.mock.hits("/authorize"), env.mock.hits("/token"));
+    for path in ["/account", "/identity", "/"] {
+        assert_eq!(b.get(&env.url(path)).await.status, 200, "{path}");
+    }
+    assert_eq!((env.mock.hits("/authorize"), env.mock.hits("/token")), hits);
+}
+
+/// `/account` and `/identity` answer JSON with the same data.
+pub async fn json_views(a: &dyn Adapter) {
+    let env = Env::start(a).await;
+    let mut b = env.browser();
+    b.visit(&env.url("/identity")).await;
+    b.accept = Some("application/json".into());
+    let account = b.get(&env.url("/account")).await.json();
+    assert_eq!(account["sub"], TestUser::default().sub);
+    assert_eq!(account["email"], "test@example.com");
+    assert_eq!(account["auth_level"], "Cl.Cm");
+    assert_eq!(account["identity_level"], "P2");
+    let identity = b.get(&env.url("/identity")).await.json();
+    assert_eq!(identity["name"], "Kenneth Decerqueira");
+    assert_eq!(identity["birth_date"], "1965-07-08");
+}
+
+/// Cancelling at One Login (`access_denied`) gets a friendly 403 page.
+pub async fn cancel_gets_a_friendly_page(a: &dyn Adapter) {
+    let env = Env::start(a).await;
+    env.mock.set_fault(Fault::AccessDenied);
+    let mut b = env.browser();
+    let page = b.visit(&env.url("/account")).await;
+    assert_eq!(page.status, 403);
+    assert!(page.body.contains("You did not finish signing in"), "{}", page.body);
+    assert!(!page.body.contains("fault switch"), "error_description is never shown");
+    assert!(b.session_cookie().is_none());
+}
+
+/// One Login errors map to statuses: `temporarily_unavailable` is 503.
+pub async fn provider_errors_map_to_statuses(a: &dyn Adapter) {
+    let env = Env::start(a).await;
+    env.mock.set_fault(Fault::TemporarilyUnavailable);
+    let page = env.browser().visit(&env.url("/account")).await;
+    assert_eq!(page.status, 503);
+    assert!(page.body.contains("temporarily unavailable"));
+}
+
+/// Every token fault of the stand-in gives a safe 502 page and no session.
+pub async fn every_token_fault_is_refused(a: &dyn Adapter) {
+    let env = Env::start(a).await;
+    for (fault, path) in [
+        (Fault::IdTokenBadSignature, "/account"),
+        (Fault::IdTokenWrongIssuer, "/account"),
+        (Fault::IdTokenWrongAudience, "/account"),
+        (Fault::IdTokenExpired, "/account"),
+        (Fault::IdTokenNotYetValid, "/account"),
+        (Fault::IdTokenWrongNonce, "/account"),
+        (Fault::IdTokenWrongVot, "/account"),
+        (Fault::IdTokenMissingVtm, "/account"),
+        (Fault::UserinfoWrongSubject, "/account"),
+        (Fault::CoreIdentityWrongSubject, "/identity"),
+        (Fault::CoreIdentityWrongAudience, "/identity"),
+        (Fault::CoreIdentityWrongIssuer, "/identity"),
+        (Fault::CoreIdentityBadSignature, "/identity"),
+        (Fault::CoreIdentityExpired, "/identity"),
+    ] {
+        env.mock.clear_faults();
+        env.mock.set_fault(fault);
+        let mut b = env.browser();
+        let page = b.visit(&env.url(path)).await;
+        assert_eq!(page.status, 502, "{}: {fault:?}", a.name());
+        assert!(!page.body.contains("eyJ"), "no token in the page");
+        assert!(b.session_cookie().is_none(), "{fault:?} must not create a session");
+    }
+}
+
+/// No core identity (with a return code): signed in, but a clear 403, and no identity.
+pub async fn identity_not_proven(a: &dyn Adapter) {
+    let env = Env::start(a).await;
+    env.mock.set_fault(Fault::CoreIdentityMissing);
+    let mut b = env.browser();
+    let page = b.visit(&env.url("/identity")).await;
+    assert_eq!(page.status, 403);
+    assert!(page.body.contains("could not confirm your identity"));
+    assert_eq!(json_status(&env, &mut b, "/account").await, 200, "signed in at Cl.Cm");
+    assert_eq!(json_status(&env, &mut b, "/identity").await, 403, "identity is never defaulted");
+}
+
+/// Sign-out ends the local session, then goes to One Login's end-session endpoint.
+pub async fn sign_out(a: &dyn Adapter) {
+    let env = Env::start(a).await;
+    let mut b = env.browser();
+    let account = b.visit(&env.url("/account")).await;
+    let token = csrf_token(&account);
+    let out = b.post_form(&env.url("/auth/logout"), &[("csrf_token", &token)]).await;
+    assert_eq!(out.status, 303);
+    let to = url::Url::parse(out.location.as_deref().unwrap()).unwrap();
+    assert!(to.as_str().starts_with(&format!("{}logout?", env.mock.issuer())));
+    let q: std::collections::HashMap<_, _> = to.query_pairs().into_owned().collect();
+    assert_eq!(q["post_logout_redirect_uri"], env.url("/signed-out"));
+    assert!(q["id_token_hint"].starts_with("eyJ"));
+    assert!(b.session_cookie().is_none(), "the session cookie is cleared");
+    let landed = b.follow(out).await;
+    assert_eq!(landed.path(), "/signed-out");
+    assert!(env.mock.end_sessions()[0].valid_hint);
+    assert_eq!(json_status(&env, &mut b, "/account").await, 401);
+}
+
+/// Sign-out without the CSRF token is refused and keeps the session.
+pub async fn sign_out_needs_csrf(a: &dyn Adapter) {
+    let env = Env::start(a).await;
+    let mut b = env.browser();
+    b.visit(&env.url("/account")).await;
+    for form in [vec![], vec![("csrf_token", "forged")]] {
+        let page = b.post_form(&env.url("/auth/logout"), &form).await;
+        assert_eq!(page.status, 403);
+    }
+    assert_eq!(json_status(&env, &mut b, "/account").await, 200);
+}
+
+/// Back-channel logout ends a live session; replays and bad tokens get 400.
+pub async fn backchannel_logout(a: &dyn Adapter) {
+    let env = Env::start(a).await;
+    let mut b = env.browser();
+    b.visit(&env.url("/account")).await;
+    assert_eq!(json_status(&env, &mut b, "/account").await, 200);
+    let token = env.mock.logout_token(&TestUser::default().sub);
+    let mut op = Browser::new(&env.base);
+    let ok = op.post_form(&env.url("/auth/backchannel-logout"), &[("logout_token", &token)]).await;
+    assert_eq!(ok.status, 200, "exactly 200: {}", ok.body);
+    assert_eq!(ok.cache_control.as_deref(), Some("no-store"));
+    assert_eq!(json_status(&env, &mut b, "/account").await, 401, "the live session has ended");
+    let replay = op.post_form(&env.url("/auth/backchannel-logout"), &[("logout_token", &token)]).await;
+    assert_eq!(replay.status, 400);
+    let bad = op.post_form(&env.url("/auth/backchannel-logout"), &[("logout_token", "not.a.jwt")]).await;
+    assert_eq!(bad.status, 400);
+    let wrong_type = op.send("POST", &env.url("/auth/backchannel-logout"), None).await;
+    assert_eq!(wrong_type.status, 400);
+}
+
+/// A callback URL used twice is refused the second time.
+pub async fn replayed_callback(a: &dyn Adapter) {
+    let env = Env::start(a).await;
+    let mut b = env.browser();
+    let to_op = b.get(&env.url("/account")).await;
+    let back = b.get(to_op.location.as_deref().unwrap()).await;
+    let callback = back.location.clone().unwrap();
+    assert!(callback.starts_with(&env.url("/auth/callback?")));
+    assert_eq!(b.follow(back).await.status, 200);
+    let again = b.get(&callback).await;
+    assert_eq!(again.status, 400);
+    assert!(again.body.contains("expired or was already used"));
+    let mut other = env.browser();
+    assert_eq!(other.get(&callback).await.status, 400, "from another browser too");
+}
+
+/// Tampered or garbage session cookies count as no session, and never crash the service.
+pub async fn tampered_cookie(a: &dyn Adapter) {
+    let env = Env::start(a).await;
+    let mut b = env.browser();
+    b.visit(&env.url("/account")).await;
+    let (name, value) = b.session_cookie().unwrap();
+    let mut flipped: Vec<char> = value.chars().collect();
+    flipped[3] = if flipped[3] == 'A' { 'B' } else { 'A' };
+    for bad in [flipped.into_iter().collect::<String>(), "garbage".into(), "%%%".into(), "A".repeat(5000)] {
+        let mut t = env.browser();
+        t.jar.insert(name.clone(), bad);
+        assert_eq!(json_status(&env, &mut t, "/account").await, 401);
+    }
+    assert_eq!(json_status(&env, &mut b, "/account").await, 200, "the real cookie still works");
+}
+
+/// Return paths that leave the site are replaced by `/`.
+pub async fn open_redirects_are_refused(a: &dyn Adapter) {
+    let env = Env::start(a).await;
+    for evil in ["https://evil.example/", "//evil.example/", "/\\evil.example", "/%2F%2Fevil.example"] {
+        let mut b = env.browser();
+        let q = url::form_urlencoded::Serializer::new(String::new()).append_pair("return_to", evil).finish();
+        let page = b.visit(&env.url(&format!("/auth/login?level=Cl.Cm&{q}"))).await;
+        assert_eq!(page.status, 200, "{evil}");
+        assert!(page.url.starts_with(&env.base), "{evil} led to {}", page.url);
+        assert_eq!(page.path(), "/", "{evil}");
+    }
+}
+
+/// With One Login down, signed-in users keep working; new sign-ins get a clear 5xx page.
+pub async fn outage_keeps_signed_in_users_working(a: &dyn Adapter) {
+    let env = Env::start(a).await;
+    let mut b = env.browser();
+    assert_eq!(b.visit(&env.url("/identity")).await.status, 200);
+    env.mock.set_down("*", true);
+    for path in ["/account", "/identity", "/"] {
+        assert_eq!(b.get(&env.url(path)).await.status, 200, "{path} during an outage");
+    }
+    let fresh = Env::start(a).await;
+    fresh.mock.set_down("*", true);
+    let page = fresh.browser().get(&fresh.url("/account")).await;
+    assert!(page.status == 502 || page.status == 503, "{}", page.status);
+    assert!(page.body.contains("could not be reached"));
+}
+
+/// Two tabs starting logins in parallel both complete.
+pub async fn parallel_tabs(a: &dyn Adapter) {
+    let env = Env::start(a).await;
+    let mut b = env.browser();
+    let tab1 = b.get(&env.url("/account")).await;
+    let tab2 = b.get(&env.url("/identity")).await;
+    let done2 = b.follow(tab2).await;
+    let done1 = b.follow(tab1).await;
+    assert_eq!((done1.status, done1.path()), (200, "/account".to_owned()));
+    assert_eq!((done2.status, done2.path()), (200, "/identity".to_owned()));
+}
+
+/// Session cookies are HttpOnly, SameSite=Lax, Path=/; `__Host-` and Secure on https.
+pub async fn cookie_attributes(a: &dyn Adapter) {
+    let env = Env::start(a).await;
+    let mut b = env.browser();
+    let to_op = b.get(&env.url("/account")).await;
+    let flow = to_op.set_cookies.iter().find(|c| c.starts_with("one-login-flow=")).expect("flow cookie");
+    let back = b.get(to_op.location.as_deref().unwrap()).await;
+    let cb = b.get(back.location.as_deref().unwrap()).await;
+    let session = cb.set_cookies.iter().find(|c| c.starts_with("one-login-session=")).expect("session cookie");
+    for c in [flow, session] {
+        for attr in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+            assert!(c.contains(attr), "{c} lacks {attr}");
+        }
+        assert!(!c.contains("Secure"), "plain http loopback development");
+    }
+
+    let https =
+        Env::start_with(a, |c, base| c.redirect_uri(base.replacen("http://", "https://", 1) + "/auth/callback")).await;
+    let mut b = https.browser();
+    let to_op = b.get(&https.url("/account")).await;
+    assert!(to_op.set_cookies.iter().any(|c| c.starts_with("__Host-one-login-flow=") && c.contains("Secure")));
+    let back = b.get(to_op.location.as_deref().unwrap()).await;
+    let cb = b.get(back.location.as_deref().unwrap()).await;
+    let session =
+        cb.set_cookies.iter().find(|c| c.starts_with("__Host-one-login-session=")).expect("__Host- session cookie");
+    for attr in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(session.contains(attr), "{session} lacks {attr}");
+    }
+    assert!(!session.contains("Domain"));
+}

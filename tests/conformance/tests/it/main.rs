@@ -1,0 +1,73 @@
+//! Runs every scenario against both adapters, and the cross-adapter session check.
+
+use govuk_one_login_conformance::{ActixAdapter, AxumAdapter, Env, scenarios};
+
+macro_rules! scenarios {
+    ($module:ident, $adapter:expr, [$($name:ident),* $(,)?]) => {
+        mod $module {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    scenarios::$name(&$adapter).await;
+                }
+            )*
+        }
+    };
+}
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        scenarios!(axum, AxumAdapter, [$($name),*]);
+        scenarios!(actix, ActixAdapter, [$($name),*]);
+    };
+}
+
+both!(
+    sign_in_medium,
+    sign_in_low,
+    sign_in_identity,
+    api_without_session_gets_401,
+    step_up_to_identity,
+    level_met_needs_no_round_trip,
+    json_views,
+    cancel_gets_a_friendly_page,
+    provider_errors_map_to_statuses,
+    every_token_fault_is_refused,
+    identity_not_proven,
+    sign_out,
+    sign_out_needs_csrf,
+    backchannel_logout,
+    replayed_callback,
+    tampered_cookie,
+    open_redirects_are_refused,
+    outage_keeps_signed_in_users_working,
+    parallel_tabs,
+    cookie_attributes,
+);
+
+/// A session created through one adapter is readable by the other when they share a store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_are_shared_between_adapters() {
+    for (from, to) in [
+        (
+            &AxumAdapter as &dyn govuk_one_login_conformance::Adapter,
+            &ActixAdapter as &dyn govuk_one_login_conformance::Adapter,
+        ),
+        (&ActixAdapter, &AxumAdapter),
+    ] {
+        let store = tower_sessions_moka_store::MokaStore::new(Some(1000));
+        let mock = govuk_one_login_mock::MockProvider::start().await;
+        let first = Env::start_sharing(from, mock, store.clone()).await;
+        let mut b = first.browser();
+        assert_eq!(b.visit(&first.url("/identity")).await.status, 200);
+        let (name, value) = b.session_cookie().unwrap();
+        let second = Env::start_sharing(to, govuk_one_login_mock::MockProvider::start().await, store).await;
+        let mut other = second.browser();
+        other.jar.insert(name, value);
+        other.accept = Some("application/json".into());
+        let page = other.get(&second.url("/identity")).await;
+        assert_eq!(page.status, 200, "{} -> {}", from.name(), to.name());
+        assert_eq!(page.json()["name"], "Kenneth Decerqueira");
+    }
+}
