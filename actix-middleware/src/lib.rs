@@ -16,8 +16,7 @@
 //!     identity.current_name().map(|n| n.full()).unwrap_or_default()
 //! }
 //!
-//! #[actix_web::main]
-//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! async fn serve() -> Result<(), Box<dyn std::error::Error>> {
 //!     let one_login = OneLogin::new(Config::from_env()?)?;
 //!     HttpServer::new(move || {
 //!         App::new()
@@ -31,6 +30,7 @@
 //!     .await?;
 //!     Ok(())
 //! }
+//! # fn main() { let _ = actix_web::rt::System::new().block_on(serve()); }
 //! ```
 //!
 //! The guard behaves exactly as the tower adapter's, because both call

@@ -24,7 +24,16 @@ pub(crate) struct Fetched<T> {
 
 impl Http {
     pub(crate) fn new(config: &Config) -> Result<Self, ConfigError> {
+        // TLS through rustls on aws-lc-rs (the crypto jsonwebtoken uses), with the web PKI roots.
+        let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| ConfigError::invalid("tls", e.to_string()))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
         let client = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
             .user_agent(config.user_agent.clone())
             .timeout(config.http_timeout)
             .connect_timeout(config.http_timeout.min(Duration::from_secs(5)))

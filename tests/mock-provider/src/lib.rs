@@ -167,6 +167,9 @@ impl MockProvider {
 
     /// Starts on the given loopback address.
     pub async fn start_on(addr: SocketAddr) -> Self {
+        // reqwest is built without a default TLS provider (the library passes its own rustls
+        // configuration); test clients in this process get aws-lc-rs as the default.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         assert!(addr.ip().is_loopback(), "the stand-in serves loopback only");
         let listener = tokio::net::TcpListener::bind(addr).await.expect("bind the stand-in's port");
         let addr = listener.local_addr().expect("local address");
