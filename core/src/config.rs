@@ -170,6 +170,13 @@ impl SigningKey {
 #[derive(Debug)]
 #[must_use]
 pub struct ConfigBuilder<K = NoKey> {
+    settings: Settings,
+    key: K,
+}
+
+/// Everything but the key, as set so far.
+#[derive(Debug)]
+struct Settings {
     environment: Environment,
     client_id: Option<String>,
     redirect_uri: Option<String>,
@@ -191,187 +198,135 @@ pub struct ConfigBuilder<K = NoKey> {
     key_cache_ceiling: Duration,
     unknown_kid_refetch_interval: Duration,
     routes: Routes,
-    key: K,
 }
 
 /// The longest clock-skew leeway accepted: ID tokens live only 120 seconds.
 pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(60);
 
 impl<K> ConfigBuilder<K> {
-    fn with_key<K2>(self, key: K2) -> ConfigBuilder<K2> {
-        let ConfigBuilder {
-            environment,
-            client_id,
-            redirect_uri,
-            post_logout_redirect_uri,
-            scopes,
-            ui_locales,
-            identity_issuer,
-            did_url,
-            id_token_alg,
-            client_signing_alg,
-            key_id,
-            clock_skew,
-            request_objects,
-            user_agent,
-            http_timeout,
-            session_ttl,
-            pending_login_ttl,
-            key_cache_floor,
-            key_cache_ceiling,
-            unknown_kid_refetch_interval,
-            routes,
-            key: _,
-        } = self;
-        ConfigBuilder {
-            environment,
-            client_id,
-            redirect_uri,
-            post_logout_redirect_uri,
-            scopes,
-            ui_locales,
-            identity_issuer,
-            did_url,
-            id_token_alg,
-            client_signing_alg,
-            key_id,
-            clock_skew,
-            request_objects,
-            user_agent,
-            http_timeout,
-            session_ttl,
-            pending_login_ttl,
-            key_cache_floor,
-            key_cache_ceiling,
-            unknown_kid_refetch_interval,
-            routes,
-            key,
-        }
-    }
-
     /// The client id from One Login's admin tool (`ONE_LOGIN_CLIENT_ID`).
     pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
-        self.client_id = Some(client_id.into());
+        self.settings.client_id = Some(client_id.into());
         self
     }
     /// The registered callback URL, such as `https://service.example/auth/callback`
     /// (`ONE_LOGIN_REDIRECT_URI`). Its path is the callback route the adapters mount.
     pub fn redirect_uri(mut self, uri: impl Into<String>) -> Self {
-        self.redirect_uri = Some(uri.into());
+        self.settings.redirect_uri = Some(uri.into());
         self
     }
     /// Where One Login sends the user after sign-out (`ONE_LOGIN_POST_LOGOUT_REDIRECT_URI`).
     pub fn post_logout_redirect_uri(mut self, uri: impl Into<String>) -> Self {
-        self.post_logout_redirect_uri = Some(uri.into());
+        self.settings.post_logout_redirect_uri = Some(uri.into());
         self
     }
     /// Scopes (`ONE_LOGIN_SCOPES`, default `openid email phone`). Must include `openid`.
     pub fn scopes<I: IntoIterator<Item = S>, S: Into<String>>(mut self, scopes: I) -> Self {
-        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self.settings.scopes = scopes.into_iter().map(Into::into).collect();
         self
     }
     /// `en` or `cy` (`ONE_LOGIN_UI_LOCALES`).
     pub fn ui_locales(mut self, locales: impl Into<String>) -> Self {
-        self.ui_locales = Some(locales.into());
+        self.settings.ui_locales = Some(locales.into());
         self
     }
     /// Overrides the core identity issuer (`ONE_LOGIN_IDENTITY_ISSUER`).
     pub fn identity_issuer(mut self, issuer: impl Into<String>) -> Self {
-        self.identity_issuer = Some(issuer.into());
+        self.settings.identity_issuer = Some(issuer.into());
         self
     }
     /// Overrides the DID document URL (`ONE_LOGIN_DID_URL`).
     pub fn did_url(mut self, url: impl Into<String>) -> Self {
-        self.did_url = Some(url.into());
+        self.settings.did_url = Some(url.into());
         self
     }
     /// The registered ID token algorithm (`ONE_LOGIN_ID_TOKEN_ALG`, default ES256).
     pub fn id_token_alg(mut self, alg: IdTokenAlgorithm) -> Self {
-        self.id_token_alg = alg;
+        self.settings.id_token_alg = alg;
         self
     }
     /// RS256 (default) or PS256 for client assertions and request objects
     /// (`ONE_LOGIN_CLIENT_ASSERTION_ALG`).
     pub fn client_signing_alg(mut self, alg: ClientSigningAlgorithm) -> Self {
-        self.client_signing_alg = alg;
+        self.settings.client_signing_alg = alg;
         self
     }
     /// The `kid` to put in our JWT headers, needed when One Login fetches our keys from a
     /// published JWKS (`ONE_LOGIN_PRIVATE_KEY_ID`).
     pub fn key_id(mut self, kid: impl Into<String>) -> Self {
-        self.key_id = Some(kid.into());
+        self.settings.key_id = Some(kid.into());
         self
     }
     /// Leeway on token times (`ONE_LOGIN_CLOCK_SKEW_SECONDS`, default 30, at most 60).
     pub fn clock_skew(mut self, skew: Duration) -> Self {
-        self.clock_skew = skew;
+        self.settings.clock_skew = skew;
         self
     }
     /// Whether to send a signed request object (`ONE_LOGIN_REQUEST_OBJECT`, default true).
     pub fn request_objects(mut self, enabled: bool) -> Self {
-        self.request_objects = enabled;
+        self.settings.request_objects = enabled;
         self
     }
     /// The User-Agent on every call to One Login (`ONE_LOGIN_USER_AGENT`).
     pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
-        self.user_agent = ua.into();
+        self.settings.user_agent = ua.into();
         self
     }
     /// The timeout of each call to One Login (default 10 s).
     pub fn http_timeout(mut self, timeout: Duration) -> Self {
-        self.http_timeout = timeout;
+        self.settings.http_timeout = timeout;
         self
     }
     /// How long a signed-in session lasts (default 8 hours; One Login recommends at least
     /// its own hour).
     pub fn session_ttl(mut self, ttl: Duration) -> Self {
-        self.session_ttl = ttl;
+        self.settings.session_ttl = ttl;
         self
     }
     /// How long a started login may take (default 10 minutes).
     pub fn pending_login_ttl(mut self, ttl: Duration) -> Self {
-        self.pending_login_ttl = ttl;
+        self.settings.pending_login_ttl = ttl;
         self
     }
     /// Bounds on the cache lifetime taken from `Cache-Control: max-age` for discovery, JWKS
     /// and DID documents (default 60 s to 24 h).
     pub fn key_cache_bounds(mut self, floor: Duration, ceiling: Duration) -> Self {
-        self.key_cache_floor = floor;
-        self.key_cache_ceiling = ceiling;
+        self.settings.key_cache_floor = floor;
+        self.settings.key_cache_ceiling = ceiling;
         self
     }
     /// The shortest time between two refetches caused by an unknown `kid` (default 60 s), so
     /// that forged key ids cannot make the service hammer One Login.
     pub fn unknown_kid_refetch_interval(mut self, interval: Duration) -> Self {
-        self.unknown_kid_refetch_interval = interval;
+        self.settings.unknown_kid_refetch_interval = interval;
         self
     }
     /// The path of the sign-in route (GET, default `/auth/login`).
     pub fn login_path(mut self, path: impl Into<String>) -> Self {
-        self.routes.login = path.into();
+        self.settings.routes.login = path.into();
         self
     }
     /// The path of the sign-out route (POST, default `/auth/logout`).
     pub fn logout_path(mut self, path: impl Into<String>) -> Self {
-        self.routes.logout = path.into();
+        self.settings.routes.logout = path.into();
         self
     }
     /// The path of the back-channel logout route (POST, default `/auth/backchannel-logout`).
     pub fn backchannel_logout_path(mut self, path: impl Into<String>) -> Self {
-        self.routes.backchannel_logout = path.into();
+        self.settings.routes.backchannel_logout = path.into();
         self
     }
     /// Publishes our public key as a JWKS at this path (such as `/.well-known/jwks.json`), so
     /// One Login can fetch it and keys can rotate. Off by default.
     pub fn publish_jwks_at(mut self, path: impl Into<String>) -> Self {
-        self.routes.jwks = Some(path.into());
+        self.settings.routes.jwks = Some(path.into());
         self
     }
     /// Our RSA private key in PEM form (`ONE_LOGIN_PRIVATE_KEY` or `ONE_LOGIN_PRIVATE_KEY_FILE`).
     /// An EC key is refused: One Login verifies client keys only with RSA.
     pub fn signing_key_pem(self, pem: impl AsRef<[u8]>) -> Result<ConfigBuilder<WithKey>, ConfigError> {
         let key = SigningKey::from_pem(pem.as_ref())?;
-        Ok(self.with_key(WithKey(key)))
+        Ok(ConfigBuilder { settings: self.settings, key: WithKey(key) })
     }
 }
 
@@ -399,21 +354,22 @@ fn is_loopback(url: &Url) -> bool {
 impl ConfigBuilder<WithKey> {
     /// Checks everything and builds the configuration.
     pub fn build(self) -> Result<Config, ConfigError> {
-        let (issuer, identity_issuer, did_url) = self.environment.urls();
+        let ConfigBuilder { settings, key } = self;
+        let (issuer, identity_issuer, did_url) = settings.environment.urls();
         parse_url(
-            match self.environment {
+            match settings.environment {
                 Environment::Custom { .. } => "ONE_LOGIN_ISSUER",
                 _ => "ONE_LOGIN_ENVIRONMENT",
             },
             &issuer,
         )?;
-        let client_id = self.client_id.filter(|c| !c.trim().is_empty()).ok_or(ConfigError::Missing {
+        let client_id = settings.client_id.filter(|c| !c.trim().is_empty()).ok_or(ConfigError::Missing {
             var: "ONE_LOGIN_CLIENT_ID",
             hint: "the client id from One Login's admin tool",
         })?;
         let redirect_uri = parse_url(
             "ONE_LOGIN_REDIRECT_URI",
-            self.redirect_uri.as_deref().ok_or(ConfigError::Missing {
+            settings.redirect_uri.as_deref().ok_or(ConfigError::Missing {
                 var: "ONE_LOGIN_REDIRECT_URI",
                 hint: "the registered callback URL, such as https://service.example/auth/callback",
             })?,
@@ -421,42 +377,42 @@ impl ConfigBuilder<WithKey> {
         if redirect_uri.query().is_some() || redirect_uri.fragment().is_some() {
             return Err(ConfigError::invalid("ONE_LOGIN_REDIRECT_URI", "must have no query or fragment"));
         }
-        let post_logout_redirect_uri = self
+        let post_logout_redirect_uri = settings
             .post_logout_redirect_uri
             .as_deref()
             .map(|u| parse_url("ONE_LOGIN_POST_LOGOUT_REDIRECT_URI", u))
             .transpose()?;
-        if !self.scopes.iter().any(|s| s == "openid") {
+        if !settings.scopes.iter().any(|s| s == "openid") {
             return Err(ConfigError::invalid("ONE_LOGIN_SCOPES", "must include `openid`"));
         }
-        if let Some(bad) = self.scopes.iter().find(|s| s.is_empty() || s.contains(char::is_whitespace)) {
+        if let Some(bad) = settings.scopes.iter().find(|s| s.is_empty() || s.contains(char::is_whitespace)) {
             return Err(ConfigError::invalid("ONE_LOGIN_SCOPES", format!("scope `{bad}` is not a single token")));
         }
-        if let Some(l) = &self.ui_locales
+        if let Some(l) = &settings.ui_locales
             && l.split(' ').any(|t| !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') || t.is_empty())
         {
             return Err(ConfigError::invalid("ONE_LOGIN_UI_LOCALES", "expected language tags such as `en` or `cy`"));
         }
-        let identity_issuer = self.identity_issuer.unwrap_or(identity_issuer);
+        let identity_issuer = settings.identity_issuer.unwrap_or(identity_issuer);
         parse_url("ONE_LOGIN_IDENTITY_ISSUER", &identity_issuer)?;
-        let did_url = parse_url("ONE_LOGIN_DID_URL", self.did_url.as_deref().unwrap_or(&did_url))?;
-        if self.clock_skew > MAX_CLOCK_SKEW {
+        let did_url = parse_url("ONE_LOGIN_DID_URL", settings.did_url.as_deref().unwrap_or(&did_url))?;
+        if settings.clock_skew > MAX_CLOCK_SKEW {
             return Err(ConfigError::invalid(
                 "ONE_LOGIN_CLOCK_SKEW_SECONDS",
-                format!("{}s is over the maximum of 60s (ID tokens live 120s)", self.clock_skew.as_secs()),
+                format!("{}s is over the maximum of 60s (ID tokens live 120s)", settings.clock_skew.as_secs()),
             ));
         }
-        if self.user_agent.trim().is_empty() || !self.user_agent.chars().all(|c| (' '..='~').contains(&c)) {
+        if settings.user_agent.trim().is_empty() || !settings.user_agent.chars().all(|c| (' '..='~').contains(&c)) {
             return Err(ConfigError::invalid("ONE_LOGIN_USER_AGENT", "must be non-empty printable ASCII"));
         }
-        if self.key_cache_floor > self.key_cache_ceiling {
+        if settings.key_cache_floor > settings.key_cache_ceiling {
             return Err(ConfigError::invalid("key_cache_bounds", "the floor is above the ceiling"));
         }
         for (var, path) in [
-            ("login_path", Some(&self.routes.login)),
-            ("logout_path", Some(&self.routes.logout)),
-            ("backchannel_logout_path", Some(&self.routes.backchannel_logout)),
-            ("publish_jwks_at", self.routes.jwks.as_ref()),
+            ("login_path", Some(&settings.routes.login)),
+            ("logout_path", Some(&settings.routes.logout)),
+            ("backchannel_logout_path", Some(&settings.routes.backchannel_logout)),
+            ("publish_jwks_at", settings.routes.jwks.as_ref()),
         ] {
             if let Some(p) = path
                 && (!p.starts_with('/') || p.contains(['?', '#']) || p == redirect_uri.path())
@@ -468,12 +424,12 @@ impl ConfigBuilder<WithKey> {
             }
         }
         let discovery_url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
-        let mut key = self.key.0;
-        key.public.common.key_id = self.key_id.clone();
-        key.public.common.key_algorithm = Some(self.client_signing_alg.jwt().into());
+        let mut key = key.0;
+        key.public.common.key_id = settings.key_id.clone();
+        key.public.common.key_algorithm = Some(settings.client_signing_alg.jwt().into());
         key.public.common.public_key_use = Some(jsonwebtoken::jwk::PublicKeyUse::Signature);
         Ok(Config {
-            environment: self.environment,
+            environment: settings.environment,
             issuer,
             discovery_url,
             identity_issuer,
@@ -481,22 +437,22 @@ impl ConfigBuilder<WithKey> {
             client_id: ClientId::new(client_id),
             redirect_uri,
             post_logout_redirect_uri,
-            scopes: self.scopes,
-            ui_locales: self.ui_locales,
-            id_token_alg: self.id_token_alg,
-            client_signing_alg: self.client_signing_alg,
-            key_id: self.key_id,
+            scopes: settings.scopes,
+            ui_locales: settings.ui_locales,
+            id_token_alg: settings.id_token_alg,
+            client_signing_alg: settings.client_signing_alg,
+            key_id: settings.key_id,
             signing_key: key,
-            clock_skew: self.clock_skew,
-            request_objects: self.request_objects,
-            user_agent: self.user_agent,
-            http_timeout: self.http_timeout,
-            session_ttl: self.session_ttl,
-            pending_login_ttl: self.pending_login_ttl,
-            key_cache_floor: self.key_cache_floor,
-            key_cache_ceiling: self.key_cache_ceiling,
-            unknown_kid_refetch_interval: self.unknown_kid_refetch_interval,
-            routes: self.routes,
+            clock_skew: settings.clock_skew,
+            request_objects: settings.request_objects,
+            user_agent: settings.user_agent,
+            http_timeout: settings.http_timeout,
+            session_ttl: settings.session_ttl,
+            pending_login_ttl: settings.pending_login_ttl,
+            key_cache_floor: settings.key_cache_floor,
+            key_cache_ceiling: settings.key_cache_ceiling,
+            unknown_kid_refetch_interval: settings.unknown_kid_refetch_interval,
+            routes: settings.routes,
         })
     }
 }
@@ -545,7 +501,7 @@ impl std::fmt::Debug for Config {
 impl Config {
     /// Starts a builder for an environment.
     pub fn builder(environment: Environment) -> ConfigBuilder<NoKey> {
-        ConfigBuilder {
+        let settings = Settings {
             environment,
             client_id: None,
             redirect_uri: None,
@@ -567,8 +523,8 @@ impl Config {
             key_cache_ceiling: Duration::from_secs(86_400),
             unknown_kid_refetch_interval: Duration::from_secs(60),
             routes: Routes::default(),
-            key: NoKey,
-        }
+        };
+        ConfigBuilder { settings, key: NoKey }
     }
 
     /// The environment.

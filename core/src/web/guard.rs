@@ -41,6 +41,16 @@ pub enum GuardOutcome {
     Respond(WebResponse),
 }
 
+/// What an extractor asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Needs {
+    /// A signed-in session at any level; without one, sign-in at `Cl.Cm`.
+    Session,
+    /// A session with a verified core identity; without one, step-up to `Cl.Cm.P2`.
+    Identity,
+}
+
 /// What the guard found when it did not allow the request.
 enum Challenge {
     /// An API request: answer with this JSON error.
@@ -113,6 +123,27 @@ impl OneLogin {
                 302,
                 &self.login_link(&login.requirement, &login.return_to),
             )),
+        }
+    }
+
+    /// The decision behind the adapters' extractors (`AuthenticatedUser`, `VerifiedIdentity`):
+    /// the session when it has what `needs` asks for, else the response to reject with (a
+    /// redirect to the local sign-in route for pages, 401/403 JSON for APIs). No I/O.
+    pub fn extract(
+        &self,
+        needs: Needs,
+        ctx: &SessionContext,
+        request: &RequestInfo<'_>,
+    ) -> Result<Arc<SessionRecord>, WebResponse> {
+        let identity = needs == Needs::Identity;
+        if let Some(record) = ctx.record.as_ref().filter(|r| !identity || r.identity().is_some()) {
+            return Ok(record.clone());
+        }
+        let requirement = if identity { Requirement::IDENTITY_P2 } else { Requirement::MEDIUM };
+        // Allowed at an identity level means a verified identity is in the session.
+        match self.guard_now(&requirement, ctx, request) {
+            GuardOutcome::Allow(record) => Ok(record),
+            GuardOutcome::Respond(response) => Err(response),
         }
     }
 

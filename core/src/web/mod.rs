@@ -6,6 +6,7 @@
 //! [`WebResponse`] into their response type. Every check lives here, once.
 
 mod cookies;
+mod extractors;
 mod guard;
 mod pages;
 mod routes;
@@ -13,7 +14,7 @@ mod routes;
 use std::sync::Arc;
 
 pub use cookies::{FLOW_COOKIE, FLOW_COOKIE_INSECURE, SESSION_COOKIE, SESSION_COOKIE_INSECURE};
-pub use guard::{GuardOutcome, RequestInfo};
+pub use guard::{GuardOutcome, Needs, RequestInfo};
 
 use crate::client::OneLogin;
 use crate::error::Error;
