@@ -102,6 +102,52 @@ impl ClientSigningAlgorithm {
     }
 }
 
+/// An identity claim that can be requested with an identity vector of trust. Each must be
+/// registered on the client, or One Login refuses the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IdentityClaim {
+    /// `coreIdentityJWT`: the signed core identity. Always requested.
+    CoreIdentity,
+    /// `address`.
+    Address,
+    /// `passport`.
+    Passport,
+    /// `drivingPermit`.
+    DrivingPermit,
+    /// `returnCode`.
+    ReturnCode,
+}
+
+impl IdentityClaim {
+    /// Every claim.
+    pub const ALL: [IdentityClaim; 5] = [
+        IdentityClaim::CoreIdentity,
+        IdentityClaim::Address,
+        IdentityClaim::Passport,
+        IdentityClaim::DrivingPermit,
+        IdentityClaim::ReturnCode,
+    ];
+    /// The short name used in `ONE_LOGIN_IDENTITY_CLAIMS`, such as `drivingPermit`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            IdentityClaim::CoreIdentity => "coreIdentityJWT",
+            IdentityClaim::Address => "address",
+            IdentityClaim::Passport => "passport",
+            IdentityClaim::DrivingPermit => "drivingPermit",
+            IdentityClaim::ReturnCode => "returnCode",
+        }
+    }
+    /// The claim URI, such as `https://vocab.account.gov.uk/v1/address`.
+    pub fn uri(self) -> String {
+        format!("https://vocab.account.gov.uk/v1/{}", self.name())
+    }
+    /// Parses a short name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
 /// The paths of the routes the adapters mount. The callback path is the redirect URI's path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Routes {
@@ -190,6 +236,7 @@ struct Settings {
     key_id: Option<String>,
     clock_skew: Duration,
     request_objects: bool,
+    identity_claims: Vec<IdentityClaim>,
     user_agent: String,
     http_timeout: Duration,
     session_ttl: Duration,
@@ -265,6 +312,13 @@ impl<K> ConfigBuilder<K> {
     /// Whether to send a signed request object (`ONE_LOGIN_REQUEST_OBJECT`, default true).
     pub fn request_objects(mut self, enabled: bool) -> Self {
         self.settings.request_objects = enabled;
+        self
+    }
+    /// The identity claims to request with an identity level (`ONE_LOGIN_IDENTITY_CLAIMS`,
+    /// space- or comma-separated short names). `coreIdentityJWT` is always requested, and is
+    /// the default; add only what is registered on the client (One Login refuses the rest).
+    pub fn identity_claims(mut self, claims: impl IntoIterator<Item = IdentityClaim>) -> Self {
+        self.settings.identity_claims = claims.into_iter().collect();
         self
     }
     /// The User-Agent on every call to One Login (`ONE_LOGIN_USER_AGENT`).
@@ -445,6 +499,12 @@ impl ConfigBuilder<WithKey> {
             signing_key: key,
             clock_skew: settings.clock_skew,
             request_objects: settings.request_objects,
+            identity_claims: settings.identity_claims.iter().fold(vec![IdentityClaim::CoreIdentity], |mut all, c| {
+                if !all.contains(c) {
+                    all.push(*c);
+                }
+                all
+            }),
             user_agent: settings.user_agent,
             http_timeout: settings.http_timeout,
             session_ttl: settings.session_ttl,
@@ -476,6 +536,7 @@ pub struct Config {
     pub(crate) signing_key: SigningKey,
     pub(crate) clock_skew: Duration,
     pub(crate) request_objects: bool,
+    pub(crate) identity_claims: Vec<IdentityClaim>,
     pub(crate) user_agent: String,
     pub(crate) http_timeout: Duration,
     pub(crate) session_ttl: Duration,
@@ -515,6 +576,7 @@ impl Config {
             key_id: None,
             clock_skew: Duration::from_secs(30),
             request_objects: true,
+            identity_claims: vec![IdentityClaim::CoreIdentity],
             user_agent: concat!("govuk-one-login-rs/", env!("CARGO_PKG_VERSION")).into(),
             http_timeout: Duration::from_secs(10),
             session_ttl: Duration::from_secs(8 * 3600),
@@ -583,6 +645,10 @@ impl Config {
     /// The routes the adapters mount.
     pub fn routes(&self) -> &Routes {
         &self.routes
+    }
+    /// The identity claims requested with an identity level (`coreIdentityJWT` first).
+    pub fn identity_claims(&self) -> &[IdentityClaim] {
+        &self.identity_claims
     }
     /// Whether the login request goes as a signed request object.
     pub fn request_objects(&self) -> bool {

@@ -15,16 +15,6 @@ use crate::types::{IdToken, Nonce, PkceVerifier, State, random_token, sha256_b64
 /// One Login's firewall refuses an `/authorize` query longer than this.
 pub const MAX_AUTHORIZE_QUERY: usize = 4096;
 
-/// The identity claims requested with an identity vector (all registered by default on
-/// One Login's simulator and in its documentation examples).
-pub(crate) const IDENTITY_CLAIMS: [&str; 5] = [
-    "https://vocab.account.gov.uk/v1/coreIdentityJWT",
-    "https://vocab.account.gov.uk/v1/address",
-    "https://vocab.account.gov.uk/v1/passport",
-    "https://vocab.account.gov.uk/v1/drivingPermit",
-    "https://vocab.account.gov.uk/v1/returnCode",
-];
-
 /// What to start a login for.
 #[derive(Debug, Clone)]
 pub struct LoginRequest {
@@ -114,7 +104,7 @@ impl OneLogin {
         put("nonce", json!(pending.nonce.secret()));
         put("vtr", json!([pending.vector.to_string()]));
         if pending.vector.needs_identity() {
-            let claims: Map<String, Value> = IDENTITY_CLAIMS.iter().map(|c| (c.to_string(), Value::Null)).collect();
+            let claims: Map<String, Value> = config.identity_claims.iter().map(|c| (c.uri(), Value::Null)).collect();
             put("claims", json!({ "userinfo": claims }));
         }
         if let Some(l) = &config.ui_locales {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{ClientSigningAlgorithm, Config, ConfigBuilder, ConfigError, Environment, IdTokenAlgorithm};
+use super::{ClientSigningAlgorithm, Config, ConfigBuilder, ConfigError, Environment, IdTokenAlgorithm, IdentityClaim};
 
 impl Config {
     /// Reads the configuration from `ONE_LOGIN_*` environment variables:
@@ -19,6 +19,7 @@ impl Config {
     /// | `ONE_LOGIN_POST_LOGOUT_REDIRECT_URI` | optional, where One Login returns after sign-out |
     /// | `ONE_LOGIN_SCOPES` | default `openid email phone` |
     /// | `ONE_LOGIN_UI_LOCALES` | optional, `en` or `cy` |
+    /// | `ONE_LOGIN_IDENTITY_CLAIMS` | identity claims to request, from `coreIdentityJWT address passport drivingPermit returnCode` (default `coreIdentityJWT`; only those registered on the client) |
     /// | `ONE_LOGIN_IDENTITY_ISSUER`, `ONE_LOGIN_DID_URL` | optional overrides |
     /// | `ONE_LOGIN_ID_TOKEN_ALG` | `ES256` (default) or `RS256` |
     /// | `ONE_LOGIN_CLOCK_SKEW_SECONDS` | default 30, at most 60 |
@@ -73,6 +74,23 @@ impl Config {
         }
         if let Some(v) = get("ONE_LOGIN_UI_LOCALES") {
             b = b.ui_locales(v.trim());
+        }
+        if let Some(v) = get("ONE_LOGIN_IDENTITY_CLAIMS") {
+            let claims = v
+                .split([' ', ','])
+                .filter(|c| !c.is_empty())
+                .map(|c| {
+                    IdentityClaim::parse(c).ok_or_else(|| {
+                        ConfigError::invalid(
+                            "ONE_LOGIN_IDENTITY_CLAIMS",
+                            format!(
+                                "`{c}` is not one of coreIdentityJWT, address, passport, drivingPermit, returnCode"
+                            ),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            b = b.identity_claims(claims);
         }
         if let Some(v) = get("ONE_LOGIN_IDENTITY_ISSUER") {
             b = b.identity_issuer(v.trim());

@@ -49,6 +49,17 @@ fn integration_preset_fills_every_url() {
     assert!(c.secure_cookies());
     assert!(c.request_objects());
     assert_eq!(c.clock_skew(), Duration::from_secs(30));
+    assert_eq!(c.identity_claims(), [IdentityClaim::CoreIdentity]);
+}
+
+#[test]
+fn identity_claims_from_env_always_include_the_core_identity() {
+    let c = with(&[("ONE_LOGIN_IDENTITY_CLAIMS", "address, returnCode address")]).unwrap();
+    assert_eq!(c.identity_claims(), [IdentityClaim::CoreIdentity, IdentityClaim::Address, IdentityClaim::ReturnCode]);
+    assert_eq!(
+        invalid_var(with(&[("ONE_LOGIN_IDENTITY_CLAIMS", "socialSecurityRecord")])),
+        "ONE_LOGIN_IDENTITY_CLAIMS"
+    );
 }
 
 #[test]

@@ -134,3 +134,13 @@ async fn identity_levels_map_to_vtr() {
             .unwrap();
     assert_eq!(query(&start.url)["vtr"], r#"["Cl.Cm.P1"]"#);
 }
+
+#[tokio::test]
+async fn only_configured_identity_claims_are_requested() {
+    let h = harness_with(|b| b.identity_claims([])).await;
+    let out = h.login(Requirement::IDENTITY_P2).await.unwrap();
+    let claims = h.mock.last_authorize().unwrap().params["claims"]["userinfo"].as_object().unwrap().clone();
+    assert_eq!(claims.keys().collect::<Vec<_>>(), ["https://vocab.account.gov.uk/v1/coreIdentityJWT"]);
+    let id = out.session.identity().unwrap();
+    assert!(id.addresses().is_empty() && id.passports().is_empty(), "nothing unrequested comes back");
+}

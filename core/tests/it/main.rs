@@ -29,6 +29,7 @@ pub fn config_for(mock: &MockProvider) -> ConfigBuilder {
         .post_logout_redirect_uri(POST_LOGOUT_URI)
         .user_agent("govuk-one-login-tests/1.0 (https://service.example)")
         .http_timeout(Duration::from_secs(2))
+        .identity_claims(govuk_one_login::config::IdentityClaim::ALL)
 }
 
 pub async fn harness() -> Harness {
