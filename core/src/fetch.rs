@@ -148,3 +148,29 @@ mod tests {
         assert_eq!(parse_max_age("max-age=abc"), None);
     }
 }
+
+#[cfg(test)]
+mod body_tests {
+    use super::*;
+
+    fn response(content_type: &str, body: &str) -> reqwest::Response {
+        reqwest::Response::from(
+            http::Response::builder().header("content-type", content_type).body(body.to_owned()).unwrap(),
+        )
+    }
+
+    #[tokio::test]
+    async fn wrong_content_types_and_bad_json_are_typed_errors() {
+        let ok: serde_json::Value =
+            read_json(Endpoint::Jwks, response("application/jwk-set+json", "{\"keys\":[]}")).await.unwrap();
+        assert_eq!(ok["keys"], serde_json::json!([]));
+        for (ct, body) in [("text/html", "<html>"), ("application/json", "{not json"), ("", "{}")] {
+            let err = read_json::<serde_json::Value>(Endpoint::Token, response(ct, body)).await.unwrap_err();
+            assert!(matches!(err, ProviderError::InvalidResponse { endpoint: Endpoint::Token, .. }), "{ct}: {err:?}");
+        }
+        let huge = format!("[{}1]", "1,".repeat(MAX_BODY));
+        let err =
+            read_json::<serde_json::Value>(Endpoint::Userinfo, response("application/json", &huge)).await.unwrap_err();
+        assert!(matches!(err, ProviderError::InvalidResponse { .. }));
+    }
+}

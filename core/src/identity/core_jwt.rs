@@ -147,3 +147,51 @@ mod tests {
         assert_eq!(expected_controller(&u), "did:web:localhost%3A3000");
     }
 }
+
+#[cfg(test)]
+mod did_tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn doc(id: &str, controller: &str) -> DidDocument {
+        serde_json::from_value(json!({
+            "id": id,
+            "assertionMethod": [{
+                "type": "JsonWebKey", "id": format!("{id}#k1"), "controller": controller,
+                "publicKeyJwk": { "kty": "EC", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0" }
+            }]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn key_selection_checks_every_controller() {
+        let url = url::Url::parse("https://identity.integration.account.gov.uk/.well-known/did.json").unwrap();
+        let good = "did:web:identity.integration.account.gov.uk";
+        assert!(select_key(&doc(good, good), &format!("{good}#k1"), &url).unwrap().is_some());
+        assert!(
+            select_key(&doc(good, good), &format!("{good}#other"), &url).unwrap().is_none(),
+            "unknown key: refetch"
+        );
+        let evil = "did:web:evil.example";
+        assert!(matches!(
+            select_key(&doc(good, good), &format!("{evil}#k1"), &url),
+            Err(TokenError::WrongController { .. })
+        ));
+        assert!(
+            matches!(
+                select_key(&doc(evil, evil), &format!("{evil}#k1"), &url),
+                Err(TokenError::WrongController { .. })
+            ),
+            "the DID document must be the configured one's"
+        );
+        assert!(
+            matches!(
+                select_key(&doc(good, evil), &format!("{good}#k1"), &url),
+                Err(TokenError::WrongController { .. })
+            ),
+            "entry controller"
+        );
+    }
+}

@@ -201,3 +201,19 @@ impl OneLogin {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_requests_are_json_or_non_get() {
+        let info = |method, accept| RequestInfo { method, path_and_query: "/", accept };
+        assert!(!info("GET", None).wants_json());
+        assert!(!info("HEAD", Some("text/html")).wants_json());
+        assert!(info("GET", Some("application/json")).wants_json());
+        assert!(info("GET", Some("text/html, Application/JSON;q=0.9")).wants_json());
+        assert!(info("POST", None).wants_json(), "a redirect could not replay a POST");
+        assert!(info("DELETE", Some("text/html")).wants_json());
+    }
+}

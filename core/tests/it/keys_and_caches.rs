@@ -56,6 +56,16 @@ async fn ttl_follows_cache_control_within_the_floor() {
 }
 
 #[tokio::test]
+async fn ttl_is_capped_at_the_ceiling() {
+    let h = harness_with(|b| b.key_cache_bounds(Duration::from_millis(100), Duration::from_secs(1))).await;
+    h.login(Requirement::MEDIUM).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    h.login(Requirement::MEDIUM).await.unwrap();
+    assert_eq!(h.mock.hits("/.well-known/jwks.json"), 2, "max-age=86400 is lowered to the 1s ceiling");
+    assert_eq!(h.mock.hits("/.well-known/openid-configuration"), 2);
+}
+
+#[tokio::test]
 async fn last_good_keys_are_kept_when_a_refresh_fails() {
     let h = harness_with(|b| b.key_cache_bounds(Duration::from_secs(1), Duration::from_secs(1))).await;
     h.login(Requirement::IDENTITY_P2).await.unwrap();

@@ -234,3 +234,20 @@ async fn ps256_client_assertions_and_request_objects_work() {
     let h = harness_with(|b| b.client_signing_alg(govuk_one_login::config::ClientSigningAlgorithm::Ps256)).await;
     h.login(Requirement::MEDIUM).await.unwrap();
 }
+
+#[tokio::test]
+async fn the_client_assertion_is_private_key_jwt_as_one_login_expects() {
+    let h = harness_with(|b| b.key_id("rp-key-7")).await;
+    h.login(Requirement::MEDIUM).await.unwrap();
+    let (kid, claims) = h.mock.last_client_assertion().expect("an assertion was verified");
+    assert_eq!(kid.as_deref(), Some("rp-key-7"), "kid when keys are published");
+    assert_eq!(claims["iss"], CLIENT_ID);
+    assert_eq!(claims["sub"], CLIENT_ID);
+    assert_eq!(claims["aud"], format!("{}token", h.mock.issuer()));
+    let (iat, exp) = (claims["iat"].as_i64().unwrap(), claims["exp"].as_i64().unwrap());
+    assert!(exp - iat <= 300 && exp > iat, "a short lifetime");
+    let jti = claims["jti"].as_str().unwrap().to_owned();
+    assert!(jti.len() >= 16);
+    h.login(Requirement::MEDIUM).await.unwrap();
+    assert_ne!(h.mock.last_client_assertion().unwrap().1["jti"], jti, "a fresh jti each time");
+}

@@ -82,7 +82,10 @@ fn layout(title: &str, session: Option<&SessionRecord>, body: &str) -> String {
 pub fn home(session: Option<&SessionRecord>) -> String {
     let body = match session {
         Some(s) => format!("<p>You are signed in at {}.</p>", esc(&s.achieved().to_string())),
-        None => "<p>You are not signed in.</p>".into(),
+        None => {
+            "<p>You are not signed in. <a href=\"/auth/login?level=Cl.Cm&amp;return_to=%2Faccount\">Sign in</a></p>"
+                .into()
+        }
     };
     layout(
         "Home",

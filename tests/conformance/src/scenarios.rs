@@ -350,3 +350,18 @@ pub async fn cookie_attributes(a: &dyn Adapter) {
     }
     assert!(!session.contains("Domain"));
 }
+
+/// With publishing on, our public keys are served as a JWKS for One Login to fetch.
+pub async fn publishes_rp_jwks(a: &dyn Adapter) {
+    let env = Env::start_with(a, |c, _| c.publish_jwks_at("/.well-known/jwks.json").key_id("rp-key-1")).await;
+    let page = env.browser().get(&env.url("/.well-known/jwks.json")).await;
+    assert_eq!(page.status, 200);
+    let key = &page.json()["keys"][0];
+    assert_eq!(
+        (key["kty"].as_str(), key["kid"].as_str(), key["use"].as_str()),
+        (Some("RSA"), Some("rp-key-1"), Some("sig"))
+    );
+    assert!(key.get("d").is_none() && key.get("p").is_none(), "never the private parts");
+    let off = Env::start(a).await;
+    assert_eq!(off.browser().get(&off.url("/.well-known/jwks.json")).await.status, 404, "off by default");
+}

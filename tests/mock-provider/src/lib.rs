@@ -125,6 +125,7 @@ pub(crate) struct State {
     pub(crate) end_sessions: Vec<EndSessionSeen>,
     pub(crate) require_user_agent: bool,
     pub(crate) backchannel_uris: Vec<String>,
+    pub(crate) last_assertion: Option<(Option<String>, Map<String, Value>)>,
 }
 
 pub(crate) struct Shared {
@@ -203,6 +204,7 @@ impl MockProvider {
                 end_sessions: Vec::new(),
                 require_user_agent: true,
                 backchannel_uris: Vec::new(),
+                last_assertion: None,
             }),
         });
         let app = routes::router(shared.clone());
@@ -299,6 +301,11 @@ impl MockProvider {
     /// The last `/authorize` request.
     pub fn last_authorize(&self) -> Option<AuthorizeSeen> {
         self.shared.lock().last_authorize.clone()
+    }
+    /// The header `kid` and the claims of the last client assertion the token endpoint
+    /// verified.
+    pub fn last_client_assertion(&self) -> Option<(Option<String>, Map<String, Value>)> {
+        self.shared.lock().last_assertion.clone()
     }
     /// The `/logout` calls seen.
     pub fn end_sessions(&self) -> Vec<EndSessionSeen> {

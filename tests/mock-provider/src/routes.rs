@@ -375,7 +375,10 @@ async fn token(AxState(shared): S, headers: HeaderMap, Form(form): Form<HashMap<
         return bad("invalid_request", "Invalid private_key_jwt");
     };
     let claims = match verify_client_jwt(&key, assertion) {
-        Ok((_, c)) => c,
+        Ok((kid, c)) => {
+            shared.lock().last_assertion = Some((kid, c.clone()));
+            c
+        }
         Err(e) => return bad("invalid_client", &e),
     };
     let get = |k: &str| param_str(&claims, k);

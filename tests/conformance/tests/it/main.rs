@@ -44,6 +44,7 @@ both!(
     outage_keeps_signed_in_users_working,
     parallel_tabs,
     cookie_attributes,
+    publishes_rp_jwks,
 );
 
 /// A session created through one adapter is readable by the other when they share a store.
