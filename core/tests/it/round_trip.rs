@@ -251,3 +251,41 @@ async fn the_client_assertion_is_private_key_jwt_as_one_login_expects() {
     h.login(Requirement::MEDIUM).await.unwrap();
     assert_ne!(h.mock.last_client_assertion().unwrap().1["jti"], jti, "a fresh jti each time");
 }
+
+async fn decide_on_the_page(
+    h: &Harness,
+    requirement: Requirement,
+    form: &[(&str, &str)],
+) -> Result<LoginOutcome, Error> {
+    let start = h.ol.start_login(LoginRequest::new(requirement, ReturnPath::root())).await?;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = client.get(start.url.as_str()).send().await.unwrap();
+    assert_eq!(page.status(), 200, "the stand-in shows a sign-in page to people");
+    let html = page.text().await.unwrap();
+    let id = html.split("name=id value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let mut fields = vec![("id", id.as_str())];
+    fields.extend_from_slice(form);
+    let back = client.post(format!("{}authorize/decision", h.mock.issuer())).form(&fields).send().await.unwrap();
+    let location = url::Url::parse(back.headers()["location"].to_str().unwrap()).unwrap();
+    let get = |k: &str| location.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
+    let params =
+        CallbackParams { code: get("code"), state: get("state"), error: get("error"), error_description: None };
+    h.ol.complete_login(params, Some(&start.flow_cookie), None).await
+}
+
+#[tokio::test]
+async fn a_person_decides_on_the_stand_in_page() {
+    let h = harness().await;
+    h.mock.set_auto_approve(false);
+    let ok =
+        decide_on_the_page(&h, Requirement::IDENTITY_P2, &[("decision", "approve"), ("level", "pass")]).await.unwrap();
+    assert!(matches!(ok.identity, IdentityOutcome::Verified { level: IdentityLevel::P2, .. }));
+    let failed =
+        decide_on_the_page(&h, Requirement::IDENTITY_P2, &[("decision", "approve"), ("level", "fail")]).await.unwrap();
+    assert!(matches!(failed.identity, IdentityOutcome::NotProven { ref return_codes } if return_codes.len() == 1));
+    let again =
+        decide_on_the_page(&h, Requirement::IDENTITY_P2, &[("decision", "approve"), ("level", "pass")]).await.unwrap();
+    assert!(matches!(again.identity, IdentityOutcome::Verified { .. }), "a failed check does not stick");
+    let cancelled = decide_on_the_page(&h, Requirement::MEDIUM, &[("decision", "cancel")]).await.unwrap_err();
+    assert!(matches!(cancelled, Error::Callback(CallbackError::OneLogin { code: OpErrorCode::AccessDenied, .. })));
+}

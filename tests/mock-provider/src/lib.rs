@@ -76,6 +76,8 @@ pub(crate) struct Grant {
     pub(crate) claims: Vec<String>,
     pub(crate) scopes: Vec<String>,
     pub(crate) user: TestUser,
+    /// The person chose "identity check fails" on the sign-in page.
+    pub(crate) identity_fails: bool,
 }
 
 /// What the stand-in saw of the last `/authorize` request.

@@ -293,15 +293,15 @@ async fn authorize(AxState(shared): S, Query(query): Query<HashMap<String, Strin
         claims,
         scopes,
         user,
+        identity_fails: false,
     };
     if auto {
         return issue_code(&shared, grant, &state);
     }
     let id = random(16);
     let level_choice = if grant.identity.is_some() {
-        "<p><label><input type=radio name=level value=P2 checked> Prove identity (P2)</label><br>\
-         <label><input type=radio name=level value=P1> Prove identity at low confidence only (P1)</label><br>\
-         <label><input type=radio name=level value=none> Identity check fails (no core identity)</label></p>"
+        "<p><label><input type=radio name=level value=pass checked> Identity check succeeds</label><br>\
+         <label><input type=radio name=level value=fail> Identity check fails</label></p>"
     } else {
         ""
     };
@@ -328,14 +328,13 @@ async fn decision(AxState(shared): S, Form(form): Form<HashMap<String, String>>)
         return redirect_with(&grant.redirect_uri, &[("error", "access_denied"), ("state", &state)]);
     }
     let mut grant = grant;
-    match form.get("level").map(String::as_str) {
-        Some("none") => shared.lock().faults.insert(Fault::CoreIdentityMissing),
-        Some(l @ ("P1" | "P2")) => {
-            grant.identity = Some(l.to_owned());
-            false
+    if grant.identity.is_some() && form.get("level").map(String::as_str) == Some("fail") {
+        // As One Login does: a return code when the client asked for one, else access_denied.
+        if !grant.claims.iter().any(|c| c.ends_with("/returnCode")) {
+            return redirect_with(&grant.redirect_uri, &[("error", "access_denied"), ("state", &state)]);
         }
-        _ => false,
-    };
+        grant.identity_fails = true;
+    }
     issue_code(&shared, grant, &state)
 }
 
@@ -447,7 +446,8 @@ async fn userinfo(AxState(shared): S, headers: HeaderMap) -> Response {
     if let Some(requested) = &grant.identity {
         let wants = |c: &str| grant.claims.iter().any(|x| x == &format!("https://vocab.account.gov.uk/v1/{c}"));
         let level = level_override.unwrap_or_else(|| requested.clone());
-        if wants("coreIdentityJWT") && !faults.contains(&Fault::CoreIdentityMissing) {
+        let fails = grant.identity_fails || faults.contains(&Fault::CoreIdentityMissing);
+        if wants("coreIdentityJWT") && !fails {
             body["https://vocab.account.gov.uk/v1/coreIdentityJWT"] =
                 json!(tokens::core_identity(&shared, &grant, &level));
         } else if wants("returnCode") {
