@@ -78,8 +78,9 @@ impl OneLogin {
 
     /// `POST <backchannel-logout>` from One Login with a form-encoded `logout_token`: verifies
     /// it, ends every session of its `sub` and answers exactly 200 (One Login treats any other
-    /// status as a failure). An invalid token gets 400; a store or key-fetch failure 5xx, so
-    /// One Login retries.
+    /// status as a failure). An invalid token gets 400. When the token could not be checked or
+    /// the sessions could not be ended (store or key-fetch failure) the answer is 501, as One
+    /// Login's documentation asks ("you have not been able to log the user out").
     pub async fn backchannel_logout_route(&self, content_type: Option<&str>, body: &[u8]) -> WebResponse {
         let is_form =
             content_type.is_some_and(|c| c.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
@@ -91,9 +92,11 @@ impl OneLogin {
             Ok(_) => WebResponse::new(200),
             Err(error) => {
                 tracing::warn!(%error, "back-channel logout refused");
-                let status = error.http_status().as_u16();
-                let code = if status == 400 { "invalid_request" } else { "temporarily_unavailable" };
-                WebResponse::new(status).json(&json!({ "error": code }))
+                if error.http_status() == http::StatusCode::BAD_REQUEST {
+                    WebResponse::new(400).json(&json!({ "error": "invalid_request" }))
+                } else {
+                    WebResponse::new(501).json(&json!({ "error": "logout_failed" }))
+                }
             }
         }
     }
