@@ -152,7 +152,7 @@ impl OneLogin {
             return Err(AuthorizeError::QueryTooLong { length }.into());
         }
         // Kept a minute past its expiry so that a late callback is reported as expired.
-        self.store().put_pending(pending.state.secret(), &pending, pending.expires_at + 60).await?;
+        self.pending_store().put_pending(pending.state.secret(), &pending, pending.expires_at + 60).await?;
         Ok(LoginRedirect { url, flow_cookie })
     }
 }

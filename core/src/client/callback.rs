@@ -121,7 +121,8 @@ impl OneLogin {
         let error = bounded(params.error, "error")?;
         let description = bounded(params.error_description, "error_description")?;
 
-        let pending: PendingLogin = self.store().take_pending(&state).await?.ok_or(CallbackError::UnknownState)?;
+        let pending: PendingLogin =
+            self.pending_store().take_pending(&state).await?.ok_or(CallbackError::UnknownState)?;
         if !pending.state.ct_eq(&state) {
             return Err(CallbackError::UnknownState.into());
         }

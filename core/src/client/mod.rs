@@ -45,6 +45,9 @@ struct Inner {
     jwks: DocCache<KeySet>,
     did: DocCache<DidDocument>,
     store: SessionStoreHandle,
+    /// Pending logins. With the default in-memory store this is a separate cache, so that a
+    /// flood of anonymous sign-in starts cannot evict signed-in sessions.
+    pending: SessionStoreHandle,
     clock: Arc<dyn Clock>,
 }
 
@@ -59,14 +62,23 @@ impl std::fmt::Debug for Inner {
 pub struct OneLoginBuilder {
     config: Config,
     store: Option<Arc<dyn SessionStore>>,
+    pending_store: Option<Arc<dyn SessionStore>>,
     clock: Arc<dyn Clock>,
 }
 
 impl OneLoginBuilder {
-    /// Persists sessions, pending logins, the per-`sub` index and replay records in `store`.
+    /// Persists sessions, the per-`sub` index, replay records and (unless
+    /// [`OneLoginBuilder::pending_store`] says otherwise) pending logins in `store`.
     /// Share one store between instances (Redis, SQL) to make them behave as one.
     pub fn store(mut self, store: impl SessionStore) -> Self {
         self.store = Some(Arc::new(store));
+        self
+    }
+    /// Keeps pending logins (10-minute, single-use records) in their own store. By default
+    /// they share [`OneLoginBuilder::store`] when one is set, and otherwise get their own
+    /// in-memory cache.
+    pub fn pending_store(mut self, store: impl SessionStore) -> Self {
+        self.pending_store = Some(Arc::new(store));
         self
     }
     /// Uses another clock (tests).
@@ -77,7 +89,9 @@ impl OneLoginBuilder {
     /// Builds the engine.
     pub fn build(self) -> Result<OneLogin, ConfigError> {
         let c = &self.config;
-        let store = self.store.unwrap_or_else(|| Arc::new(MokaStore::new(Some(DEFAULT_STORE_CAPACITY))));
+        let in_memory = || -> Arc<dyn SessionStore> { Arc::new(MokaStore::new(Some(DEFAULT_STORE_CAPACITY))) };
+        let pending = self.pending_store.or_else(|| self.store.clone()).unwrap_or_else(in_memory);
+        let store = self.store.unwrap_or_else(in_memory);
         Ok(OneLogin {
             inner: Arc::new(Inner {
                 http: Http::new(c)?,
@@ -85,6 +99,7 @@ impl OneLoginBuilder {
                 jwks: doc_cache(c),
                 did: doc_cache(c),
                 store: SessionStoreHandle::new(store),
+                pending: SessionStoreHandle::new(pending),
                 clock: self.clock,
                 config: self.config,
             }),
@@ -104,7 +119,7 @@ impl OneLogin {
 
     /// A builder, to choose the store or clock.
     pub fn builder(config: Config) -> OneLoginBuilder {
-        OneLoginBuilder { config, store: None, clock: Arc::new(SystemClock) }
+        OneLoginBuilder { config, store: None, pending_store: None, clock: Arc::new(SystemClock) }
     }
 
     /// The configuration.
@@ -115,6 +130,10 @@ impl OneLogin {
     /// The session store handle.
     pub fn store(&self) -> &SessionStoreHandle {
         &self.inner.store
+    }
+
+    pub(crate) fn pending_store(&self) -> &SessionStoreHandle {
+        &self.inner.pending
     }
 
     /// The current time by this engine's clock.

@@ -62,3 +62,19 @@ async fn login_route_sanitises_and_starts_the_flow() {
     let link = h.ol.login_link(&Requirement::IDENTITY_P2, &ReturnPath::parse_or_root("/apply?x=1"));
     assert_eq!(link, "/auth/login?level=Cl.Cm.P2&return_to=%2Fapply%3Fx%3D1");
 }
+
+#[tokio::test]
+async fn pending_logins_can_live_apart_from_sessions() {
+    let h = harness().await;
+    let sessions = tower_sessions_moka_store::MokaStore::new(Some(100));
+    let ol = OneLogin::builder(h.ol.config().clone()).store(sessions.clone()).build().unwrap();
+    let out = {
+        let start = ol.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::root())).await.unwrap();
+        ol.complete_login(authorize(&start.url).await, Some(&start.flow_cookie), None).await.unwrap()
+    };
+    // Same session store, pending logins elsewhere (here: a store that fails).
+    let split = OneLogin::builder(h.ol.config().clone()).store(sessions).pending_store(BrokenStore).build().unwrap();
+    let err = split.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::root())).await.unwrap_err();
+    assert!(matches!(err, govuk_one_login::Error::Store(_)), "pending logins go to the pending store: {err:?}");
+    assert!(split.session(&out.session_id.to_cookie_value()).await.unwrap().is_some(), "sessions are untouched");
+}
