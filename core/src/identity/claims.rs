@@ -14,6 +14,17 @@ macro_rules! redacted_debug {
     )*};
 }
 
+/// Reads a text field that One Login may send as a string or a number (its documentation's
+/// examples send `uprn` as a string, its specification as a number). Other JSON is `None`.
+fn lenient_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    })
+}
+
 /// One part of a name.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NamePart {
@@ -93,27 +104,44 @@ impl BirthDate {
 #[serde(rename_all = "camelCase", default)]
 #[allow(missing_docs)]
 pub struct Address {
-    /// Unique Property Reference Number (UK only).
-    pub uprn: Option<u64>,
+    /// Unique Property Reference Number (UK only), as digits. One Login's specification
+    /// sends a number and its documentation a string; both are read.
+    #[serde(deserialize_with = "lenient_text")]
+    pub uprn: Option<String>,
+    #[serde(deserialize_with = "lenient_text")]
     pub organisation_name: Option<String>,
+    #[serde(deserialize_with = "lenient_text")]
     pub department_name: Option<String>,
+    #[serde(deserialize_with = "lenient_text")]
     pub sub_building_name: Option<String>,
+    #[serde(deserialize_with = "lenient_text")]
     pub building_number: Option<String>,
+    #[serde(deserialize_with = "lenient_text")]
     pub building_name: Option<String>,
+    #[serde(deserialize_with = "lenient_text")]
     pub dependent_street_name: Option<String>,
+    #[serde(deserialize_with = "lenient_text")]
     pub street_name: Option<String>,
+    #[serde(deserialize_with = "lenient_text")]
     pub double_dependent_address_locality: Option<String>,
+    #[serde(deserialize_with = "lenient_text")]
     pub dependent_address_locality: Option<String>,
     /// The post town.
+    #[serde(deserialize_with = "lenient_text")]
     pub address_locality: Option<String>,
     /// International addresses only.
+    #[serde(deserialize_with = "lenient_text")]
     pub address_region: Option<String>,
+    #[serde(deserialize_with = "lenient_text")]
     pub postal_code: Option<String>,
     /// ISO 3166-1 alpha-2.
+    #[serde(deserialize_with = "lenient_text")]
     pub address_country: Option<String>,
     /// Only the year is meaningful.
+    #[serde(deserialize_with = "lenient_text")]
     pub valid_from: Option<String>,
     /// Absent for the current address.
+    #[serde(deserialize_with = "lenient_text")]
     pub valid_until: Option<String>,
 }
 
@@ -122,10 +150,13 @@ pub struct Address {
 #[serde(rename_all = "camelCase", default)]
 pub struct Passport {
     /// The passport number.
+    #[serde(deserialize_with = "lenient_text")]
     pub document_number: Option<String>,
     /// The ICAO issuer code, up to 3 characters.
+    #[serde(deserialize_with = "lenient_text")]
     pub icao_issuer_code: Option<String>,
     /// `YYYY-MM-DD`.
+    #[serde(deserialize_with = "lenient_text")]
     pub expiry_date: Option<String>,
 }
 
@@ -134,16 +165,22 @@ pub struct Passport {
 #[serde(rename_all = "camelCase", default)]
 pub struct DrivingPermit {
     /// The licence number.
+    #[serde(deserialize_with = "lenient_text")]
     pub personal_number: Option<String>,
     /// `YYYY-MM-DD`.
+    #[serde(deserialize_with = "lenient_text")]
     pub expiry_date: Option<String>,
     /// `DVLA` or `DVA`.
+    #[serde(deserialize_with = "lenient_text")]
     pub issued_by: Option<String>,
     /// DVLA licences only.
+    #[serde(deserialize_with = "lenient_text")]
     pub issue_number: Option<String>,
     /// Undocumented; seen in app-journey data.
+    #[serde(deserialize_with = "lenient_text")]
     pub issue_date: Option<String>,
     /// Undocumented; seen in app-journey data.
+    #[serde(deserialize_with = "lenient_text")]
     pub full_address: Option<String>,
 }
 
@@ -182,8 +219,23 @@ mod tests {
             "addressLocality": "BATH", "postalCode": "BA2 5AA", "addressCountry": "GB", "future": true
         }))
         .unwrap();
-        assert_eq!(a.uprn, Some(10022812929));
+        assert_eq!(a.uprn.as_deref(), Some("10022812929"));
         assert_eq!(a.building_number.as_deref(), Some("8"));
         assert_eq!(a.sub_building_name, None);
+    }
+
+    #[test]
+    fn documentation_example_with_string_uprn_and_nulls() {
+        let a: Address = serde_json::from_value(serde_json::json!({
+            "uprn": "10022812929", "subBuildingName": "FLAT 5", "buildingNumber": 16,
+            "validUntil": null, "postalCode": "HP16 0AL", "addressCountry": "GB"
+        }))
+        .unwrap();
+        assert_eq!(a.uprn.as_deref(), Some("10022812929"));
+        assert_eq!(a.building_number.as_deref(), Some("16"));
+        assert_eq!(a.valid_until, None);
+        let d: DrivingPermit =
+            serde_json::from_value(serde_json::json!({"issueNumber": 5, "issuedBy": "DVLA"})).unwrap();
+        assert_eq!(d.issue_number.as_deref(), Some("5"));
     }
 }

@@ -44,7 +44,7 @@ async fn happy_path_cl_cm_p2_with_verified_identity_and_claims() {
     assert_eq!(id.current_name().unwrap().given_names(), "Kenneth");
     assert_eq!(id.birth_date().unwrap().value, "1965-07-08");
     assert_eq!(id.addresses()[0].postal_code.as_deref(), Some("BA2 5AA"));
-    assert_eq!(id.addresses()[0].uprn, Some(10022812929));
+    assert_eq!(id.addresses()[0].uprn.as_deref(), Some("10022812929"));
     assert_eq!(id.passports()[0].document_number.as_deref(), Some("321654987"));
     assert_eq!(id.driving_permits()[0].issued_by.as_deref(), Some("DVLA"));
     assert!(Requirement::IDENTITY_P2.is_met_by(out.session.achieved(), None, 0));
