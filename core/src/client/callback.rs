@@ -86,14 +86,19 @@ struct Userinfo {
     phone_number_verified: Option<bool>,
     #[serde(rename = "https://vocab.account.gov.uk/v1/coreIdentityJWT")]
     core_identity: Option<String>,
-    #[serde(rename = "https://vocab.account.gov.uk/v1/address", default)]
+    #[serde(rename = "https://vocab.account.gov.uk/v1/address", default, deserialize_with = "null_as_empty")]
     address: Vec<Address>,
-    #[serde(rename = "https://vocab.account.gov.uk/v1/passport", default)]
+    #[serde(rename = "https://vocab.account.gov.uk/v1/passport", default, deserialize_with = "null_as_empty")]
     passport: Vec<Passport>,
-    #[serde(rename = "https://vocab.account.gov.uk/v1/drivingPermit", default)]
+    #[serde(rename = "https://vocab.account.gov.uk/v1/drivingPermit", default, deserialize_with = "null_as_empty")]
     driving_permit: Vec<DrivingPermit>,
-    #[serde(rename = "https://vocab.account.gov.uk/v1/returnCode", default)]
+    #[serde(rename = "https://vocab.account.gov.uk/v1/returnCode", default, deserialize_with = "null_as_empty")]
     return_code: Vec<ReturnCode>,
+}
+
+/// An array claim that may also come as `null`.
+fn null_as_empty<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
 fn bounded(value: Option<String>, param: &'static str) -> Result<Option<String>, CallbackError> {

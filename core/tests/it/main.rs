@@ -4,6 +4,7 @@ mod authorize;
 mod faults;
 mod keys_and_caches;
 mod logout;
+mod opaque;
 mod round_trip;
 mod web;
 
