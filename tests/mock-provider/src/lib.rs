@@ -20,6 +20,9 @@ pub mod keys;
 mod routes;
 mod tokens;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
