@@ -8,7 +8,7 @@ use crate::identity::{ReturnCode, VerifiedIdentity};
 use crate::levels::{AuthLevel, IdentityLevel, VectorOfTrust};
 use crate::types::{IdToken, Subject};
 
-pub use store::{SessionId, SessionStoreHandle};
+pub use store::{MAX_SESSIONS_PER_SUBJECT, SessionId, SessionStoreHandle};
 
 /// What the service knows of a signed-in user. Stored server-side; the browser holds only
 /// the session id. `Debug` prints no personal data and no token.

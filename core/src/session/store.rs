@@ -25,6 +25,10 @@ const PENDING_KEY: &str = "govuk_one_login.pending";
 const INDEX_KEY: &str = "govuk_one_login.subject_index";
 const JTI_KEY: &str = "govuk_one_login.jti";
 
+/// The most live sessions one `sub` keeps; signing in beyond that ends the oldest, which keeps
+/// the per-`sub` index (read at every sign-in and revocation) small.
+pub const MAX_SESSIONS_PER_SUBJECT: usize = 32;
+
 /// A session id: what the session cookie holds. Its `Debug` output is redacted.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SessionId(pub(crate) Id);
@@ -136,6 +140,12 @@ impl SessionStoreHandle {
         let mut index: SubjectIndex = self.load_data(&index_id, INDEX_KEY, now).await?.unwrap_or_default();
         index.sessions.retain(|(_, exp)| *exp > now);
         index.sessions.push((id.to_cookie_value(), expires_at));
+        while index.sessions.len() > MAX_SESSIONS_PER_SUBJECT {
+            let (oldest, _) = index.sessions.remove(0);
+            if let Some(oldest) = SessionId::parse(&oldest) {
+                self.delete_session(&oldest).await?;
+            }
+        }
         let until = index.sessions.iter().map(|(_, e)| *e).max().unwrap_or(expires_at);
         self.save_data(index_id, INDEX_KEY, &index, until).await
     }

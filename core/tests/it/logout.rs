@@ -191,3 +191,24 @@ async fn forged_and_malformed_logout_tokens() {
     };
     assert!(matches!(token_err(h.ol.verify_logout_token(&rs).await), TokenError::AlgorithmNotAllowed { .. }));
 }
+
+#[tokio::test]
+async fn each_subject_keeps_a_bounded_number_of_sessions_and_all_are_revoked() {
+    use govuk_one_login::session::MAX_SESSIONS_PER_SUBJECT;
+    let h = harness_with(|b| b.request_objects(false)).await;
+    let mut ids = Vec::new();
+    for _ in 0..MAX_SESSIONS_PER_SUBJECT + 2 {
+        ids.push(h.login(Requirement::LOW).await.unwrap().session_id);
+    }
+    let live = |id: govuk_one_login::SessionId| {
+        let ol = h.ol.clone();
+        async move { ol.session(&id.to_cookie_value()).await.unwrap().is_some() }
+    };
+    assert!(!live(ids[0]).await && !live(ids[1]).await, "the oldest sessions were ended");
+    assert!(live(ids[2]).await && live(*ids.last().unwrap()).await);
+    let sub = govuk_one_login_mock::TestUser::default().sub;
+    assert_eq!(h.ol.backchannel_logout(&h.mock.logout_token(&sub)).await.unwrap(), MAX_SESSIONS_PER_SUBJECT);
+    for id in ids {
+        assert!(!live(id).await);
+    }
+}
