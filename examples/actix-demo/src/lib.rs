@@ -27,6 +27,11 @@ async fn account(user: AuthenticatedUser, req: HttpRequest) -> HttpResponse {
     html(demo_support::account(&user))
 }
 
+/// `POST /account`: an API call (always JSON), guarded like the page.
+async fn account_api(user: AuthenticatedUser) -> HttpResponse {
+    HttpResponse::Ok().json(demo_support::account_json(&user))
+}
+
 async fn identity(id: VerifiedIdentity, req: HttpRequest) -> HttpResponse {
     if demo_support::wants_json(accept(&req)) {
         return HttpResponse::Ok().json(demo_support::identity_json(id.session()));
@@ -43,9 +48,14 @@ async fn signed_out() -> HttpResponse {
 pub fn routes(one_login: OneLogin) -> impl FnOnce(&mut ServiceConfig) {
     move |cfg| {
         configure(one_login)(cfg);
-        cfg.service(web::resource("/account").wrap(require(Requirement::MEDIUM)).route(web::get().to(account)))
-            .service(web::resource("/identity").wrap(require(Requirement::IDENTITY_P2)).route(web::get().to(identity)))
-            .route("/", web::get().to(home))
-            .route("/signed-out", web::get().to(signed_out));
+        cfg.service(
+            web::resource("/account")
+                .wrap(require(Requirement::MEDIUM))
+                .route(web::get().to(account))
+                .route(web::post().to(account_api)),
+        )
+        .service(web::resource("/identity").wrap(require(Requirement::IDENTITY_P2)).route(web::get().to(identity)))
+        .route("/", web::get().to(home))
+        .route("/signed-out", web::get().to(signed_out));
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Routes: `/` public; `/account` needs `Cl.Cm`; `/identity` needs `Cl.Cm.P2`; `/signed-out`;
 //! and the One Login routes `/auth/callback`, `/auth/logout`, `/auth/backchannel-logout`.
-//! `/account` and `/identity` answer JSON to `Accept: application/json`.
+//! `/account` and `/identity` answer JSON to `Accept: application/json`; `POST /account` is a
+//! JSON API call guarded like the page.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -28,6 +29,11 @@ async fn account(user: AuthenticatedUser, headers: HeaderMap) -> Response {
     Html(demo_support::account(&user)).into_response()
 }
 
+/// `POST /account`: an API call (always JSON), guarded like the page.
+async fn account_api(user: AuthenticatedUser) -> Response {
+    Json(demo_support::account_json(&user)).into_response()
+}
+
 async fn identity(id: VerifiedIdentity, headers: HeaderMap) -> Response {
     if demo_support::wants_json(accept(&headers)) {
         return Json(demo_support::identity_json(id.session())).into_response();
@@ -42,7 +48,7 @@ async fn signed_out() -> Html<String> {
 /// The demo's router.
 pub fn app(one_login: OneLogin) -> Router {
     Router::new()
-        .route("/account", get(account).route_layer(require(Requirement::MEDIUM)))
+        .route("/account", get(account).post(account_api).route_layer(require(Requirement::MEDIUM)))
         .route("/identity", get(identity).route_layer(require(Requirement::IDENTITY_P2)))
         .route("/", get(home))
         .route("/signed-out", get(signed_out))

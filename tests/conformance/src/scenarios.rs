@@ -79,7 +79,15 @@ pub async fn api_without_session_gets_401(a: &dyn Adapter) {
         assert!(page.content_type.as_deref().unwrap_or("").starts_with("application/json"));
         assert_eq!(page.json()["error"], "unauthenticated");
     }
+    b.accept = None;
+    let post = b.post_form(&env.url("/account"), &[("x", "1")]).await;
+    assert_eq!(post.status, 401, "{}: a non-GET request is an API request", a.name());
+    assert_eq!(post.json()["error"], "unauthenticated");
     assert_eq!(env.mock.hits("/authorize"), 0);
+    b.visit(&env.url("/account")).await;
+    let signed_in = b.post_form(&env.url("/account"), &[("x", "1")]).await;
+    assert_eq!(signed_in.status, 200);
+    assert_eq!(signed_in.json()["auth_level"], "Cl.Cm");
 }
 
 /// A `Cl.Cm` session steps up to P2 and comes back to the page, with a new session id.
