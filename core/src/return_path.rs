@@ -15,13 +15,14 @@ const MAX_LEN: usize = 1024;
 
 impl ReturnPath {
     /// Accepts `candidate` only if it is a local absolute path: it starts with one `/`, has no
-    /// backslash, no scheme or authority, no control characters, and is at most 1024 bytes.
+    /// backslash, no scheme or authority, only visible ASCII (so it is a valid `Location`
+    /// header; request targets are already percent-encoded), and is at most 1024 bytes.
     pub fn parse(candidate: &str) -> Option<Self> {
         let ok = candidate.starts_with('/')
             && !candidate.starts_with("//")
             && candidate.len() <= MAX_LEN
             && !candidate.contains('\\')
-            && !candidate.chars().any(|c| c.is_control() || c.is_whitespace())
+            && candidate.chars().all(|c| c.is_ascii_graphic())
             && !candidate.to_ascii_lowercase().contains("%5c")
             && !candidate.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("/%2f"));
         ok.then(|| Self(candidate.to_owned()))
@@ -84,6 +85,7 @@ mod tests {
             "/\t/evil.example",
             "/\n",
             " /x",
+            "/caf\u{e9}",
         ] {
             assert!(ReturnPath::parse(p).is_none(), "{p:?} must be refused");
         }
