@@ -48,4 +48,4 @@ pub use identity::{IdentityOutcome, VerifiedIdentity};
 pub use levels::{AuthLevel, IdentityLevel, Requirement, VectorOfTrust};
 pub use return_path::ReturnPath;
 pub use session::{SessionId, SessionRecord};
-pub use types::{AccessToken, AuthorizationCode, ClientId, IdToken, Nonce, PkceVerifier, State, Subject};
+pub use types::{AccessToken, ClientId, IdToken, Nonce, PkceVerifier, State, Subject};

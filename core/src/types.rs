@@ -100,10 +100,6 @@ secret_string!(
     /// The opaque access token returned by the token endpoint.
     AccessToken
 );
-secret_string!(
-    /// An authorization code from the callback.
-    AuthorizationCode
-);
 
 /// Compares two byte strings in constant time (for equal lengths).
 pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
