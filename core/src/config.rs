@@ -22,6 +22,7 @@ use url::Url;
 
 pub use error::ConfigError;
 
+use crate::store::StoreSettings;
 use crate::types::ClientId;
 
 /// Which One Login to talk to.
@@ -240,7 +241,9 @@ struct Settings {
     user_agent: String,
     http_timeout: Duration,
     session_ttl: Duration,
+    session_idle_timeout: Duration,
     pending_login_ttl: Duration,
+    store: StoreSettings,
     key_cache_floor: Duration,
     key_cache_ceiling: Duration,
     unknown_kid_refetch_interval: Duration,
@@ -331,13 +334,41 @@ impl<K> ConfigBuilder<K> {
         self.settings.http_timeout = timeout;
         self
     }
-    /// How long a signed-in session lasts (default 8 hours; One Login recommends at least
-    /// its own hour).
+    /// How long a signed-in session lasts whatever its activity (`ONE_LOGIN_SESSION_LIFETIME`,
+    /// default 8 hours; One Login recommends at least its own hour).
     pub fn session_ttl(mut self, ttl: Duration) -> Self {
         self.settings.session_ttl = ttl;
         self
     }
-    /// How long a started login may take (default 10 minutes).
+    /// Ends a session after this long without a request (`ONE_LOGIN_SESSION_IDLE_TIMEOUT`,
+    /// default 30 minutes), beside the absolute [`ConfigBuilder::session_ttl`]. The deadline
+    /// moves at most about once a minute per session, so requests do not write to the store.
+    ///
+    /// ```
+    /// # use govuk_one_login::{Config, Environment};
+    /// # use std::time::Duration;
+    /// let builder = Config::builder(Environment::Integration).session_idle_timeout(Duration::from_secs(15 * 60));
+    /// # let _ = builder;
+    /// ```
+    pub fn session_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.session_idle_timeout = timeout;
+        self
+    }
+    /// Where sessions, pending logins, revocations and replay records live
+    /// (`ONE_LOGIN_SESSION_STORE`, `REDIS_URL`, `ONE_LOGIN_REDIS_*`). In memory by default.
+    ///
+    /// ```
+    /// # use govuk_one_login::{Config, Environment};
+    /// use govuk_one_login::store::{RedisSettings, StoreSettings};
+    /// let builder = Config::builder(Environment::Integration)
+    ///     .session_store(StoreSettings::Redis(RedisSettings::new("redis://127.0.0.1:6379").prefix("my-service:")));
+    /// # let _ = builder;
+    /// ```
+    pub fn session_store(mut self, store: StoreSettings) -> Self {
+        self.settings.store = store;
+        self
+    }
+    /// How long a started sign-in may take (default 10 minutes).
     pub fn pending_login_ttl(mut self, ttl: Duration) -> Self {
         self.settings.pending_login_ttl = ttl;
         self
@@ -459,6 +490,15 @@ impl ConfigBuilder<WithKey> {
         if settings.user_agent.trim().is_empty() || !settings.user_agent.chars().all(|c| (' '..='~').contains(&c)) {
             return Err(ConfigError::invalid("ONE_LOGIN_USER_AGENT", "must be non-empty printable ASCII"));
         }
+        if settings.session_ttl < Duration::from_secs(1) {
+            return Err(ConfigError::invalid("ONE_LOGIN_SESSION_LIFETIME", "must be at least one second"));
+        }
+        if settings.session_idle_timeout < Duration::from_secs(1) {
+            return Err(ConfigError::invalid("ONE_LOGIN_SESSION_IDLE_TIMEOUT", "must be at least one second"));
+        }
+        if let StoreSettings::Redis(redis) = &settings.store {
+            redis.check()?;
+        }
         if settings.key_cache_floor > settings.key_cache_ceiling {
             return Err(ConfigError::invalid("key_cache_bounds", "the floor is above the ceiling"));
         }
@@ -508,7 +548,9 @@ impl ConfigBuilder<WithKey> {
             user_agent: settings.user_agent,
             http_timeout: settings.http_timeout,
             session_ttl: settings.session_ttl,
+            session_idle_timeout: settings.session_idle_timeout,
             pending_login_ttl: settings.pending_login_ttl,
+            store: settings.store,
             key_cache_floor: settings.key_cache_floor,
             key_cache_ceiling: settings.key_cache_ceiling,
             unknown_kid_refetch_interval: settings.unknown_kid_refetch_interval,
@@ -540,7 +582,9 @@ pub struct Config {
     pub(crate) user_agent: String,
     pub(crate) http_timeout: Duration,
     pub(crate) session_ttl: Duration,
+    pub(crate) session_idle_timeout: Duration,
     pub(crate) pending_login_ttl: Duration,
+    pub(crate) store: StoreSettings,
     pub(crate) key_cache_floor: Duration,
     pub(crate) key_cache_ceiling: Duration,
     pub(crate) unknown_kid_refetch_interval: Duration,
@@ -580,7 +624,9 @@ impl Config {
             user_agent: concat!("govuk-one-login-rs/", env!("CARGO_PKG_VERSION")).into(),
             http_timeout: Duration::from_secs(10),
             session_ttl: Duration::from_secs(8 * 3600),
+            session_idle_timeout: Duration::from_secs(30 * 60),
             pending_login_ttl: Duration::from_secs(600),
+            store: StoreSettings::default(),
             key_cache_floor: Duration::from_secs(60),
             key_cache_ceiling: Duration::from_secs(86_400),
             unknown_kid_refetch_interval: Duration::from_secs(60),
@@ -636,6 +682,14 @@ impl Config {
     /// How long a signed-in session lasts.
     pub fn session_ttl(&self) -> Duration {
         self.session_ttl
+    }
+    /// How long a session lives without a request.
+    pub fn session_idle_timeout(&self) -> Duration {
+        self.session_idle_timeout
+    }
+    /// Where state lives.
+    pub fn session_store(&self) -> &StoreSettings {
+        &self.store
     }
     /// Whether cookies get the `Secure` attribute and the `__Host-` prefix: always, unless the
     /// redirect URI is plain http on loopback (local development).

@@ -7,6 +7,7 @@ use http::StatusCode;
 
 pub use crate::config::ConfigError;
 pub use crate::levels::LevelError;
+pub use crate::store::StoreError;
 
 /// Everything that can go wrong, by stage.
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +50,9 @@ impl Error {
     /// The HTTP status a service should answer with for this error.
     pub fn http_status(&self) -> StatusCode {
         match self {
-            Error::Config(_) | Error::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Error::Store(StoreError::Decode { .. }) => StatusCode::INTERNAL_SERVER_ERROR,
+            Error::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Config(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Error::Level(_) | Error::Authorize(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Error::Callback(CallbackError::OneLogin { code, .. }) => match code {
                 OpErrorCode::AccessDenied => StatusCode::FORBIDDEN,
@@ -84,6 +87,9 @@ impl Error {
             },
             Error::Callback(_) => "This sign-in link has expired or was already used. Start again from the service.",
             Error::Provider(_) => "GOV.UK One Login could not be reached. Try again in a few minutes.",
+            Error::Store(StoreError::Unavailable { .. } | StoreError::Full { .. }) => {
+                "Sorry, the service is unavailable. Try again in a few minutes."
+            }
             Error::Token { kind: TokenKind::LogoutToken, .. } => "Invalid logout token.",
             Error::Token { .. } => "Sign-in could not be completed. Try again.",
             _ => "Sorry, there is a problem with this service. Try again later.",
@@ -423,16 +429,4 @@ pub enum TokenError {
         /// The controller in the `kid` or key entry.
         found: String,
     },
-}
-
-/// The session store failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum StoreError {
-    /// The store backend reported an error.
-    #[error("session store failed")]
-    Backend(#[source] tower_sessions_core::session_store::Error),
-    /// A record in the store could not be read as this crate's record type.
-    #[error("session record could not be decoded")]
-    Decode(#[source] serde_json::Error),
 }

@@ -36,12 +36,11 @@ mod keys;
 pub mod levels;
 mod return_path;
 pub mod session;
+pub mod store;
 mod types;
 pub mod web;
 
-pub use client::{
-    CallbackParams, DEFAULT_STORE_CAPACITY, LoginOutcome, LoginRedirect, LoginRequest, OneLogin, OneLoginBuilder,
-};
+pub use client::{CallbackParams, LoginOutcome, LoginRedirect, LoginRequest, OneLogin, OneLoginBuilder};
 pub use config::{Config, ConfigBuilder, ConfigError, Environment};
 pub use error::Error;
 pub use identity::{IdentityOutcome, VerifiedIdentity};

@@ -47,9 +47,11 @@ pub struct LoginRedirect {
     pub flow_cookie: String,
 }
 
-/// A started login, kept server-side under its `state` until the callback uses it once.
-#[derive(Serialize, Deserialize)]
-pub(crate) struct PendingLogin {
+/// A started login, kept server-side under a digest of its `state` until the callback takes
+/// it, once. Opaque: stores keep it (it serialises with serde) and core reads it. `Debug`
+/// shows nothing of it.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct PendingLogin {
     pub(crate) state: State,
     pub(crate) nonce: Nonce,
     pub(crate) pkce_verifier: PkceVerifier,
@@ -59,6 +61,12 @@ pub(crate) struct PendingLogin {
     /// SHA-256 of the flow cookie.
     pub(crate) flow_hash: String,
     pub(crate) expires_at: i64,
+}
+
+impl std::fmt::Debug for PendingLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PendingLogin([redacted])")
+    }
 }
 
 impl OneLogin {
@@ -152,7 +160,7 @@ impl OneLogin {
             return Err(AuthorizeError::QueryTooLong { length }.into());
         }
         // Kept a minute past its expiry so that a late callback is reported as expired.
-        self.pending_store().put_pending(pending.state.secret(), &pending, pending.expires_at + 60).await?;
+        self.store().put_pending(&pending, pending.expires_at + 60, now).await?;
         Ok(LoginRedirect { url, flow_cookie })
     }
 }

@@ -126,8 +126,11 @@ impl OneLogin {
         let error = bounded(params.error, "error")?;
         let description = bounded(params.error_description, "error_description")?;
 
-        let pending: PendingLogin =
-            self.pending_store().take_pending(&state).await?.ok_or(CallbackError::UnknownState)?;
+        let pending: PendingLogin = self
+            .store()
+            .take_pending(&crate::types::State::new(state.clone()))
+            .await?
+            .ok_or(CallbackError::UnknownState)?;
         if !pending.state.ct_eq(&state) {
             return Err(CallbackError::UnknownState.into());
         }
@@ -144,8 +147,9 @@ impl OneLogin {
             let code = OpErrorCode::parse(&error);
             if code == OpErrorCode::LoginRequired
                 && let Some(old) = current
+                && let Some(record) = self.load_session(&old).await?
             {
-                self.store().delete_session(&old).await?;
+                self.end_session(&old, &record).await?;
             }
             tracing::info!(error = %code, "One Login returned an error to the callback");
             let description = description.map(|d| d.chars().take(256).collect());
@@ -176,8 +180,10 @@ impl OneLogin {
 
         let previous = match current {
             Some(id) => {
-                let old = self.store().load_session(&id, now).await?;
-                self.store().delete_session(&id).await?;
+                let old = self.load_session(&id).await?;
+                if let Some(old) = &old {
+                    self.end_session(&id, old).await?;
+                }
                 old
             }
             None => None,
@@ -186,7 +192,7 @@ impl OneLogin {
         let identity = identity.or_else(|| {
             previous
                 .filter(|p| ct_eq(p.subject.as_str().as_bytes(), sub.as_bytes()) && !pending.vector.needs_identity())
-                .and_then(|p| p.identity)
+                .and_then(|p| p.identity.clone())
         });
         let auth_level = claims.vot.as_deref().and_then(|v| v.parse::<AuthLevel>().ok()).unwrap_or(AuthLevel::Low);
         let session = SessionRecord {
@@ -200,12 +206,14 @@ impl OneLogin {
             return_codes: userinfo.return_code,
             auth_time: claims.auth_time,
             signed_in_at: now,
+            expires_at: now.saturating_add(self.config().session_ttl.as_secs() as i64),
+            issuer: self.config().issuer.clone(),
+            client_id: self.config().client_id.clone(),
             sid: claims.sid,
             id_token: IdToken::new(id_token),
             csrf_token: crate::types::random_token(24),
         };
-        let expires_at = now + self.config().session_ttl.as_secs() as i64;
-        let session_id = self.store().create_session(&session, expires_at, now).await?;
+        let session_id = self.create_session(session.clone()).await?;
         Ok(LoginOutcome { session_id, session, return_to: pending.return_to, identity: outcome })
     }
 

@@ -58,9 +58,11 @@ impl OneLogin {
     /// Login's docs order it.
     pub async fn sign_out(&self, session: Option<SessionId>) -> Result<Url, Error> {
         let mut hint = None;
-        if let Some(id) = session {
-            hint = self.store().load_session(&id, self.now()).await?.map(|s| s.id_token);
-            self.store().delete_session(&id).await?;
+        if let Some(id) = session
+            && let Some(record) = self.load_session(&id).await?
+        {
+            self.end_session(&id, &record).await?;
+            hint = Some(record.id_token.clone());
         }
         self.end_session_url(hint.as_ref(), None).await
     }
@@ -113,7 +115,8 @@ impl OneLogin {
             .ok_or(TokenError::MissingClaim("jti"))
             .map_err(err)?;
         let remember_until = claims.exp.unwrap_or(now).max(now) + leeway + MIN_JTI_MEMORY;
-        if !self.store().remember_jti(&iss, &jti, remember_until, now).await? {
+        let key = crate::store::ReplayKey::logout_token(&iss, &jti);
+        if !self.store().insert_if_absent(&key, remember_until, now).await? {
             return Err(err(TokenError::Replayed));
         }
         Ok(Subject::new(sub))

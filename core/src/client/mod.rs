@@ -5,14 +5,13 @@ mod assertion;
 mod authorize;
 mod callback;
 mod logout;
+mod sessions;
 
 use std::sync::Arc;
 
 use jsonwebtoken::jwk::Jwk;
-use tower_sessions_core::SessionStore;
-use tower_sessions_moka_store::MokaStore;
 
-pub use authorize::{LoginRedirect, LoginRequest};
+pub use authorize::{LoginRedirect, LoginRequest, PendingLogin};
 pub use callback::{CallbackParams, LoginOutcome};
 
 use crate::clock::{Clock, SystemClock};
@@ -20,17 +19,15 @@ use crate::config::{Config, ConfigError};
 use crate::error::{Endpoint, Error, ProviderError, TokenError, TokenKind};
 use crate::fetch::Http;
 use crate::keys::{DidDocument, DocCache, KeySet, ProviderMetadata};
-use crate::session::{SessionId, SessionRecord, SessionStoreHandle};
-
-/// How many records the default in-memory store holds before evicting the least used.
-pub const DEFAULT_STORE_CAPACITY: u64 = 100_000;
+use crate::store::{MemoryStore, Store, StoreSettings};
 
 /// The GOV.UK One Login relying party. Build it once at start-up and share it (it is an `Arc`).
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// use govuk_one_login::{Config, OneLogin};
-/// let one_login = OneLogin::new(Config::from_env()?)?; // in-memory sessions by default
+/// // In-memory state by default; REDIS_URL (or ONE_LOGIN_SESSION_STORE=redis) for many instances.
+/// let one_login = OneLogin::new(Config::from_env()?)?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug)]
@@ -44,16 +41,13 @@ struct Inner {
     discovery: DocCache<ProviderMetadata>,
     jwks: DocCache<KeySet>,
     did: DocCache<DidDocument>,
-    store: SessionStoreHandle,
-    /// Pending logins. With the default in-memory store this is a separate cache, so that a
-    /// flood of anonymous sign-in starts cannot evict signed-in sessions.
-    pending: SessionStoreHandle,
+    store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for Inner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OneLogin").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("OneLogin").field("config", &self.config).field("store", &self.store).finish_non_exhaustive()
     }
 }
 
@@ -61,24 +55,17 @@ impl std::fmt::Debug for Inner {
 #[must_use]
 pub struct OneLoginBuilder {
     config: Config,
-    store: Option<Arc<dyn SessionStore>>,
-    pending_store: Option<Arc<dyn SessionStore>>,
+    store: Option<Arc<dyn Store>>,
     clock: Arc<dyn Clock>,
 }
 
 impl OneLoginBuilder {
-    /// Persists sessions, the per-`sub` index, replay records and (unless
-    /// [`OneLoginBuilder::pending_store`] says otherwise) pending logins in `store`.
-    /// Share one store between instances (Redis, SQL) to make them behave as one.
-    pub fn store(mut self, store: impl SessionStore) -> Self {
+    /// Keeps sessions, pending logins, revocations and replay records in `store` instead of
+    /// the one the configuration names ([`Config::session_store`]). Give every instance the
+    /// same shared store (or, in one process, clones of one [`MemoryStore`]) to make them
+    /// behave as one.
+    pub fn store(mut self, store: impl Store) -> Self {
         self.store = Some(Arc::new(store));
-        self
-    }
-    /// Keeps pending logins (10-minute, single-use records) in their own store. By default
-    /// they share [`OneLoginBuilder::store`] when one is set, and otherwise get their own
-    /// in-memory cache.
-    pub fn pending_store(mut self, store: impl SessionStore) -> Self {
-        self.pending_store = Some(Arc::new(store));
         self
     }
     /// Uses another clock (tests).
@@ -86,20 +73,22 @@ impl OneLoginBuilder {
         self.clock = Arc::new(clock);
         self
     }
-    /// Builds the engine.
+    /// Builds the engine. A Redis store starts connecting in the background (inside the
+    /// current Tokio runtime); start-up does not wait for it.
     pub fn build(self) -> Result<OneLogin, ConfigError> {
         let c = &self.config;
-        let in_memory = || -> Arc<dyn SessionStore> { Arc::new(MokaStore::new(Some(DEFAULT_STORE_CAPACITY))) };
-        let pending = self.pending_store.or_else(|| self.store.clone()).unwrap_or_else(in_memory);
-        let store = self.store.unwrap_or_else(in_memory);
+        let store = match self.store {
+            Some(store) => store,
+            None => store_from_settings(c.session_store())?,
+        };
+        tracing::info!(store = store.backend(), settings = ?c.session_store(), "session store");
         Ok(OneLogin {
             inner: Arc::new(Inner {
                 http: Http::new(c)?,
                 discovery: doc_cache(c),
                 jwks: doc_cache(c),
                 did: doc_cache(c),
-                store: SessionStoreHandle::new(store),
-                pending: SessionStoreHandle::new(pending),
+                store,
                 clock: self.clock,
                 config: self.config,
             }),
@@ -107,19 +96,35 @@ impl OneLoginBuilder {
     }
 }
 
+fn store_from_settings(settings: &StoreSettings) -> Result<Arc<dyn Store>, ConfigError> {
+    Ok(match settings {
+        StoreSettings::Memory(limits) => Arc::new(MemoryStore::with_limits(*limits)),
+        #[cfg(feature = "redis")]
+        StoreSettings::Redis(redis) => Arc::new(crate::store::RedisStore::connect(redis.clone())?),
+        #[cfg(not(feature = "redis"))]
+        StoreSettings::Redis(_) => {
+            return Err(ConfigError::invalid(
+                "ONE_LOGIN_SESSION_STORE",
+                "this build has no Redis support: enable the `redis` feature of govuk-one-login",
+            ));
+        }
+    })
+}
+
 fn doc_cache<T: Send + Sync + 'static>(c: &Config) -> DocCache<T> {
     DocCache::new(c.key_cache_floor, c.key_cache_ceiling, c.unknown_kid_refetch_interval)
 }
 
 impl OneLogin {
-    /// An engine with the in-memory (moka) store and the system clock.
+    /// An engine with the store the configuration names (in memory by default) and the
+    /// system clock.
     pub fn new(config: Config) -> Result<Self, ConfigError> {
         Self::builder(config).build()
     }
 
     /// A builder, to choose the store or clock.
     pub fn builder(config: Config) -> OneLoginBuilder {
-        OneLoginBuilder { config, store: None, pending_store: None, clock: Arc::new(SystemClock) }
+        OneLoginBuilder { config, store: None, clock: Arc::new(SystemClock) }
     }
 
     /// The configuration.
@@ -127,31 +132,14 @@ impl OneLogin {
         &self.inner.config
     }
 
-    /// The session store handle.
-    pub fn store(&self) -> &SessionStoreHandle {
-        &self.inner.store
-    }
-
-    pub(crate) fn pending_store(&self) -> &SessionStoreHandle {
-        &self.inner.pending
+    /// The store.
+    pub fn store(&self) -> &dyn Store {
+        &*self.inner.store
     }
 
     /// The current time by this engine's clock.
     pub fn now(&self) -> i64 {
         self.inner.clock.now()
-    }
-
-    /// Loads the session a cookie value names. An unknown, expired or malformed id is `None`.
-    pub async fn session(&self, cookie_value: &str) -> Result<Option<(SessionId, SessionRecord)>, Error> {
-        let Some(id) = SessionId::parse(cookie_value) else {
-            return Ok(None);
-        };
-        Ok(self.inner.store.load_session(&id, self.now()).await?.map(|r| (id, r)))
-    }
-
-    /// Ends every session of `sub` (all instances sharing the store). Returns how many.
-    pub async fn revoke_subject(&self, sub: &crate::Subject) -> Result<usize, Error> {
-        Ok(self.inner.store.revoke_subject(sub, self.now()).await?)
     }
 
     /// The discovery document (cached), checked to name the configured issuer.

@@ -25,6 +25,13 @@ impl Config {
     /// | `ONE_LOGIN_CLOCK_SKEW_SECONDS` | default 30, at most 60 |
     /// | `ONE_LOGIN_REQUEST_OBJECT` | `true` (default) or `false` |
     /// | `ONE_LOGIN_USER_AGENT` | default `govuk-one-login-rs/<version>` |
+    /// | `ONE_LOGIN_SESSION_LIFETIME` | absolute session lifetime, such as `8h` (the default), `30m` or `1800` (seconds) |
+    /// | `ONE_LOGIN_SESSION_IDLE_TIMEOUT` | a session ends after this long without a request, default `30m` |
+    /// | `ONE_LOGIN_SESSION_STORE` | `memory` or `redis`; unset: `redis` when `REDIS_URL` is set, else `memory` |
+    /// | `REDIS_URL` | `redis://`, `rediss://` (TLS), `redis-cluster://host:port?node=host:port…` |
+    /// | `ONE_LOGIN_REDIS_PREFIX` | key prefix, default `govuk-one-login:` |
+    /// | `ONE_LOGIN_REDIS_TIMEOUT_MS`, `ONE_LOGIN_REDIS_CONNECT_TIMEOUT_MS` | default 1000 each |
+    /// | `ONE_LOGIN_REDIS_POOL_SIZE` | default 4 |
     ///
     /// A missing or malformed value is an error naming the variable.
     pub fn from_env() -> Result<Config, ConfigError> {
@@ -143,6 +150,13 @@ impl Config {
         if let Some(v) = get("ONE_LOGIN_USER_AGENT") {
             b = b.user_agent(v);
         }
+        if let Some(v) = get("ONE_LOGIN_SESSION_LIFETIME") {
+            b = b.session_ttl(crate::store::config::duration("ONE_LOGIN_SESSION_LIFETIME", &v)?);
+        }
+        if let Some(v) = get("ONE_LOGIN_SESSION_IDLE_TIMEOUT") {
+            b = b.session_idle_timeout(crate::store::config::duration("ONE_LOGIN_SESSION_IDLE_TIMEOUT", &v)?);
+        }
+        b = b.session_store(crate::store::config::from_vars(&get)?);
         if let Some(v) = get("ONE_LOGIN_PRIVATE_KEY_ID") {
             b = b.key_id(v.trim());
         }

@@ -1,14 +1,56 @@
-//! Session state: the one record type a signed-in user has, and its storage.
+//! Session state: the one record type a signed-in user has, and the id the browser holds.
+//! Storage is the [`crate::store`] contract.
 
-pub(crate) mod store;
+use std::fmt;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
 use crate::identity::{ReturnCode, VerifiedIdentity};
 use crate::levels::{AuthLevel, IdentityLevel, VectorOfTrust};
-use crate::types::{IdToken, Subject};
+use crate::types::{ClientId, IdToken, Subject};
 
-pub use store::{MAX_SESSIONS_PER_SUBJECT, SessionId, SessionStoreHandle};
+pub use crate::store::MAX_SESSIONS_PER_SUBJECT;
+
+/// A session id: 256 random bits, what the session cookie holds (43 characters of base64url).
+/// Its `Debug` output is redacted; stores key sessions by a digest of it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SessionId([u8; 32]);
+
+impl SessionId {
+    /// A fresh random id from the operating system's CSPRNG.
+    pub(crate) fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        aws_lc_rs::rand::fill(&mut bytes).expect("the system random generator failed");
+        Self(bytes)
+    }
+    /// Parses a cookie value. Anything that is not a session id gives `None`.
+    pub fn parse(value: &str) -> Option<Self> {
+        if value.len() != 43 {
+            return None;
+        }
+        let mut bytes = [0u8; 32];
+        match URL_SAFE_NO_PAD.decode_slice(value, &mut bytes) {
+            Ok(32) => Some(Self(bytes)),
+            _ => None,
+        }
+    }
+    /// The cookie value.
+    pub fn to_cookie_value(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.0)
+    }
+    /// The raw bytes (stores hash them into a key).
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SessionId([redacted])")
+    }
+}
 
 /// What the service knows of a signed-in user. Stored server-side; the browser holds only
 /// the session id. `Debug` prints no personal data and no token.
@@ -26,7 +68,16 @@ pub struct SessionRecord {
     #[serde(default)]
     pub(crate) return_codes: Vec<ReturnCode>,
     pub(crate) auth_time: Option<i64>,
+    /// When the callback that made this session began (this engine's clock). Revocation
+    /// compares against it: a session whose sign-in began at or before a subject's revoked-at
+    /// time is never honoured.
     pub(crate) signed_in_at: i64,
+    /// When the session ends whatever its activity (seconds since the epoch).
+    pub(crate) expires_at: i64,
+    /// The issuer the session was made for: a session from another issuer is refused.
+    pub(crate) issuer: String,
+    /// The client the session was made for: a session of another client is refused.
+    pub(crate) client_id: ClientId,
     pub(crate) sid: Option<String>,
     pub(crate) id_token: IdToken,
     /// A per-session token for the sign-out form (CSRF protection).
@@ -89,9 +140,21 @@ impl SessionRecord {
     pub fn auth_time(&self) -> Option<i64> {
         self.auth_time
     }
-    /// When this session was created (seconds since the epoch).
+    /// When the sign-in that made this session began (seconds since the epoch).
     pub fn signed_in_at(&self) -> i64 {
         self.signed_in_at
+    }
+    /// When this session ends whatever its activity (seconds since the epoch).
+    pub fn expires_at(&self) -> i64 {
+        self.expires_at
+    }
+    /// The issuer this session was made for.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+    /// The client this session was made for.
+    pub fn client_id(&self) -> &ClientId {
+        &self.client_id
     }
     /// One Login's journey id (`sid`) of the sign-in.
     pub fn sid(&self) -> Option<&str> {

@@ -77,7 +77,7 @@ impl OneLogin {
             && let Some((id, record)) = self.session(&value).await?
         {
             ctx.id = Some(id);
-            ctx.record = Some(Arc::new(record));
+            ctx.record = Some(record);
         }
         Ok(ctx)
     }

@@ -147,7 +147,7 @@ async fn callback_without_code_or_error() {
 async fn a_callback_after_ten_minutes_is_expired() {
     let mock = MockProvider::start().await;
     mock.register_redirect_uri(REDIRECT_URI);
-    let store = tower_sessions_moka_store::MokaStore::new(Some(1000));
+    let store = govuk_one_login::store::MemoryStore::new();
     let config = config_for(&mock).signing_key_pem(keys::RP_PRIVATE_KEY_PEM).unwrap().build().unwrap();
     let now = OneLogin::builder(config.clone()).store(store.clone()).build().unwrap();
     let later = OneLogin::builder(config)

@@ -1,26 +1,51 @@
 //! The framework-free routes, with a store that fails.
 
+use std::sync::Arc;
+
 use govuk_one_login::Requirement;
+use govuk_one_login::session::SessionRecord;
+use govuk_one_login::store::{LoadedSession, MemoryStore, PendingLogin, ReplayKey, Store, StoreError};
 use govuk_one_login::web::SessionContext;
-use tower_sessions_core::SessionStore;
-use tower_sessions_core::session::{Id, Record};
-use tower_sessions_core::session_store::{Error as StoreFailure, Result as StoreResult};
+use govuk_one_login::{State, Subject};
 
 use crate::*;
 
+/// A store whose backend is down.
 #[derive(Debug, Clone)]
-struct BrokenStore;
+pub struct BrokenStore;
+
+fn down() -> StoreError {
+    StoreError::unavailable("broken", "any", "connection refused")
+}
 
 #[async_trait::async_trait]
-impl SessionStore for BrokenStore {
-    async fn save(&self, _: &Record) -> StoreResult<()> {
-        Err(StoreFailure::Backend("connection refused".into()))
+impl Store for BrokenStore {
+    fn backend(&self) -> &'static str {
+        "broken"
     }
-    async fn load(&self, _: &Id) -> StoreResult<Option<Record>> {
-        Err(StoreFailure::Backend("connection refused".into()))
+    async fn put_pending(&self, _: &PendingLogin, _: i64, _: i64) -> Result<(), StoreError> {
+        Err(down())
     }
-    async fn delete(&self, _: &Id) -> StoreResult<()> {
-        Err(StoreFailure::Backend("connection refused".into()))
+    async fn take_pending(&self, _: &State) -> Result<Option<PendingLogin>, StoreError> {
+        Err(down())
+    }
+    async fn insert_if_absent(&self, _: &ReplayKey, _: i64, _: i64) -> Result<bool, StoreError> {
+        Err(down())
+    }
+    async fn create_session(&self, _: &SessionId, _: Arc<SessionRecord>, _: i64, _: i64) -> Result<(), StoreError> {
+        Err(down())
+    }
+    async fn load_session(&self, _: &SessionId, _: i64) -> Result<Option<LoadedSession>, StoreError> {
+        Err(down())
+    }
+    async fn touch_session(&self, _: &SessionId, _: &SessionRecord, _: i64, _: i64) -> Result<(), StoreError> {
+        Err(down())
+    }
+    async fn delete_session(&self, _: &SessionId, _: &Subject) -> Result<(), StoreError> {
+        Err(down())
+    }
+    async fn revoke_subject(&self, _: &Subject, _: i64, _: i64, _: i64) -> Result<usize, StoreError> {
+        Err(down())
     }
 }
 
@@ -34,10 +59,11 @@ async fn broken() -> Harness {
 #[tokio::test]
 async fn a_failing_store_is_an_error_not_a_lost_session() {
     let h = broken().await;
-    let err = h.ol.session_context(Some("one-login-session=AAAAAAAAAAAAAAAAAAAAAA")).await.unwrap_err();
-    assert_eq!(err.http_status(), 500);
+    let id = "A".repeat(43);
+    let err = h.ol.session_context(Some(&format!("one-login-session={id}"))).await.unwrap_err();
+    assert_eq!(err.http_status(), 503, "an unreachable store fails closed with 503");
     let page = h.ol.error_response(&err, true);
-    assert_eq!(page.status, 500);
+    assert_eq!(page.status, 503);
     assert!(!page.body.contains("connection refused"), "store errors never reach the response");
 }
 
@@ -64,17 +90,15 @@ async fn login_route_sanitises_and_starts_the_flow() {
 }
 
 #[tokio::test]
-async fn pending_logins_can_live_apart_from_sessions() {
+async fn engines_sharing_a_memory_store_behave_as_one() {
     let h = harness().await;
-    let sessions = tower_sessions_moka_store::MokaStore::new(Some(100));
-    let ol = OneLogin::builder(h.ol.config().clone()).store(sessions.clone()).build().unwrap();
-    let out = {
-        let start = ol.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::root())).await.unwrap();
-        ol.complete_login(authorize(&start.url).await, Some(&start.flow_cookie), None).await.unwrap()
-    };
-    // Same session store, pending logins elsewhere (here: a store that fails).
-    let split = OneLogin::builder(h.ol.config().clone()).store(sessions).pending_store(BrokenStore).build().unwrap();
-    let err = split.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::root())).await.unwrap_err();
-    assert!(matches!(err, govuk_one_login::Error::Store(_)), "pending logins go to the pending store: {err:?}");
-    assert!(split.session(&out.session_id.to_cookie_value()).await.unwrap().is_some(), "sessions are untouched");
+    let shared = MemoryStore::new();
+    let a = OneLogin::builder(h.ol.config().clone()).store(shared.clone()).build().unwrap();
+    let b = OneLogin::builder(h.ol.config().clone()).store(shared).build().unwrap();
+    let start = a.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::root())).await.unwrap();
+    let out = b.complete_login(authorize(&start.url).await, Some(&start.flow_cookie), None).await.unwrap();
+    assert!(a.session(&out.session_id.to_cookie_value()).await.unwrap().is_some(), "made on B, seen on A");
+    let broken = OneLogin::builder(h.ol.config().clone()).store(BrokenStore).build().unwrap();
+    let err = broken.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::root())).await.unwrap_err();
+    assert!(matches!(err, govuk_one_login::Error::Store(_)), "pending logins go to the store: {err:?}");
 }

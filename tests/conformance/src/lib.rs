@@ -9,6 +9,7 @@ mod browser;
 pub mod scenarios;
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 pub use adapters::{ActixAdapter, AxumAdapter};
 pub use browser::{Browser, Page};
@@ -38,8 +39,8 @@ impl Server {
 pub struct Env {
     /// `http://127.0.0.1:<port>`.
     pub base: String,
-    /// The stand-in.
-    pub mock: MockProvider,
+    /// The stand-in (shared when two apps use one).
+    pub mock: Arc<MockProvider>,
     /// The engine the app uses.
     pub one_login: OneLogin,
     _server: Server,
@@ -65,14 +66,14 @@ impl Env {
         Self::register(&mock, &config, &base);
         let one_login = OneLogin::new(config).expect("engine");
         let server = adapter.serve(listener, one_login.clone());
-        Env { base, mock, one_login, _server: server }
+        Env { base, mock: Arc::new(mock), one_login, _server: server }
     }
 
     /// Starts `adapter`'s app against an existing stand-in and session store.
     pub async fn start_sharing(
         adapter: &dyn Adapter,
-        mock: MockProvider,
-        store: tower_sessions_moka_store::MokaStore,
+        mock: Arc<MockProvider>,
+        store: govuk_one_login::store::MemoryStore,
     ) -> Env {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));

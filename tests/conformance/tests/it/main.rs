@@ -47,7 +47,8 @@ both!(
     publishes_rp_jwks,
 );
 
-/// A session created through one adapter is readable by the other when they share a store.
+/// A session created through one adapter is readable by the other when they share a store and
+/// a provider; an app of another issuer sharing the store by mistake refuses it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_are_shared_between_adapters() {
     for (from, to) in [
@@ -57,18 +58,26 @@ async fn sessions_are_shared_between_adapters() {
         ),
         (&ActixAdapter, &AxumAdapter),
     ] {
-        let store = tower_sessions_moka_store::MokaStore::new(Some(1000));
-        let mock = govuk_one_login_mock::MockProvider::start().await;
-        let first = Env::start_sharing(from, mock, store.clone()).await;
+        let store = govuk_one_login::store::MemoryStore::new();
+        let mock = std::sync::Arc::new(govuk_one_login_mock::MockProvider::start().await);
+        let first = Env::start_sharing(from, mock.clone(), store.clone()).await;
         let mut b = first.browser();
         assert_eq!(b.visit(&first.url("/identity")).await.status, 200);
         let (name, value) = b.session_cookie().unwrap();
-        let second = Env::start_sharing(to, govuk_one_login_mock::MockProvider::start().await, store).await;
+        let second = Env::start_sharing(to, mock, store.clone()).await;
         let mut other = second.browser();
-        other.jar.insert(name, value);
+        other.jar.insert(name.clone(), value.clone());
         other.accept = Some("application/json".into());
         let page = other.get(&second.url("/identity")).await;
         assert_eq!(page.status, 200, "{} -> {}", from.name(), to.name());
         assert_eq!(page.json()["name"], "Kenneth Decerqueira");
+
+        let elsewhere = std::sync::Arc::new(govuk_one_login_mock::MockProvider::start().await);
+        let third = Env::start_sharing(to, elsewhere, store).await;
+        let mut stranger = third.browser();
+        stranger.jar.insert(name, value);
+        stranger.accept = Some("application/json".into());
+        let page = stranger.get(&third.url("/identity")).await;
+        assert_eq!(page.status, 401, "a session of another issuer is refused ({})", to.name());
     }
 }

@@ -1,0 +1,78 @@
+//! A session's life through the store: created at sign-in, checked at every use (lifetime,
+//! inactivity, issuer and client, revocation), touched at most about once a minute, ended at
+//! sign-out or by revocation. Every check is made here, once, whatever the backend.
+
+use std::sync::Arc;
+
+use super::OneLogin;
+use crate::error::Error;
+use crate::session::{SessionId, SessionRecord};
+use crate::types::Subject;
+
+/// The longest the idle deadline is left unmoved while a session is in use.
+const TOUCH_EVERY: i64 = 60;
+
+impl OneLogin {
+    /// Loads the session a cookie value names. An unknown, expired, idle, revoked or malformed
+    /// id is `None`, as is a session made for another issuer or client; a store failure is an
+    /// error (the session is not silently dropped).
+    pub async fn session(&self, cookie_value: &str) -> Result<Option<(SessionId, Arc<SessionRecord>)>, Error> {
+        let Some(id) = SessionId::parse(cookie_value) else {
+            return Ok(None);
+        };
+        Ok(self.load_session(&id).await?.map(|r| (id, r)))
+    }
+
+    pub(crate) async fn load_session(&self, id: &SessionId) -> Result<Option<Arc<SessionRecord>>, Error> {
+        let now = self.now();
+        let Some(found) = self.store().load_session(id, now).await? else {
+            return Ok(None);
+        };
+        let record = found.record;
+        let config = self.config();
+        if record.issuer != config.issuer || record.client_id != config.client_id {
+            // Left in place: it belongs to whichever deployment shares this store by mistake.
+            tracing::warn!(
+                session_issuer = %record.issuer,
+                expected_issuer = %config.issuer,
+                "a session made for another issuer or client was refused: is one store shared by two environments?"
+            );
+            return Ok(None);
+        }
+        let revoked = found.revoked_at.is_some_and(|at| record.signed_in_at <= at);
+        if revoked || record.expires_at <= now || found.idle_until <= now {
+            self.store().delete_session(id, &record.subject).await?;
+            return Ok(None);
+        }
+        let idle = config.session_idle_timeout.as_secs() as i64;
+        let since_touch = idle - (found.idle_until - now);
+        if since_touch >= TOUCH_EVERY.min(idle / 2).max(1) {
+            self.store().touch_session(id, &record, now.saturating_add(idle), now).await?;
+        }
+        Ok(Some(record))
+    }
+
+    /// Stores a new session under a fresh random id.
+    pub(crate) async fn create_session(&self, record: SessionRecord) -> Result<SessionId, Error> {
+        let id = SessionId::generate();
+        let now = self.now();
+        let idle_until = now.saturating_add(self.config().session_idle_timeout.as_secs() as i64);
+        self.store().create_session(&id, Arc::new(record), idle_until, now).await?;
+        Ok(id)
+    }
+
+    /// Ends one session, on every instance sharing the store.
+    pub(crate) async fn end_session(&self, id: &SessionId, record: &SessionRecord) -> Result<(), Error> {
+        Ok(self.store().delete_session(id, &record.subject).await?)
+    }
+
+    /// Ends every session of `sub`, on every instance sharing the store, including any sign-in
+    /// still in flight: a session whose sign-in began at or before now is never honoured
+    /// again. Returns how many sessions the index listed.
+    pub async fn revoke_subject(&self, sub: &Subject) -> Result<usize, Error> {
+        let now = self.now();
+        // Long enough to outlive every session it governs (their sign-in began by `now`).
+        let keep_until = now.saturating_add(self.config().session_ttl.as_secs() as i64).saturating_add(60);
+        Ok(self.store().revoke_subject(sub, now, keep_until, now).await?)
+    }
+}

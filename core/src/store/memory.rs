@@ -1,0 +1,347 @@
+//! [`MemoryStore`]: the embedded default, for one process. Bounded, with a stated behaviour
+//! when full:
+//!
+//! - **Sessions** (default 100,000): the least recently used session ends (LRU, not
+//!   frequency-based admission, so a new sign-in is never the one refused). Its index entry
+//!   goes with it.
+//! - **Pending logins** (default 100,000) live in their own table, so a flood of anonymous
+//!   sign-in starts can push out only other pending logins, never a session. The least
+//!   recently started goes first; its callback then says "start again".
+//! - **Revocations and replay records** (default 200,000 each) are never dropped before their
+//!   time: expired ones are swept when the table fills, and if it is still full the operation
+//!   is refused with [`StoreError::Full`], so a back-channel logout answers 5xx and One Login
+//!   retries, rather than a revocation being forgotten.
+//!
+//! Records are kept decoded (`Arc<SessionRecord>`): a load is a hash lookup and a reference
+//! count, with no copy and no parse.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use moka::ops::compute::Op;
+use moka::policy::EvictionPolicy;
+use moka::sync::Cache;
+
+use super::{LoadedSession, MAX_SESSIONS_PER_SUBJECT, PendingLogin, ReplayKey, Store, StoreError, pending_digest};
+use crate::session::{SessionId, SessionRecord};
+use crate::types::{State, Subject};
+
+/// How many records each table of a [`MemoryStore`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MemoryStoreLimits {
+    /// Live sessions; beyond it the least recently used ends.
+    pub sessions: u64,
+    /// Pending logins; beyond it the oldest is dropped.
+    pub pending_logins: u64,
+    /// Subjects with a live "revoked at" time; beyond it revocations are refused.
+    pub revocations: usize,
+    /// Replay records; beyond it new ones are refused.
+    pub replay_records: usize,
+}
+
+impl Default for MemoryStoreLimits {
+    fn default() -> Self {
+        Self { sessions: 100_000, pending_logins: 100_000, revocations: 200_000, replay_records: 200_000 }
+    }
+}
+
+impl MemoryStoreLimits {
+    /// The same limit for every table (tests of full tables).
+    pub fn all(n: usize) -> Self {
+        Self { sessions: n as u64, pending_logins: n as u64, revocations: n, replay_records: n }
+    }
+}
+
+/// The in-memory store. Cheap to clone: clones share the same tables, so two engines in one
+/// process can share it as two instances would share Redis.
+///
+/// ```
+/// use govuk_one_login::store::{MemoryStore, MemoryStoreLimits};
+/// let store = MemoryStore::with_limits(MemoryStoreLimits { sessions: 10_000, ..Default::default() });
+/// # let _ = store;
+/// ```
+#[derive(Clone)]
+pub struct MemoryStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    sessions: Cache<SessionId, Arc<Entry>>,
+    pending: Cache<String, PendingEntry>,
+    subjects: Arc<Mutex<Subjects>>,
+    replays: Mutex<Facts>,
+    limits: MemoryStoreLimits,
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStore").field("limits", &self.inner.limits).finish_non_exhaustive()
+    }
+}
+
+struct Entry {
+    record: Arc<SessionRecord>,
+    idle_until: i64,
+    /// Until the earlier of the idle deadline and the absolute expiry, from insertion.
+    ttl: Duration,
+}
+
+#[derive(Clone)]
+struct PendingEntry {
+    login: Arc<PendingLogin>,
+    ttl: Duration,
+}
+
+#[derive(Default)]
+struct SubjectState {
+    /// (session, absolute expiry), oldest first.
+    sessions: Vec<(SessionId, i64)>,
+    /// (revoked at, kept until).
+    revoked: Option<(i64, i64)>,
+}
+
+#[derive(Default)]
+struct Subjects {
+    map: HashMap<Subject, SubjectState>,
+    revocations: usize,
+}
+
+impl Subjects {
+    fn revoked_at(&self, subject: &Subject, now: i64) -> Option<i64> {
+        self.map.get(subject)?.revoked.filter(|(_, until)| *until > now).map(|(at, _)| at)
+    }
+
+    fn forget_session(&mut self, subject: &Subject, id: &SessionId) {
+        if let Some(state) = self.map.get_mut(subject) {
+            state.sessions.retain(|(s, _)| s != id);
+            if state.sessions.is_empty() && state.revoked.is_none() {
+                self.map.remove(subject);
+            }
+        }
+    }
+
+    /// Drops revocations past their time, and subjects left with nothing.
+    fn sweep(&mut self, now: i64) {
+        let mut dropped = 0;
+        self.map.retain(|_, state| {
+            if state.revoked.is_some_and(|(_, until)| until <= now) {
+                state.revoked = None;
+                dropped += 1;
+            }
+            state.sessions.retain(|(_, exp)| *exp > now);
+            !(state.sessions.is_empty() && state.revoked.is_none())
+        });
+        self.revocations -= dropped;
+    }
+}
+
+#[derive(Default)]
+struct Facts {
+    map: HashMap<String, i64>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding one of these locks leaves plain data behind, still consistent
+    // enough to serve: keep going rather than poison every later request.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn secs(until: i64, now: i64) -> Duration {
+    Duration::from_secs(super::ttl_secs(until, now))
+}
+
+struct EntryExpiry;
+
+impl moka::Expiry<SessionId, Arc<Entry>> for EntryExpiry {
+    fn expire_after_create(&self, _: &SessionId, value: &Arc<Entry>, _: Instant) -> Option<Duration> {
+        Some(value.ttl)
+    }
+    fn expire_after_update(
+        &self,
+        _: &SessionId,
+        value: &Arc<Entry>,
+        _: Instant,
+        _: Option<Duration>,
+    ) -> Option<Duration> {
+        Some(value.ttl)
+    }
+}
+
+struct PendingExpiry;
+
+impl moka::Expiry<String, PendingEntry> for PendingExpiry {
+    fn expire_after_create(&self, _: &String, value: &PendingEntry, _: Instant) -> Option<Duration> {
+        Some(value.ttl)
+    }
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::with_limits(MemoryStoreLimits::default())
+    }
+}
+
+impl MemoryStore {
+    /// A store with the default limits.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A store with these limits.
+    pub fn with_limits(limits: MemoryStoreLimits) -> Self {
+        let subjects = Arc::new(Mutex::new(Subjects::default()));
+        let index = subjects.clone();
+        let sessions = Cache::builder()
+            .max_capacity(limits.sessions)
+            .eviction_policy(EvictionPolicy::lru())
+            .expire_after(EntryExpiry)
+            .eviction_listener(move |id: Arc<SessionId>, entry: Arc<Entry>, cause| {
+                if cause != moka::notification::RemovalCause::Replaced {
+                    lock(&index).forget_session(&entry.record.subject, &id);
+                }
+            })
+            .build();
+        let pending = Cache::builder()
+            .max_capacity(limits.pending_logins)
+            .eviction_policy(EvictionPolicy::lru())
+            .expire_after(PendingExpiry)
+            .build();
+        Self { inner: Arc::new(Inner { sessions, pending, subjects, replays: Mutex::default(), limits }) }
+    }
+
+    /// Runs the tables' pending maintenance (evictions, expiries) now. Tests use it to see a
+    /// full table's behaviour without waiting.
+    pub fn run_pending_tasks(&self) {
+        self.inner.sessions.run_pending_tasks();
+        self.inner.pending.run_pending_tasks();
+    }
+
+    /// How many sessions the store holds (after [`MemoryStore::run_pending_tasks`]).
+    pub fn session_count(&self) -> u64 {
+        self.inner.sessions.entry_count()
+    }
+
+    /// How many sessions the index lists for `subject`.
+    pub fn indexed_sessions(&self, subject: &Subject) -> usize {
+        lock(&self.inner.subjects).map.get(subject).map_or(0, |s| s.sessions.len())
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    fn backend(&self) -> &'static str {
+        "memory"
+    }
+
+    async fn put_pending(&self, login: &PendingLogin, expires_at: i64, now: i64) -> Result<(), StoreError> {
+        let entry = PendingEntry { login: Arc::new(login.clone()), ttl: secs(expires_at, now) };
+        self.inner.pending.insert(pending_digest(&login.state), entry);
+        Ok(())
+    }
+
+    async fn take_pending(&self, state: &State) -> Result<Option<PendingLogin>, StoreError> {
+        Ok(self.inner.pending.remove(&pending_digest(state)).map(|e| Arc::unwrap_or_clone(e.login)))
+    }
+
+    async fn insert_if_absent(&self, key: &ReplayKey, expires_at: i64, now: i64) -> Result<bool, StoreError> {
+        let mut facts = lock(&self.inner.replays);
+        if facts.map.get(key.digest()).is_some_and(|until| *until > now) {
+            return Ok(false);
+        }
+        let capacity = self.inner.limits.replay_records;
+        if facts.map.len() >= capacity {
+            facts.map.retain(|_, until| *until > now);
+            if facts.map.len() >= capacity {
+                return Err(StoreError::Full { what: "replay record", capacity });
+            }
+        }
+        facts.map.insert(key.digest().to_owned(), expires_at);
+        Ok(true)
+    }
+
+    async fn create_session(
+        &self,
+        id: &SessionId,
+        record: Arc<SessionRecord>,
+        idle_until: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let expires_at = record.expires_at;
+        let ended: Vec<SessionId> = {
+            let mut subjects = lock(&self.inner.subjects);
+            let state = subjects.map.entry(record.subject.clone()).or_default();
+            state.sessions.retain(|(_, exp)| *exp > now);
+            state.sessions.push((*id, expires_at));
+            let extra = state.sessions.len().saturating_sub(MAX_SESSIONS_PER_SUBJECT);
+            state.sessions.drain(..extra).map(|(s, _)| s).collect()
+        };
+        let ttl = secs(idle_until.min(expires_at), now);
+        self.inner.sessions.insert(*id, Arc::new(Entry { record, idle_until, ttl }));
+        for old in ended {
+            self.inner.sessions.invalidate(&old);
+        }
+        Ok(())
+    }
+
+    async fn load_session(&self, id: &SessionId, now: i64) -> Result<Option<LoadedSession>, StoreError> {
+        let Some(entry) = self.inner.sessions.get(id) else {
+            return Ok(None);
+        };
+        let revoked_at = lock(&self.inner.subjects).revoked_at(&entry.record.subject, now);
+        Ok(Some(LoadedSession { record: entry.record.clone(), idle_until: entry.idle_until, revoked_at }))
+    }
+
+    async fn touch_session(
+        &self,
+        id: &SessionId,
+        _record: &SessionRecord,
+        idle_until: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.inner.sessions.entry(*id).and_compute_with(|existing| match existing {
+            Some(e) => {
+                let e = e.into_value();
+                let ttl = secs(idle_until.min(e.record.expires_at), now);
+                Op::Put(Arc::new(Entry { record: e.record.clone(), idle_until, ttl }))
+            }
+            None => Op::Nop,
+        });
+        Ok(())
+    }
+
+    async fn delete_session(&self, id: &SessionId, subject: &Subject) -> Result<(), StoreError> {
+        self.inner.sessions.invalidate(id);
+        lock(&self.inner.subjects).forget_session(subject, id);
+        Ok(())
+    }
+
+    async fn revoke_subject(&self, subject: &Subject, at: i64, keep_until: i64, now: i64) -> Result<usize, StoreError> {
+        let listed: Vec<SessionId> = {
+            let mut subjects = lock(&self.inner.subjects);
+            let capacity = self.inner.limits.revocations;
+            let has_live = subjects.map.get(subject).is_some_and(|s| s.revoked.is_some());
+            if !has_live && subjects.revocations >= capacity {
+                subjects.sweep(now);
+                if subjects.revocations >= capacity {
+                    return Err(StoreError::Full { what: "revocation", capacity });
+                }
+            }
+            let state = subjects.map.entry(subject.clone()).or_default();
+            let fresh = state.revoked.is_none();
+            let (old_at, old_until) = state.revoked.unwrap_or((i64::MIN, i64::MIN));
+            state.revoked = Some((old_at.max(at), old_until.max(keep_until)));
+            let listed = std::mem::take(&mut state.sessions).into_iter().map(|(s, _)| s).collect();
+            if fresh {
+                subjects.revocations += 1;
+            }
+            listed
+        };
+        for id in &listed {
+            self.inner.sessions.invalidate(id);
+        }
+        Ok(listed.len())
+    }
+}

@@ -1,0 +1,205 @@
+//! The state contract: every piece of state the protocol keeps, and the atomic operations it
+//! needs on it. One [`Store`] serves one or fifty instances; two instances behind one shared
+//! store behave as one.
+//!
+//! | state | operation | atomic guarantee |
+//! |---|---|---|
+//! | pending logins (10 minutes, keyed by a digest of `state`) | [`Store::put_pending`], [`Store::take_pending`] | take-once: get and delete in one step, so a callback completes once, on one instance |
+//! | replay records (`logout_token` `jti`, and later security events) | [`Store::insert_if_absent`] | insert-if-absent with a TTL: one instance wins |
+//! | sessions | [`Store::create_session`], [`Store::load_session`], [`Store::touch_session`], [`Store::delete_session`] | get/put/delete with a TTL; a touch never recreates a deleted session |
+//! | per-`sub` index and "revoked at" time | [`Store::revoke_subject`], checked by every [`Store::load_session`] | the revocation time only grows, and it is returned with every session load |
+//!
+//! # Why revocation cannot miss a session
+//!
+//! Deleting the sessions an index lists is not enough on its own: a callback that began before
+//! a back-channel logout can write its session after the index was read. So each subject also
+//! has a "revoked at" time, kept at least as long as any session it governs could live, and
+//! every load returns it beside the session. Core refuses (and deletes) a session whose
+//! sign-in began at or before that time, whatever the interleaving of the two writes.
+//!
+//! # Why not `tower_sessions_core::SessionStore`
+//!
+//! A generic key-value store trait has load, save and delete, and no atomic step. Built on it,
+//! a pending login is load-then-delete (two instances can both complete one callback), a
+//! replay record is load-then-save (two instances can both accept one `logout_token`), and the
+//! per-`sub` index is load-append-save (two sign-ins at once lose an entry, so a revocation
+//! misses a session). This crate keeps no adapter for one, for that reason: implement
+//! [`Store`] instead, with your backend's own atomic operations.
+//!
+//! Backends: [`MemoryStore`] (the default, one process) and, with the `redis` feature,
+//! [`RedisStore`] (Redis or Redis Cluster, many instances).
+
+pub(crate) mod config;
+mod memory;
+#[cfg(feature = "redis")]
+mod redis;
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+pub use config::{RedisSettings, StoreSettings};
+pub use memory::{MemoryStore, MemoryStoreLimits};
+#[cfg(feature = "redis")]
+pub use redis::RedisStore;
+
+pub use crate::client::PendingLogin;
+use crate::session::{SessionId, SessionRecord};
+use crate::types::{State, Subject, sha256_b64};
+
+/// The most live sessions one `sub` keeps; signing in beyond that ends the oldest, which keeps
+/// the per-`sub` index (read at every sign-in and revocation) small.
+pub const MAX_SESSIONS_PER_SUBJECT: usize = 32;
+
+/// A session as a backend returns it.
+#[derive(Debug, Clone)]
+pub struct LoadedSession {
+    /// The record, decoded once and shared.
+    pub record: Arc<SessionRecord>,
+    /// When the session ends for inactivity (seconds since the epoch) unless touched.
+    pub idle_until: i64,
+    /// The subject's "revoked at" time, if it has one: sessions whose sign-in began at or
+    /// before it are not honoured.
+    pub revoked_at: Option<i64>,
+}
+
+/// What a replay record guards, so that two kinds of identifier can never collide.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ReplayKey(String);
+
+impl ReplayKey {
+    /// A `logout_token` from `issuer` with this `jti`.
+    pub fn logout_token(issuer: &str, jti: &str) -> Self {
+        Self(sha256_b64(format!("logout\0{issuer}\0{jti}").as_bytes()))
+    }
+    /// A digest naming the record (safe to use as a key or to log).
+    pub fn digest(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ReplayKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ReplayKey([digest])")
+    }
+}
+
+/// A digest of a pending login's `state` (the state itself never becomes a key).
+pub(crate) fn pending_digest(state: &State) -> String {
+    sha256_b64(format!("pending\0{}", state.secret()).as_bytes())
+}
+
+/// A digest of a subject (the `sub` itself never becomes a key).
+pub(crate) fn subject_digest(subject: &Subject) -> String {
+    sha256_b64(format!("sub\0{}", subject.as_str()).as_bytes())
+}
+
+/// A store failure. It names the backend and the operation and carries no token or key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The backend could not be reached or did not answer in time. Requests fail closed (503).
+    #[error("the {backend} store is unavailable ({operation}): {source}")]
+    Unavailable {
+        /// `memory` or `redis`.
+        backend: &'static str,
+        /// What was being done, such as `load session`.
+        operation: &'static str,
+        /// The backend's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A record in the store could not be read as this crate's record type (written by
+    /// another version, or not by this crate).
+    #[error("a {what} record in the store could not be decoded")]
+    Decode {
+        /// Which kind of record.
+        what: &'static str,
+        /// The decoding error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A bounded table is full of records that must not be dropped early (revocations, replay
+    /// records). The operation is refused so that the sender retries.
+    #[error("the {what} table is full ({capacity} records); raise the limit or use a shared store")]
+    Full {
+        /// Which table.
+        what: &'static str,
+        /// Its capacity.
+        capacity: usize,
+    },
+}
+
+impl StoreError {
+    /// A backend failure.
+    pub fn unavailable(
+        backend: &'static str,
+        operation: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Unavailable { backend, operation, source: source.into() }
+    }
+}
+
+/// The state contract. Every method is one atomic step on the backend. Times are seconds since
+/// the epoch by the engine's clock (`now` is passed in so that backends never read a clock of
+/// their own); TTLs are derived from them, and every record a backend keeps has one.
+///
+/// Backends decide nothing: core checks expiry, idle time, issuer, client and revocation on
+/// what [`Store::load_session`] returns.
+#[async_trait]
+pub trait Store: Send + Sync + fmt::Debug + 'static {
+    /// The backend's name for logs and errors, such as `memory` or `redis`.
+    fn backend(&self) -> &'static str;
+
+    /// Keeps a pending login until `expires_at`.
+    async fn put_pending(&self, login: &PendingLogin, expires_at: i64, now: i64) -> Result<(), StoreError>;
+
+    /// Gets and deletes the pending login for `state` in one step: of any number of callers,
+    /// at most one gets it.
+    async fn take_pending(&self, state: &State) -> Result<Option<PendingLogin>, StoreError>;
+
+    /// Records `key` until `expires_at` unless it is already recorded. `true` when this call
+    /// recorded it, `false` for a replay. The record must not disappear before `expires_at`
+    /// (a full table refuses with [`StoreError::Full`] rather than evict).
+    async fn insert_if_absent(&self, key: &ReplayKey, expires_at: i64, now: i64) -> Result<bool, StoreError>;
+
+    /// Stores a new session under `id` (a fresh random id), indexes it under its subject and,
+    /// beyond [`MAX_SESSIONS_PER_SUBJECT`], ends that subject's oldest sessions.
+    async fn create_session(
+        &self,
+        id: &SessionId,
+        record: Arc<SessionRecord>,
+        idle_until: i64,
+        now: i64,
+    ) -> Result<(), StoreError>;
+
+    /// The session `id` names, with its idle deadline and its subject's "revoked at" time.
+    async fn load_session(&self, id: &SessionId, now: i64) -> Result<Option<LoadedSession>, StoreError>;
+
+    /// Moves a live session's idle deadline to `idle_until`. Does nothing when the session is
+    /// gone (it never recreates one).
+    async fn touch_session(
+        &self,
+        id: &SessionId,
+        record: &SessionRecord,
+        idle_until: i64,
+        now: i64,
+    ) -> Result<(), StoreError>;
+
+    /// Deletes one session, on every instance.
+    async fn delete_session(&self, id: &SessionId, subject: &Subject) -> Result<(), StoreError>;
+
+    /// Raises `subject`'s "revoked at" time to `at` (it never goes down), keeps it until at
+    /// least `keep_until`, and deletes the sessions the index lists. Returns how many it
+    /// listed. When this returns, every instance refuses the subject's earlier sessions
+    /// within the backend's stated bound.
+    async fn revoke_subject(&self, subject: &Subject, at: i64, keep_until: i64, now: i64) -> Result<usize, StoreError>;
+}
+
+/// Seconds from `now` to `until`, at least 1 (a TTL of 0 would mean "no expiry" to some
+/// backends and "expire now" to others).
+pub(crate) fn ttl_secs(until: i64, now: i64) -> u64 {
+    until.saturating_sub(now).max(1) as u64
+}

@@ -1,0 +1,203 @@
+//! How a local cache stays true to Redis: every change another instance makes (a deleted
+//! session, a revocation) is published on one channel, and the local copy of a session is
+//! trusted only while this instance can prove it has seen every message published up to less
+//! than [`TRUST_WINDOW`] ago.
+//!
+//! The proof is a heartbeat: every [`HEARTBEAT`] the instance publishes a numbered message on
+//! the same channel and notes when. Redis delivers a channel's messages to a subscriber in the
+//! order it executed the publishes, and one task applies them in that order; so when the
+//! instance's own heartbeat sent at `t` has been applied, every change published (and answered)
+//! before `t` has been applied too. If heartbeats stop arriving (Redis down, subscription
+//! lost, this task starved) the local cache stops being trusted within the window, and every
+//! load goes to Redis. A missed heartbeat, a reconnection or a lagging receiver moves the
+//! epoch, which distrusts every entry cached before it.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+use fred::clients::{Pool, SubscriberClient};
+use fred::prelude::*;
+use moka::sync::Cache;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::Local;
+
+/// How often each instance publishes its heartbeat.
+pub(crate) const HEARTBEAT: Duration = Duration::from_millis(200);
+/// How recent the last applied heartbeat must be for the local cache to be trusted. With the
+/// time the task needs to apply a message, a revocation reaches every instance within 1 s.
+pub(crate) const TRUST_WINDOW: Duration = Duration::from_millis(750);
+
+/// The local facts learned from the channel, and whether they can be trusted.
+pub(super) struct Invalidation {
+    base: Instant,
+    instance: String,
+    /// When (nanoseconds after `base`) the last applied own heartbeat was sent; 0 = never.
+    confirmed: AtomicU64,
+    /// Moves whenever a message may have been missed; entries cached before it are distrusted.
+    epoch: AtomicU64,
+    /// Moves with every applied change, so that a load racing a change drops its copy.
+    generation: AtomicU64,
+    last_seq: AtomicU64,
+    /// Subject digest → (revoked at, kept until), as published.
+    revocations: Mutex<HashMap<String, (i64, i64)>>,
+    revocation_capacity: usize,
+}
+
+impl Invalidation {
+    pub(super) fn new(revocation_capacity: usize) -> Self {
+        Self {
+            base: Instant::now(),
+            instance: crate::types::random_token(12),
+            confirmed: AtomicU64::new(0),
+            epoch: AtomicU64::new(1),
+            generation: AtomicU64::new(0),
+            last_seq: AtomicU64::new(0),
+            revocations: Mutex::new(HashMap::new()),
+            revocation_capacity,
+        }
+    }
+
+    fn elapsed_nanos(&self) -> u64 {
+        (self.base.elapsed().as_nanos() as u64).max(1)
+    }
+
+    /// Whether every change published more than [`TRUST_WINDOW`] ago has been applied.
+    pub(super) fn healthy(&self) -> bool {
+        let confirmed = self.confirmed.load(Ordering::SeqCst);
+        confirmed != 0 && self.elapsed_nanos().saturating_sub(confirmed) < TRUST_WINDOW.as_nanos() as u64
+    }
+
+    /// The epoch a load starting now records in its entry.
+    pub(super) fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
+    }
+
+    pub(super) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Whether a cached entry from `epoch` may be served without asking Redis.
+    pub(super) fn trusts(&self, epoch: u64) -> bool {
+        self.healthy() && epoch == self.epoch()
+    }
+
+    fn distrust_all(&self) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The highest revoked-at time known locally for a subject digest.
+    pub(super) fn revoked_at(&self, subject: &str, now: i64) -> Option<i64> {
+        let map = self.revocations.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(subject).filter(|(_, until)| *until > now).map(|(at, _)| *at)
+    }
+
+    /// Records a revocation (from the channel, from this instance, or read from Redis).
+    pub(super) fn note_revocation(&self, subject: &str, at: i64, until: i64) {
+        let mut map = self.revocations.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= self.revocation_capacity && !map.contains_key(subject) {
+            // Too many to remember: forget them all and distrust every cached entry, so each
+            // load reads the subject's revoked-at time from Redis again.
+            map.clear();
+            self.distrust_all();
+        }
+        let entry = map.entry(subject.to_owned()).or_insert((at, until));
+        entry.0 = entry.0.max(at);
+        entry.1 = entry.1.max(until);
+    }
+
+    pub(super) fn heartbeat_message(&self, seq: u64) -> String {
+        format!("h {} {seq} {}", self.instance, self.elapsed_nanos())
+    }
+
+    /// Applies one message from the channel.
+    fn apply(&self, text: &str, local: &Cache<String, Arc<Local>>) {
+        let mut parts = text.split(' ');
+        match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some("h"), Some(instance), Some(seq), Some(sent)) if instance == self.instance => {
+                let (Ok(seq), Ok(sent)) = (seq.parse::<u64>(), sent.parse::<u64>()) else { return };
+                let previous = self.last_seq.swap(seq, Ordering::SeqCst);
+                let confirmed = self.confirmed.load(Ordering::SeqCst);
+                let lapsed = self.elapsed_nanos().saturating_sub(confirmed) >= TRUST_WINDOW.as_nanos() as u64;
+                if seq != previous + 1 || lapsed {
+                    self.distrust_all();
+                }
+                self.confirmed.store(sent, Ordering::SeqCst);
+            }
+            (Some("d"), Some(digest), None, None) => {
+                self.generation.fetch_add(1, Ordering::SeqCst);
+                local.invalidate(digest);
+            }
+            (Some("r"), Some(subject), Some(at), Some(until)) => {
+                self.generation.fetch_add(1, Ordering::SeqCst);
+                if let (Ok(at), Ok(until)) = (at.parse(), until.parse()) {
+                    self.note_revocation(subject, at, until);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Subscribes, applies every message in order, and publishes this instance's heartbeat.
+/// Both tasks end when the store is dropped.
+pub(super) fn spawn(
+    state: Weak<Invalidation>,
+    local: Cache<String, Arc<Local>>,
+    subscriber: SubscriberClient,
+    pool: Pool,
+    channel: String,
+) {
+    let mut rx = subscriber.message_rx();
+    let on_reconnect = state.clone();
+    // The event tasks run until the client quits; their handles are not needed.
+    drop(subscriber.on_reconnect(move |_| {
+        let state = on_reconnect.clone();
+        async move {
+            // Messages published while disconnected are lost: distrust what was cached.
+            match state.upgrade() {
+                Some(state) => {
+                    state.distrust_all();
+                    Ok(())
+                }
+                None => Err(fred::error::Error::new_canceled()),
+            }
+        }
+    }));
+    drop(subscriber.manage_subscriptions());
+    let listen_channel = channel.clone();
+    let applier = state.clone();
+    tokio::spawn(async move {
+        let _ = subscriber.init().await;
+        let _ = subscriber.subscribe(listen_channel).await;
+        loop {
+            let received = rx.recv().await;
+            let Some(state) = applier.upgrade() else { break };
+            match received {
+                Ok(message) => {
+                    if let Some(text) = message.value.as_str() {
+                        state.apply(&text, &local);
+                    }
+                }
+                Err(RecvError::Lagged(_)) => state.distrust_all(),
+                Err(RecvError::Closed) => break,
+            }
+        }
+        let _ = subscriber.quit().await;
+    });
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(HEARTBEAT);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut seq = 0u64;
+        loop {
+            tick.tick().await;
+            let Some(state) = state.upgrade() else { break };
+            seq += 1;
+            let message = state.heartbeat_message(seq);
+            drop(state);
+            let _: Result<i64, _> = pool.next().publish(channel.as_str(), message).await;
+        }
+    });
+}

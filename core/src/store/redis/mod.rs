@@ -1,0 +1,398 @@
+//! [`RedisStore`]: the shared store for many instances, on Redis or Redis Cluster (`fred`,
+//! rustls for `rediss://`).
+//!
+//! Keys (every one starts with the prefix and has a TTL):
+//!
+//! | key | holds | TTL |
+//! |---|---|---|
+//! | `<prefix>s:<digest of session id>` | the session record (JSON) | until the idle deadline, at most the absolute expiry; moved by a touch at most once a minute |
+//! | `<prefix>{u:<digest of sub>}:index` | sorted set of the subject's session key digests, scored by expiry | the latest session's expiry |
+//! | `<prefix>{u:<digest of sub>}:revoked` | the subject's revoked-at time | the session lifetime plus the pending-login lifetime and leeway |
+//! | `<prefix>p:<digest of state>` | a pending login (JSON) | 10 minutes and a margin |
+//! | `<prefix>r:<digest>` | a replay record (`logout_token` `jti`) | the token's lifetime plus 3 minutes |
+//!
+//! No raw session id, `state` or `sub` is ever part of a key: someone who can list keys learns
+//! nothing that signs anyone in. A subject's keys share the hash tag `{u:…}`, so the scripts
+//! that change both stay on one cluster slot.
+//!
+//! Changes other instances must see at once are published on `<prefix>events`; see the
+//! invalidation module for the heartbeat that bounds how stale a local copy can be.
+
+mod invalidation;
+mod scripts;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use async_trait::async_trait;
+use fred::clients::{Pool, SubscriberClient};
+use fred::prelude::*;
+use moka::policy::EvictionPolicy;
+use moka::sync::Cache;
+
+use self::invalidation::Invalidation;
+use self::scripts::Scripts;
+use super::{
+    LoadedSession, MAX_SESSIONS_PER_SUBJECT, PendingLogin, RedisSettings, ReplayKey, Store, StoreError, pending_digest,
+    subject_digest, ttl_secs,
+};
+use crate::session::{SessionId, SessionRecord};
+use crate::types::{State, Subject, sha256_b64};
+
+const BACKEND: &str = "redis";
+
+/// A decoded session kept in this process.
+pub(super) struct Local {
+    record: Arc<SessionRecord>,
+    subject: String,
+    idle_until: i64,
+    epoch: u64,
+}
+
+/// The Redis store. Cheap to clone. Build it inside a Tokio runtime: it starts the connection
+/// pool, the subscription and the heartbeat in the background and never blocks start-up, so
+/// an instance starts while Redis is down and serves as soon as it is back (requests that need
+/// Redis fail closed in the meantime, with [`StoreError::Unavailable`]).
+///
+/// ```no_run
+/// # fn demo() -> Result<(), govuk_one_login::ConfigError> {
+/// use govuk_one_login::store::{RedisSettings, RedisStore};
+/// let store = RedisStore::connect(RedisSettings::new("redis://127.0.0.1:6379").prefix("my-service:"))?;
+/// # let _ = store; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RedisStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+    subscriber: SubscriberClient,
+    prefix: String,
+    channel: String,
+    scripts: Scripts,
+    local: Cache<String, Arc<Local>>,
+    invalidation: Arc<Invalidation>,
+    settings: RedisSettings,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let (pool, subscriber) = (self.pool.clone(), self.subscriber.clone());
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            handle.spawn(async move {
+                let _ = subscriber.quit().await;
+                let _ = pool.quit().await;
+            });
+        }
+    }
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore").field("settings", &self.inner.settings).finish_non_exhaustive()
+    }
+}
+
+fn unavailable(operation: &'static str) -> impl FnOnce(Error) -> StoreError {
+    move |e| StoreError::unavailable(BACKEND, operation, e)
+}
+
+fn decode<T: serde::de::DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|source| StoreError::Decode { what, source })
+}
+
+fn encode<T: serde::Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|source| StoreError::Decode { what, source })
+}
+
+impl RedisStore {
+    /// Starts connecting to Redis with `settings`. Fails only on settings that cannot work
+    /// (a malformed URL, no Tokio runtime); an unreachable Redis is logged and retried.
+    pub fn connect(settings: RedisSettings) -> Result<Self, crate::ConfigError> {
+        settings.check()?;
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(crate::ConfigError::invalid(
+                "REDIS_URL",
+                "the Redis store must be started inside a Tokio runtime",
+            ));
+        }
+        let config = Config::from_url(&settings.url).map_err(|e| {
+            crate::ConfigError::invalid("REDIS_URL", format!("{} ({})", settings.redacted_url(), e.details()))
+        })?;
+        let mut builder = Builder::from_config(config);
+        builder
+            .with_config(|c| c.fail_fast = false)
+            .with_performance_config(|p| p.default_command_timeout = settings.command_timeout)
+            .with_connection_config(|c| {
+                c.connection_timeout = settings.connect_timeout;
+                c.internal_command_timeout = settings.command_timeout;
+                c.max_command_attempts = 2;
+                c.unresponsive.max_timeout = Some(settings.command_timeout * 2);
+            })
+            .set_policy(ReconnectPolicy::new_exponential(0, 100, 1000, 2));
+        let build_err = |e: Error| crate::ConfigError::invalid("REDIS_URL", e.details().to_owned());
+        let pool = builder.build_pool(settings.pool_size).map_err(build_err)?;
+        let subscriber = builder.build_subscriber_client().map_err(build_err)?;
+        let local =
+            Cache::builder().max_capacity(settings.local_cache_capacity).eviction_policy(EvictionPolicy::lru()).build();
+        let invalidation = Arc::new(Invalidation::new(200_000));
+        let channel = format!("{}events", settings.prefix);
+        report_connection_state(&pool, &settings);
+        let _ = pool.connect_pool();
+        invalidation::spawn(
+            Arc::downgrade(&invalidation),
+            local.clone(),
+            subscriber.clone(),
+            pool.clone(),
+            channel.clone(),
+        );
+        Ok(Self {
+            inner: Arc::new(Inner {
+                pool,
+                subscriber,
+                prefix: settings.prefix.clone(),
+                channel,
+                scripts: Scripts::new(),
+                local,
+                invalidation,
+                settings,
+            }),
+        })
+    }
+
+    /// Waits until the pool is connected (start-up checks and tests).
+    pub async fn wait_connected(&self) -> Result<(), StoreError> {
+        self.inner.pool.wait_for_connect().await.map_err(unavailable("connect"))
+    }
+
+    /// Whether the local cache is trusted right now (the heartbeat has been seen within the
+    /// bound). When it is not, every load reads Redis.
+    pub fn local_cache_trusted(&self) -> bool {
+        self.inner.invalidation.healthy()
+    }
+
+    /// The key a session is stored under (tests and operators' tooling).
+    pub fn session_key(&self, id: &SessionId) -> String {
+        format!("{}s:{}", self.inner.prefix, session_digest(id))
+    }
+
+    fn subject_key(&self, subject_digest: &str, what: &str) -> String {
+        format!("{}{{u:{subject_digest}}}:{what}", self.inner.prefix)
+    }
+
+    fn client(&self) -> &Client {
+        self.inner.pool.next()
+    }
+
+    async fn publish(&self, message: String) -> Result<(), StoreError> {
+        let _: i64 =
+            self.client().publish(self.inner.channel.as_str(), message).await.map_err(unavailable("publish"))?;
+        Ok(())
+    }
+
+    /// Ends sessions by key digest, here and (through the channel) on every instance.
+    async fn end_sessions(&self, digests: &[String]) -> Result<(), StoreError> {
+        for digest in digests {
+            self.inner.local.invalidate(digest);
+            let _: i64 = self
+                .client()
+                .del(format!("{}s:{digest}", self.inner.prefix))
+                .await
+                .map_err(unavailable("delete session"))?;
+            self.publish(format!("d {digest}")).await?;
+        }
+        Ok(())
+    }
+
+    async fn fetch_session(&self, digest: &str, now: i64) -> Result<Option<LoadedSession>, StoreError> {
+        let inv = &self.inner.invalidation;
+        let (epoch, generation) = (inv.epoch(), inv.generation());
+        let key = format!("{}s:{digest}", self.inner.prefix);
+        let found: Vec<Value> = scripts::run(self.client(), &self.inner.scripts.session_get, vec![key], vec![])
+            .await
+            .map_err(unavailable("load session"))?;
+        let mut found = found.into_iter();
+        let (Some(value), Some(pttl)) = (found.next(), found.next()) else {
+            self.inner.local.invalidate(digest);
+            return Ok(None);
+        };
+        let bytes = value
+            .as_bytes()
+            .ok_or_else(|| StoreError::unavailable(BACKEND, "load session", "the session value is not a string"))?;
+        let record: Arc<SessionRecord> = Arc::new(decode("session", bytes)?);
+        let pttl = pttl.as_i64().unwrap_or(0);
+        let idle_until = (now + pttl / 1000).min(record.expires_at);
+        let subject = subject_digest(&record.subject);
+        let remote: Option<i64> =
+            self.client().get(self.subject_key(&subject, "revoked")).await.map_err(unavailable("load revocation"))?;
+        if let Some(at) = remote {
+            inv.note_revocation(&subject, at, record.expires_at.max(now + 1));
+        }
+        let revoked_at = inv.revoked_at(&subject, now).max(remote);
+        let local = Arc::new(Local { record: record.clone(), subject, idle_until, epoch });
+        self.inner.local.insert(digest.to_owned(), local);
+        if inv.generation() != generation {
+            // A change was applied while we read: our copy may predate it.
+            self.inner.local.invalidate(digest);
+        }
+        Ok(Some(LoadedSession { record, idle_until, revoked_at }))
+    }
+}
+
+fn session_digest(id: &SessionId) -> String {
+    sha256_b64(id.as_bytes())
+}
+
+/// Logs once when Redis becomes unreachable (with the cause) and once when it is back.
+fn report_connection_state(pool: &Pool, settings: &RedisSettings) {
+    let down = Arc::new(AtomicBool::new(false));
+    for client in pool.clients() {
+        let (d, url) = (down.clone(), settings.redacted_url());
+        drop(client.on_error(move |(error, _)| {
+            if !d.swap(true, Ordering::SeqCst) {
+                tracing::error!(url = %url, error = %error.details(), kind = ?error.kind(),
+                    "Redis is unreachable: guarded requests fail closed (503) until it is back");
+            }
+            async { Ok(()) }
+        }));
+        let (d, url) = (down.clone(), settings.redacted_url());
+        drop(client.on_reconnect(move |_| {
+            if d.swap(false, Ordering::SeqCst) {
+                tracing::info!(url = %url, "Redis is reachable again");
+            }
+            async { Ok(()) }
+        }));
+    }
+}
+
+#[async_trait]
+impl Store for RedisStore {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+
+    async fn put_pending(&self, login: &PendingLogin, expires_at: i64, now: i64) -> Result<(), StoreError> {
+        let key = format!("{}p:{}", self.inner.prefix, pending_digest(&login.state));
+        let value = encode("pending login", login)?;
+        let _: () = self
+            .client()
+            .set(key, value.as_slice(), Some(Expiration::EX(ttl_secs(expires_at, now) as i64)), None, false)
+            .await
+            .map_err(unavailable("store pending login"))?;
+        Ok(())
+    }
+
+    async fn take_pending(&self, state: &State) -> Result<Option<PendingLogin>, StoreError> {
+        let key = format!("{}p:{}", self.inner.prefix, pending_digest(state));
+        let found: Option<Vec<u8>> = self.client().getdel(key).await.map_err(unavailable("take pending login"))?;
+        found.map(|bytes| decode("pending login", &bytes)).transpose()
+    }
+
+    async fn insert_if_absent(&self, key: &ReplayKey, expires_at: i64, now: i64) -> Result<bool, StoreError> {
+        let key = format!("{}r:{}", self.inner.prefix, key.digest());
+        let set: Option<String> = self
+            .client()
+            .set(key, 1, Some(Expiration::EX(ttl_secs(expires_at, now) as i64)), Some(SetOptions::NX), false)
+            .await
+            .map_err(unavailable("record replay"))?;
+        Ok(set.is_some())
+    }
+
+    async fn create_session(
+        &self,
+        id: &SessionId,
+        record: Arc<SessionRecord>,
+        idle_until: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let digest = session_digest(id);
+        let subject = subject_digest(&record.subject);
+        let expires_at = record.expires_at;
+        let ended: Vec<String> = scripts::run(
+            self.client(),
+            &self.inner.scripts.index_add,
+            vec![self.subject_key(&subject, "index")],
+            vec![
+                digest.clone(),
+                expires_at.to_string(),
+                now.to_string(),
+                MAX_SESSIONS_PER_SUBJECT.to_string(),
+                ttl_secs(expires_at, now).to_string(),
+            ],
+        )
+        .await
+        .map_err(unavailable("index session"))?;
+        let value = encode("session", &*record)?;
+        let ttl = ttl_secs(idle_until.min(expires_at), now) as i64;
+        let _: () = self
+            .client()
+            .set(self.session_key(id), value.as_slice(), Some(Expiration::EX(ttl)), None, false)
+            .await
+            .map_err(unavailable("store session"))?;
+        let epoch = self.inner.invalidation.epoch();
+        self.inner.local.insert(digest, Arc::new(Local { record, subject, idle_until, epoch }));
+        self.end_sessions(&ended).await
+    }
+
+    async fn load_session(&self, id: &SessionId, now: i64) -> Result<Option<LoadedSession>, StoreError> {
+        let digest = session_digest(id);
+        let inv = &self.inner.invalidation;
+        if let Some(local) = self.inner.local.get(&digest)
+            && local.idle_until > now
+            && inv.trusts(local.epoch)
+        {
+            let revoked_at = inv.revoked_at(&local.subject, now);
+            return Ok(Some(LoadedSession { record: local.record.clone(), idle_until: local.idle_until, revoked_at }));
+        }
+        self.fetch_session(&digest, now).await
+    }
+
+    async fn touch_session(
+        &self,
+        id: &SessionId,
+        record: &SessionRecord,
+        idle_until: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let ttl = ttl_secs(idle_until.min(record.expires_at), now) as i64;
+        // EXPIRE never creates a key: a session deleted meanwhile stays deleted.
+        let touched: i64 =
+            self.client().expire(self.session_key(id), ttl, None).await.map_err(unavailable("touch session"))?;
+        let digest = session_digest(id);
+        if touched == 1
+            && let Some(local) = self.inner.local.get(&digest)
+        {
+            let updated =
+                Local { record: local.record.clone(), subject: local.subject.clone(), idle_until, epoch: local.epoch };
+            self.inner.local.insert(digest, Arc::new(updated));
+        }
+        Ok(())
+    }
+
+    async fn delete_session(&self, id: &SessionId, subject: &Subject) -> Result<(), StoreError> {
+        let digest = session_digest(id);
+        let _: i64 = self
+            .client()
+            .zrem(self.subject_key(&subject_digest(subject), "index"), digest.as_str())
+            .await
+            .map_err(unavailable("unindex session"))?;
+        self.end_sessions(&[digest]).await
+    }
+
+    async fn revoke_subject(&self, subject: &Subject, at: i64, keep_until: i64, now: i64) -> Result<usize, StoreError> {
+        let digest = subject_digest(subject);
+        let listed: Vec<String> = scripts::run(
+            self.client(),
+            &self.inner.scripts.revoke,
+            vec![self.subject_key(&digest, "revoked"), self.subject_key(&digest, "index")],
+            vec![at.to_string(), ttl_secs(keep_until, now).to_string()],
+        )
+        .await
+        .map_err(unavailable("revoke"))?;
+        self.inner.invalidation.note_revocation(&digest, at, keep_until);
+        self.publish(format!("r {digest} {at} {keep_until}")).await?;
+        self.end_sessions(&listed).await?;
+        Ok(listed.len())
+    }
+}

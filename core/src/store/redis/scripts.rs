@@ -1,0 +1,99 @@
+//! The Lua scripts: each multi-step change to a subject's keys runs as one script, on the one
+//! slot the subject's hash tag picks, so no client ever reads and then writes.
+
+use fred::prelude::*;
+
+/// Adds a session to the subject's index and ends the oldest beyond the limit.
+///
+/// KEYS[1] the index (a sorted set: member = session key digest, score = absolute expiry).
+/// ARGV: member, expiry, now, limit, index TTL in seconds. Returns the members it ended.
+pub(super) const INDEX_ADD: &str = r"
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+local n = redis.call('ZCARD', KEYS[1])
+local limit = tonumber(ARGV[4])
+local ended = {}
+if n > limit then
+  ended = redis.call('ZRANGE', KEYS[1], 0, n - limit - 1)
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, n - limit - 1)
+end
+local ttl = tonumber(ARGV[5])
+if redis.call('TTL', KEYS[1]) < ttl then
+  redis.call('EXPIRE', KEYS[1], ttl)
+end
+return ended
+";
+
+/// Raises the subject's revoked-at time (never lowers it), keeps it at least as long as asked,
+/// and empties the index.
+///
+/// KEYS[1] revoked-at, KEYS[2] the index. ARGV: at, TTL in seconds. Returns the members the
+/// index listed.
+pub(super) const REVOKE: &str = r"
+local at = tonumber(ARGV[1])
+local current = tonumber(redis.call('GET', KEYS[1]) or '')
+if current ~= nil and current > at then
+  at = current
+end
+local ttl = tonumber(ARGV[2])
+local left = redis.call('TTL', KEYS[1])
+if left > ttl then
+  ttl = left
+end
+redis.call('SET', KEYS[1], at, 'EX', ttl)
+local listed = redis.call('ZRANGE', KEYS[2], 0, -1)
+redis.call('DEL', KEYS[2])
+return listed
+";
+
+/// A session's value and its remaining time in milliseconds, in one step.
+///
+/// KEYS[1] the session. Returns `{value, pttl}` or `{}` when absent.
+pub(super) const SESSION_GET: &str = r"
+local v = redis.call('GET', KEYS[1])
+if not v then
+  return {}
+end
+return {v, redis.call('PTTL', KEYS[1])}
+";
+
+/// A script and its SHA-1 digest (what `EVALSHA` names it by), computed once.
+pub(super) struct Script {
+    lua: &'static str,
+    sha1: String,
+}
+
+impl Script {
+    fn new(lua: &'static str) -> Self {
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, lua.as_bytes());
+        let sha1 = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        Self { lua, sha1 }
+    }
+}
+
+/// The scripts.
+pub(super) struct Scripts {
+    pub(super) index_add: Script,
+    pub(super) revoke: Script,
+    pub(super) session_get: Script,
+}
+
+impl Scripts {
+    pub(super) fn new() -> Self {
+        Self { index_add: Script::new(INDEX_ADD), revoke: Script::new(REVOKE), session_get: Script::new(SESSION_GET) }
+    }
+}
+
+/// Runs `script` by its digest, sending its source once when the server has not seen it
+/// (`NOSCRIPT`: after a restart, or on another cluster node).
+pub(super) async fn run<R: FromValue>(
+    client: &Client,
+    script: &Script,
+    keys: Vec<String>,
+    args: Vec<String>,
+) -> Result<R, Error> {
+    match client.evalsha::<R, _, _, _>(script.sha1.as_str(), keys.clone(), args.clone()).await {
+        Err(e) if e.details().contains("NOSCRIPT") => client.eval(script.lua, keys, args).await,
+        other => other,
+    }
+}
