@@ -6,6 +6,7 @@
 
 mod adapters;
 mod browser;
+pub mod process;
 pub mod scenarios;
 
 use std::net::TcpListener;
