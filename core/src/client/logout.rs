@@ -14,6 +14,13 @@ const BACKCHANNEL_EVENT: &str = "http://schemas.openid.net/event/backchannel-log
 /// How long a `jti` is remembered at least (One Login's docs: 3 minutes).
 const MIN_JTI_MEMORY: i64 = 180;
 
+/// A verified `logout_token` whose `jti` is not yet recorded.
+struct CheckedLogout {
+    subject: Subject,
+    replay: crate::store::ReplayKey,
+    remember_until: i64,
+}
+
 #[derive(Deserialize)]
 struct LogoutClaims {
     iss: Option<String>,
@@ -67,11 +74,7 @@ impl OneLogin {
         self.end_session_url(hint.as_ref(), None).await
     }
 
-    /// Verifies a back-channel `logout_token` and returns its `sub`. Checks: `typ` (absent or
-    /// `logout+jwt`), ES256 signature with an OP JWKS key, `iss`, `aud`, `iat`/`exp` with
-    /// leeway, `sub` present, `events` exactly the back-channel event, no `nonce`, and a `jti`
-    /// not seen before (remembered for at least 3 minutes).
-    pub async fn verify_logout_token(&self, token: &str) -> Result<Subject, Error> {
+    async fn check_logout_token(&self, token: &str) -> Result<CheckedLogout, Error> {
         let err = Error::token(TokenKind::LogoutToken);
         let header = jwt::header(token, Algorithm::ES256).map_err(err)?;
         if let Some(typ) = header.typ.as_deref()
@@ -114,19 +117,35 @@ impl OneLogin {
             .filter(|j| !j.is_empty() && j.len() <= 256)
             .ok_or(TokenError::MissingClaim("jti"))
             .map_err(err)?;
-        let remember_until = claims.exp.unwrap_or(now).max(now) + leeway + MIN_JTI_MEMORY;
-        let key = crate::store::ReplayKey::logout_token(&iss, &jti);
-        if !self.store().insert_if_absent(&key, remember_until, now).await? {
-            return Err(err(TokenError::Replayed));
+        let remember_until = claims.exp.unwrap_or(now).max(now).saturating_add(leeway + MIN_JTI_MEMORY);
+        Ok(CheckedLogout {
+            subject: Subject::new(sub),
+            replay: crate::store::ReplayKey::logout_token(&iss, &jti),
+            remember_until,
+        })
+    }
+
+    /// Verifies a back-channel `logout_token` and returns its `sub`. Checks: `typ` (absent or
+    /// `logout+jwt`), ES256 signature with an OP JWKS key, `iss`, `aud`, `iat`/`exp` with
+    /// leeway, `sub` present, `events` exactly the back-channel event, no `nonce`, and a `jti`
+    /// not seen before (remembered for at least 3 minutes, on every instance sharing the store).
+    pub async fn verify_logout_token(&self, token: &str) -> Result<Subject, Error> {
+        let checked = self.check_logout_token(token).await?;
+        if !self.store().insert_if_absent(&checked.replay, checked.remember_until, self.now()).await? {
+            return Err(Error::token(TokenKind::LogoutToken)(TokenError::Replayed));
         }
-        Ok(Subject::new(sub))
+        Ok(checked.subject)
     }
 
     /// Handles a back-channel logout: verifies the token and ends every session of its `sub`.
+    /// Remembering the `jti` and the revocation are one atomic step, so a delivery whose
+    /// revocation failed (answer 5xx) is not refused as a replay when One Login retries it.
     /// Answer `200 OK` on `Ok` (One Login treats any other status as a failure) and 400 on
     /// `Err`.
     pub async fn backchannel_logout(&self, logout_token: &str) -> Result<usize, Error> {
-        let sub = self.verify_logout_token(logout_token).await?;
-        self.revoke_subject(&sub).await
+        let checked = self.check_logout_token(logout_token).await?;
+        self.revoke(&checked.subject, Some((&checked.replay, checked.remember_until)))
+            .await?
+            .ok_or_else(|| Error::token(TokenKind::LogoutToken)(TokenError::Replayed))
     }
 }

@@ -70,9 +70,19 @@ impl OneLogin {
     /// still in flight: a session whose sign-in began at or before now is never honoured
     /// again. Returns how many sessions the index listed.
     pub async fn revoke_subject(&self, sub: &Subject) -> Result<usize, Error> {
+        Ok(self.revoke(sub, None).await?.unwrap_or(0))
+    }
+
+    /// Revokes, and with `once` records that replay key in the same atomic step (`None` when
+    /// it was recorded already).
+    pub(crate) async fn revoke(
+        &self,
+        sub: &Subject,
+        once: Option<(&crate::store::ReplayKey, i64)>,
+    ) -> Result<Option<usize>, Error> {
         let now = self.now();
         // Long enough to outlive every session it governs (their sign-in began by `now`).
         let keep_until = now.saturating_add(self.config().session_ttl.as_secs() as i64).saturating_add(60);
-        Ok(self.store().revoke_subject(sub, now, keep_until, now).await?)
+        Ok(self.store().revoke_subject(sub, now, keep_until, now, once).await?)
     }
 }

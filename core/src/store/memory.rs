@@ -53,6 +53,26 @@ impl MemoryStoreLimits {
     pub fn all(n: usize) -> Self {
         Self { sessions: n as u64, pending_logins: n as u64, revocations: n, replay_records: n }
     }
+    /// Sets the session limit.
+    pub fn sessions(mut self, n: u64) -> Self {
+        self.sessions = n;
+        self
+    }
+    /// Sets the pending-login limit.
+    pub fn pending_logins(mut self, n: u64) -> Self {
+        self.pending_logins = n;
+        self
+    }
+    /// Sets the revocation limit.
+    pub fn revocations(mut self, n: usize) -> Self {
+        self.revocations = n;
+        self
+    }
+    /// Sets the replay-record limit.
+    pub fn replay_records(mut self, n: usize) -> Self {
+        self.replay_records = n;
+        self
+    }
 }
 
 /// The in-memory store. Cheap to clone: clones share the same tables, so two engines in one
@@ -60,7 +80,7 @@ impl MemoryStoreLimits {
 ///
 /// ```
 /// use govuk_one_login::store::{MemoryStore, MemoryStoreLimits};
-/// let store = MemoryStore::with_limits(MemoryStoreLimits { sessions: 10_000, ..Default::default() });
+/// let store = MemoryStore::with_limits(MemoryStoreLimits::default().sessions(10_000));
 /// # let _ = store;
 /// ```
 #[derive(Clone)]
@@ -318,7 +338,28 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn revoke_subject(&self, subject: &Subject, at: i64, keep_until: i64, now: i64) -> Result<usize, StoreError> {
+    async fn revoke_subject(
+        &self,
+        subject: &Subject,
+        at: i64,
+        keep_until: i64,
+        now: i64,
+        once: Option<(&ReplayKey, i64)>,
+    ) -> Result<Option<usize>, StoreError> {
+        // Lock order: replay records, then subjects (the only place both are held).
+        let mut replays = once.map(|_| lock(&self.inner.replays));
+        if let (Some(facts), Some((key, _))) = (&mut replays, once) {
+            if facts.map.get(key.digest()).is_some_and(|until| *until > now) {
+                return Ok(None);
+            }
+            let capacity = self.inner.limits.replay_records;
+            if facts.map.len() >= capacity {
+                facts.map.retain(|_, until| *until > now);
+                if facts.map.len() >= capacity {
+                    return Err(StoreError::Full { what: "replay record", capacity });
+                }
+            }
+        }
         let listed: Vec<SessionId> = {
             let mut subjects = lock(&self.inner.subjects);
             let capacity = self.inner.limits.revocations;
@@ -339,9 +380,12 @@ impl Store for MemoryStore {
             }
             listed
         };
+        if let (Some(mut facts), Some((key, until))) = (replays, once) {
+            facts.map.insert(key.digest().to_owned(), until);
+        }
         for id in &listed {
             self.inner.sessions.invalidate(id);
         }
-        Ok(listed.len())
+        Ok(Some(listed.len()))
     }
 }

@@ -195,7 +195,19 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// least `keep_until`, and deletes the sessions the index lists. Returns how many it
     /// listed. When this returns, every instance refuses the subject's earlier sessions
     /// within the backend's stated bound.
-    async fn revoke_subject(&self, subject: &Subject, at: i64, keep_until: i64, now: i64) -> Result<usize, StoreError>;
+    ///
+    /// With `once`, the revocation and the replay record `(key, until)` are one atomic step:
+    /// if the record exists already nothing changes and the answer is `None` (a replayed
+    /// `logout_token`); if the revocation cannot be recorded, neither is the replay record, so
+    /// the sender's retry is not mistaken for a replay.
+    async fn revoke_subject(
+        &self,
+        subject: &Subject,
+        at: i64,
+        keep_until: i64,
+        now: i64,
+        once: Option<(&ReplayKey, i64)>,
+    ) -> Result<Option<usize>, StoreError>;
 }
 
 /// Seconds from `now` to `until`, at least 1 (a TTL of 0 would mean "no expiry" to some

@@ -380,19 +380,35 @@ impl Store for RedisStore {
         self.end_sessions(&[digest]).await
     }
 
-    async fn revoke_subject(&self, subject: &Subject, at: i64, keep_until: i64, now: i64) -> Result<usize, StoreError> {
+    async fn revoke_subject(
+        &self,
+        subject: &Subject,
+        at: i64,
+        keep_until: i64,
+        now: i64,
+        once: Option<(&ReplayKey, i64)>,
+    ) -> Result<Option<usize>, StoreError> {
         let digest = subject_digest(subject);
-        let listed: Vec<String> = scripts::run(
-            self.client(),
-            &self.inner.scripts.revoke,
-            vec![self.subject_key(&digest, "revoked"), self.subject_key(&digest, "index")],
-            vec![at.to_string(), ttl_secs(keep_until, now).to_string()],
-        )
-        .await
-        .map_err(unavailable("revoke"))?;
+        let mut keys = vec![self.subject_key(&digest, "revoked"), self.subject_key(&digest, "index")];
+        let mut args = vec![at.to_string(), ttl_secs(keep_until, now).to_string()];
+        if let Some((key, until)) = once {
+            // On the subject's slot, so that the script may touch it in the same step.
+            keys.push(self.subject_key(&digest, &format!("once:{}", key.digest())));
+            args.push(ttl_secs(until, now).to_string());
+        }
+        let reply: Vec<String> = scripts::run(self.client(), &self.inner.scripts.revoke, keys, args)
+            .await
+            .map_err(unavailable("revoke"))?;
+        let mut reply = reply.into_iter();
+        match reply.next().as_deref() {
+            Some("ok") => {}
+            Some("replayed") => return Ok(None),
+            _ => return Err(StoreError::unavailable(BACKEND, "revoke", "unexpected script reply")),
+        }
+        let listed: Vec<String> = reply.collect();
         self.inner.invalidation.note_revocation(&digest, at, keep_until);
         self.publish(format!("r {digest} {at} {keep_until}")).await?;
         self.end_sessions(&listed).await?;
-        Ok(listed.len())
+        Ok(Some(listed.len()))
     }
 }

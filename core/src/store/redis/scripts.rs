@@ -25,11 +25,16 @@ return ended
 ";
 
 /// Raises the subject's revoked-at time (never lowers it), keeps it at least as long as asked,
-/// and empties the index.
+/// and empties the index; with a third key, only if that replay record is new, and records it
+/// in the same step.
 ///
-/// KEYS[1] revoked-at, KEYS[2] the index. ARGV: at, TTL in seconds. Returns the members the
-/// index listed.
+/// KEYS[1] revoked-at, KEYS[2] the index, optional KEYS[3] a replay record on the same slot.
+/// ARGV: at, TTL in seconds, replay record TTL in seconds. Returns `{'replayed'}`, or `{'ok'}`
+/// followed by the members the index listed.
 pub(super) const REVOKE: &str = r"
+if #KEYS == 3 and not redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[3]) then
+  return {'replayed'}
+end
 local at = tonumber(ARGV[1])
 local current = tonumber(redis.call('GET', KEYS[1]) or '')
 if current ~= nil and current > at then
@@ -43,6 +48,7 @@ end
 redis.call('SET', KEYS[1], at, 'EX', ttl)
 local listed = redis.call('ZRANGE', KEYS[2], 0, -1)
 redis.call('DEL', KEYS[2])
+table.insert(listed, 1, 'ok')
 return listed
 ";
 
