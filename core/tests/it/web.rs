@@ -44,7 +44,14 @@ impl Store for BrokenStore {
     async fn delete_session(&self, _: &SessionId, _: &Subject) -> Result<(), StoreError> {
         Err(down())
     }
-    async fn revoke_subject(&self, _: &Subject, _: i64, _: i64, _: i64) -> Result<usize, StoreError> {
+    async fn revoke_subject(
+        &self,
+        _: &Subject,
+        _: i64,
+        _: i64,
+        _: i64,
+        _: Option<(&ReplayKey, i64)>,
+    ) -> Result<Option<usize>, StoreError> {
         Err(down())
     }
 }
