@@ -9,7 +9,8 @@
 //! | `<prefix>{u:<digest of sub>}:index` | sorted set of the subject's session key digests, scored by expiry | the latest session's expiry |
 //! | `<prefix>{u:<digest of sub>}:revoked` | the subject's revoked-at time | the session lifetime plus the pending-login lifetime and leeway |
 //! | `<prefix>p:<digest of state>` | a pending login (JSON) | 10 minutes and a margin |
-//! | `<prefix>r:<digest>` | a replay record (`logout_token` `jti`) | the token's lifetime plus 3 minutes |
+//! | `<prefix>{u:<digest of sub>}:once:<digest>` | a back-channel `logout_token`'s replay record, set by the revocation script itself | the token's lifetime plus 3 minutes |
+//! | `<prefix>r:<digest>` | other replay records | their lifetime plus 3 minutes |
 //!
 //! No raw session id, `state` or `sub` is ever part of a key: someone who can list keys learns
 //! nothing that signs anyone in. A subject's keys share the hash tag `{u:…}`, so the scripts

@@ -2,6 +2,8 @@
 
 use govuk_one_login_conformance::{ActixAdapter, AxumAdapter, Env, scenarios};
 
+mod multi_instance;
+
 macro_rules! scenarios {
     ($module:ident, $adapter:expr, [$($name:ident),* $(,)?]) => {
         mod $module {
