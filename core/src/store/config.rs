@@ -24,6 +24,12 @@ impl Default for StoreSettings {
 }
 
 impl StoreSettings {
+    /// Reads `ONE_LOGIN_SESSION_STORE`, `REDIS_URL` and `ONE_LOGIN_REDIS_*` alone (also read by
+    /// [`crate::Config::from_env`]).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        from_vars(&|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+    }
+
     /// `memory` or `redis`.
     pub fn backend(&self) -> &'static str {
         match self {

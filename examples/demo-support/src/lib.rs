@@ -24,7 +24,9 @@ pub struct Demo {
 /// sign-in page and registers this service with it.
 pub async fn boot() -> Result<Demo, Box<dyn std::error::Error>> {
     let listen: SocketAddr = std::env::var("LISTEN_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into()).parse()?;
-    let configured = std::env::vars().any(|(k, _)| k.starts_with("ONE_LOGIN_"));
+    // The store variables alone keep the embedded stand-in (a local multi-instance trial).
+    let store_var = |k: &str| k == "ONE_LOGIN_SESSION_STORE" || k.starts_with("ONE_LOGIN_REDIS_");
+    let configured = std::env::vars().any(|(k, _)| k.starts_with("ONE_LOGIN_") && !store_var(&k));
     if configured {
         let one_login = OneLogin::new(Config::from_env()?)?;
         return Ok(Demo { one_login, listen, mock: None });
@@ -40,6 +42,7 @@ pub async fn boot() -> Result<Demo, Box<dyn std::error::Error>> {
         .redirect_uri(format!("{base}/auth/callback"))
         .post_logout_redirect_uri(format!("{base}/signed-out"))
         .identity_claims(govuk_one_login::config::IdentityClaim::ALL)
+        .session_store(govuk_one_login::store::StoreSettings::from_env()?)
         .signing_key_pem(govuk_one_login_mock::keys::RP_PRIVATE_KEY_PEM)?
         .build()?;
     Ok(Demo { one_login: OneLogin::new(config)?, listen, mock: Some(mock) })
@@ -52,6 +55,12 @@ impl Demo {
         match &self.mock {
             Some(m) => println!("signing in with the local One Login stand-in at {}", m.issuer()),
             None => println!("signing in with {}", self.one_login.config().issuer()),
+        }
+        match self.one_login.config().session_store() {
+            govuk_one_login::store::StoreSettings::Redis(redis) => {
+                println!("state in Redis at {} (prefix {})", redis.redacted_url(), redis.prefix)
+            }
+            _ => println!("state in memory (one instance; set REDIS_URL to share it between instances)"),
         }
     }
 }
