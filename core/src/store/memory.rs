@@ -239,6 +239,12 @@ impl MemoryStore {
         self.inner.pending.run_pending_tasks();
     }
 
+    /// Removes a session as a compute step, so that it is ordered with a concurrent touch
+    /// (also a compute step) and a touch can never put a removed session back.
+    fn remove_session(&self, id: &SessionId) {
+        self.inner.sessions.entry(*id).and_compute_with(|_| Op::Remove);
+    }
+
     /// How many sessions the store holds (after [`MemoryStore::run_pending_tasks`]).
     pub fn session_count(&self) -> u64 {
         self.inner.sessions.entry_count()
@@ -301,7 +307,7 @@ impl Store for MemoryStore {
         let ttl = secs(idle_until.min(expires_at), now);
         self.inner.sessions.insert(*id, Arc::new(Entry { record, idle_until, ttl }));
         for old in ended {
-            self.inner.sessions.invalidate(&old);
+            self.remove_session(&old);
         }
         Ok(())
     }
@@ -333,7 +339,7 @@ impl Store for MemoryStore {
     }
 
     async fn delete_session(&self, id: &SessionId, subject: &Subject) -> Result<(), StoreError> {
-        self.inner.sessions.invalidate(id);
+        self.remove_session(id);
         lock(&self.inner.subjects).forget_session(subject, id);
         Ok(())
     }
@@ -384,7 +390,7 @@ impl Store for MemoryStore {
             facts.map.insert(key.digest().to_owned(), until);
         }
         for id in &listed {
-            self.inner.sessions.invalidate(id);
+            self.remove_session(id);
         }
         Ok(Some(listed.len()))
     }

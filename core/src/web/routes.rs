@@ -70,7 +70,11 @@ impl OneLogin {
         match self.sign_out(ctx.id).await {
             Ok(url) => WebResponse::redirect(303, url.as_str()).header("set-cookie", self.clear_session_cookie()),
             Err(error) => {
-                tracing::warn!(%error, "sign-out could not reach One Login; the local session was ended");
+                if matches!(error, crate::Error::Store(_)) {
+                    tracing::error!(%error, "sign-out failed: the session could not be ended in the store");
+                } else {
+                    tracing::warn!(%error, "sign-out could not reach One Login; the local session was ended");
+                }
                 self.error_response(&error, false).header("set-cookie", self.clear_session_cookie())
             }
         }

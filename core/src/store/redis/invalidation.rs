@@ -88,6 +88,13 @@ impl Invalidation {
         self.epoch.fetch_add(1, Ordering::SeqCst);
     }
 
+    /// After a reconnection the subscription may not be back yet: nothing is trusted until an
+    /// own heartbeat sent after it arrives (which, being late, also moves the epoch).
+    fn resubscribed(&self) {
+        self.confirmed.store(0, Ordering::SeqCst);
+        self.distrust_all();
+    }
+
     /// The highest revoked-at time known locally for a subject digest.
     pub(super) fn revoked_at(&self, subject: &str, now: i64) -> Option<i64> {
         let map = self.revocations.lock().unwrap_or_else(|p| p.into_inner());
@@ -97,6 +104,10 @@ impl Invalidation {
     /// Records a revocation (from the channel, from this instance, or read from Redis).
     pub(super) fn note_revocation(&self, subject: &str, at: i64, until: i64) {
         let mut map = self.revocations.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= self.revocation_capacity && !map.contains_key(subject) {
+            let now = crate::clock::Clock::now(&crate::clock::SystemClock);
+            map.retain(|_, (_, kept)| *kept > now);
+        }
         if map.len() >= self.revocation_capacity && !map.contains_key(subject) {
             // Too many to remember: forget them all and distrust every cached entry, so each
             // load reads the subject's revoked-at time from Redis again.
@@ -118,7 +129,13 @@ impl Invalidation {
         match (parts.next(), parts.next(), parts.next(), parts.next()) {
             (Some("h"), Some(instance), Some(seq), Some(sent)) if instance == self.instance => {
                 let (Ok(seq), Ok(sent)) = (seq.parse::<u64>(), sent.parse::<u64>()) else { return };
-                let previous = self.last_seq.swap(seq, Ordering::SeqCst);
+                // Only a heartbeat this instance could have sent counts: a later number, sent in
+                // the past (anyone able to publish could forge one from the future).
+                let previous = self.last_seq.load(Ordering::SeqCst);
+                if seq <= previous || sent > self.elapsed_nanos() {
+                    return;
+                }
+                self.last_seq.store(seq, Ordering::SeqCst);
                 let confirmed = self.confirmed.load(Ordering::SeqCst);
                 let lapsed = self.elapsed_nanos().saturating_sub(confirmed) >= TRUST_WINDOW.as_nanos() as u64;
                 if seq != previous + 1 || lapsed {
@@ -159,7 +176,7 @@ pub(super) fn spawn(
             // Messages published while disconnected are lost: distrust what was cached.
             match state.upgrade() {
                 Some(state) => {
-                    state.distrust_all();
+                    state.resubscribed();
                     Ok(())
                 }
                 None => Err(fred::error::Error::new_canceled()),

@@ -74,6 +74,10 @@ struct Inner {
     scripts: Scripts,
     local: Cache<String, Arc<Local>>,
     invalidation: Arc<Invalidation>,
+    /// On Redis Cluster a publish goes through whichever node, and messages from different
+    /// nodes reach a subscriber in no promised order, so the heartbeat proves nothing there:
+    /// the local cache is not trusted and every load reads Redis.
+    clustered: bool,
     settings: RedisSettings,
 }
 
@@ -121,6 +125,7 @@ impl RedisStore {
         let config = Config::from_url(&settings.url).map_err(|e| {
             crate::ConfigError::invalid("REDIS_URL", format!("{} ({})", settings.redacted_url(), e.details()))
         })?;
+        let clustered = config.server.is_clustered();
         let mut builder = Builder::from_config(config);
         builder
             .with_config(|c| c.fail_fast = false)
@@ -157,6 +162,7 @@ impl RedisStore {
                 scripts: Scripts::new(),
                 local,
                 invalidation,
+                clustered,
                 settings,
             }),
         })
@@ -170,7 +176,12 @@ impl RedisStore {
     /// Whether the local cache is trusted right now (the heartbeat has been seen within the
     /// bound). When it is not, every load reads Redis.
     pub fn local_cache_trusted(&self) -> bool {
-        self.inner.invalidation.healthy()
+        !self.inner.clustered && self.inner.invalidation.healthy()
+    }
+
+    /// The channel scripts publish on, or empty on a cluster (no local cache to keep true).
+    fn script_channel(&self) -> &str {
+        if self.inner.clustered { "" } else { &self.inner.channel }
     }
 
     /// The key a session is stored under (tests and operators' tooling).
@@ -186,22 +197,19 @@ impl RedisStore {
         self.inner.pool.next()
     }
 
-    async fn publish(&self, message: String) -> Result<(), StoreError> {
-        let _: i64 =
-            self.client().publish(self.inner.channel.as_str(), message).await.map_err(unavailable("publish"))?;
-        Ok(())
-    }
-
-    /// Ends sessions by key digest, here and (through the channel) on every instance.
+    /// Ends sessions by key digest, here and (through the channel, in the same step as the
+    /// delete) on every instance.
     async fn end_sessions(&self, digests: &[String]) -> Result<(), StoreError> {
         for digest in digests {
             self.inner.local.invalidate(digest);
-            let _: i64 = self
-                .client()
-                .del(format!("{}s:{digest}", self.inner.prefix))
-                .await
-                .map_err(unavailable("delete session"))?;
-            self.publish(format!("d {digest}")).await?;
+            let _: i64 = scripts::run(
+                self.client(),
+                &self.inner.scripts.session_delete,
+                vec![format!("{}s:{digest}", self.inner.prefix)],
+                vec![self.script_channel().to_owned(), format!("d {digest}")],
+            )
+            .await
+            .map_err(unavailable("delete session"))?;
         }
         Ok(())
     }
@@ -331,8 +339,7 @@ impl Store for RedisStore {
             .set(self.session_key(id), value.as_slice(), Some(Expiration::EX(ttl)), None, false)
             .await
             .map_err(unavailable("store session"))?;
-        let epoch = self.inner.invalidation.epoch();
-        self.inner.local.insert(digest, Arc::new(Local { record, subject, idle_until, epoch }));
+        // Not cached here: the first load reads the subject's revoked-at time from Redis with it.
         self.end_sessions(&ended).await
     }
 
@@ -341,6 +348,7 @@ impl Store for RedisStore {
         let inv = &self.inner.invalidation;
         if let Some(local) = self.inner.local.get(&digest)
             && local.idle_until > now
+            && !self.inner.clustered
             && inv.trusts(local.epoch)
         {
             let revoked_at = inv.revoked_at(&local.subject, now);
@@ -357,16 +365,21 @@ impl Store for RedisStore {
         now: i64,
     ) -> Result<(), StoreError> {
         let ttl = ttl_secs(idle_until.min(record.expires_at), now) as i64;
+        let digest = session_digest(id);
+        let generation = self.inner.invalidation.generation();
         // EXPIRE never creates a key: a session deleted meanwhile stays deleted.
         let touched: i64 =
             self.client().expire(self.session_key(id), ttl, None).await.map_err(unavailable("touch session"))?;
-        let digest = session_digest(id);
-        if touched == 1
-            && let Some(local) = self.inner.local.get(&digest)
-        {
+        if touched != 1 {
+            self.inner.local.invalidate(&digest);
+        } else if let Some(local) = self.inner.local.get(&digest) {
             let updated =
                 Local { record: local.record.clone(), subject: local.subject.clone(), idle_until, epoch: local.epoch };
-            self.inner.local.insert(digest, Arc::new(updated));
+            self.inner.local.insert(digest.clone(), Arc::new(updated));
+            if self.inner.invalidation.generation() != generation {
+                // A deletion may have been applied between our read and our write.
+                self.inner.local.invalidate(&digest);
+            }
         }
         Ok(())
     }
@@ -391,15 +404,20 @@ impl Store for RedisStore {
     ) -> Result<Option<usize>, StoreError> {
         let digest = subject_digest(subject);
         let mut keys = vec![self.subject_key(&digest, "revoked"), self.subject_key(&digest, "index")];
-        let mut args = vec![at.to_string(), ttl_secs(keep_until, now).to_string()];
+        let mut args = vec![
+            at.to_string(),
+            ttl_secs(keep_until, now).to_string(),
+            self.script_channel().to_owned(),
+            format!("r {digest} {at} {keep_until}"),
+        ];
         if let Some((key, until)) = once {
             // On the subject's slot, so that the script may touch it in the same step.
             keys.push(self.subject_key(&digest, &format!("once:{}", key.digest())));
             args.push(ttl_secs(until, now).to_string());
+            args.push(crate::types::random_token(16));
         }
-        let reply: Vec<String> = scripts::run(self.client(), &self.inner.scripts.revoke, keys, args)
-            .await
-            .map_err(unavailable("revoke"))?;
+        let reply: Vec<String> =
+            scripts::run(self.client(), &self.inner.scripts.revoke, keys, args).await.map_err(unavailable("revoke"))?;
         let mut reply = reply.into_iter();
         match reply.next().as_deref() {
             Some("ok") => {}
@@ -408,8 +426,12 @@ impl Store for RedisStore {
         }
         let listed: Vec<String> = reply.collect();
         self.inner.invalidation.note_revocation(&digest, at, keep_until);
-        self.publish(format!("r {digest} {at} {keep_until}")).await?;
-        self.end_sessions(&listed).await?;
+        // The revocation is in force (recorded and published by the script); deleting the
+        // listed sessions only frees their memory, so a failure here is logged, not returned
+        // (an error would make One Login retry a logout that already took effect).
+        if let Err(error) = self.end_sessions(&listed).await {
+            tracing::warn!(%error, "revoked, but the revoked sessions could not be deleted yet (they are refused on use)");
+        }
         Ok(Some(listed.len()))
     }
 }

@@ -7,9 +7,18 @@ use fred::prelude::*;
 ///
 /// KEYS[1] the index (a sorted set: member = session key digest, score = absolute expiry).
 /// ARGV: member, expiry, now, limit, index TTL in seconds. Returns the members it ended.
+///
+/// Sessions expiring in the same second would tie, and ties sort by member (a random digest),
+/// so the one "ended as oldest" could be any of them, even the one just made: a new member is
+/// scored just above the newest when it would not sort after it, which keeps creation order.
 pub(super) const INDEX_ADD: &str = r"
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+local score = tonumber(ARGV[2])
+local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if newest[2] and tonumber(newest[2]) >= score then
+  score = tonumber(newest[2]) + 1 / 1024
+end
+redis.call('ZADD', KEYS[1], string.format('%.17g', score), ARGV[1])
 local n = redis.call('ZCARD', KEYS[1])
 local limit = tonumber(ARGV[4])
 local ended = {}
@@ -28,12 +37,19 @@ return ended
 /// and empties the index; with a third key, only if that replay record is new, and records it
 /// in the same step.
 ///
+/// The change is published in the same step (ARGV[3], when not empty, names the channel), so a
+/// lost reply cannot leave other instances unaware of it. The replay record holds a per-call
+/// nonce: a re-sent call (the client retries a command whose connection dropped) finds its own
+/// nonce and is not mistaken for a replay.
+///
 /// KEYS[1] revoked-at, KEYS[2] the index, optional KEYS[3] a replay record on the same slot.
-/// ARGV: at, TTL in seconds, replay record TTL in seconds. Returns `{'replayed'}`, or `{'ok'}`
-/// followed by the members the index listed.
+/// ARGV: at, TTL in seconds, channel, message, and with KEYS[3]: its TTL in seconds, nonce.
+/// Returns `{'replayed'}`, or `{'ok'}` followed by the members the index listed.
 pub(super) const REVOKE: &str = r"
-if #KEYS == 3 and not redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[3]) then
-  return {'replayed'}
+if #KEYS == 3 and not redis.call('SET', KEYS[3], ARGV[6], 'NX', 'EX', ARGV[5]) then
+  if redis.call('GET', KEYS[3]) ~= ARGV[6] then
+    return {'replayed'}
+  end
 end
 local at = tonumber(ARGV[1])
 local current = tonumber(redis.call('GET', KEYS[1]) or '')
@@ -48,8 +64,22 @@ end
 redis.call('SET', KEYS[1], at, 'EX', ttl)
 local listed = redis.call('ZRANGE', KEYS[2], 0, -1)
 redis.call('DEL', KEYS[2])
+if ARGV[3] ~= '' then
+  redis.call('PUBLISH', ARGV[3], ARGV[4])
+end
 table.insert(listed, 1, 'ok')
 return listed
+";
+
+/// Deletes a session and publishes the deletion in one step.
+///
+/// KEYS[1] the session. ARGV: channel (empty: do not publish), message.
+pub(super) const SESSION_DELETE: &str = r"
+redis.call('DEL', KEYS[1])
+if ARGV[1] ~= '' then
+  redis.call('PUBLISH', ARGV[1], ARGV[2])
+end
+return 1
 ";
 
 /// A session's value and its remaining time in milliseconds, in one step.
@@ -82,11 +112,17 @@ pub(super) struct Scripts {
     pub(super) index_add: Script,
     pub(super) revoke: Script,
     pub(super) session_get: Script,
+    pub(super) session_delete: Script,
 }
 
 impl Scripts {
     pub(super) fn new() -> Self {
-        Self { index_add: Script::new(INDEX_ADD), revoke: Script::new(REVOKE), session_get: Script::new(SESSION_GET) }
+        Self {
+            index_add: Script::new(INDEX_ADD),
+            revoke: Script::new(REVOKE),
+            session_get: Script::new(SESSION_GET),
+            session_delete: Script::new(SESSION_DELETE),
+        }
     }
 }
 
