@@ -22,16 +22,26 @@ pub(crate) struct Fetched<T> {
     pub(crate) max_age: Option<Duration>,
 }
 
+/// TLS through rustls on aws-lc-rs (the crypto jsonwebtoken uses), trusting the web PKI roots
+/// and `extra` (a private CA).
+pub(crate) fn tls_client_config(
+    extra: Vec<rustls::pki_types::CertificateDer<'static>>,
+) -> Result<rustls::ClientConfig, String> {
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    for cert in extra {
+        roots.add(cert).map_err(|e| format!("unusable CA certificate ({e})"))?;
+    }
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
 impl Http {
     pub(crate) fn new(config: &Config) -> Result<Self, ConfigError> {
-        // TLS through rustls on aws-lc-rs (the crypto jsonwebtoken uses), with the web PKI roots.
-        let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| ConfigError::invalid("tls", e.to_string()))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+        let tls = tls_client_config(Vec::new()).map_err(|e| ConfigError::invalid("tls", e))?;
         let client = reqwest::Client::builder()
             .use_preconfigured_tls(tls)
             .user_agent(config.user_agent.clone())

@@ -32,6 +32,7 @@ impl Config {
     /// | `ONE_LOGIN_REDIS_PREFIX` | key prefix, default `govuk-one-login:` |
     /// | `ONE_LOGIN_REDIS_TIMEOUT_MS`, `ONE_LOGIN_REDIS_CONNECT_TIMEOUT_MS` | default 1000 each |
     /// | `ONE_LOGIN_REDIS_POOL_SIZE` | default 4 |
+    /// | `ONE_LOGIN_REDIS_CA_FILE` | a PEM file of CA certificates to trust for `rediss://`, beside the web PKI roots |
     ///
     /// A missing or malformed value is an error naming the variable.
     pub fn from_env() -> Result<Config, ConfigError> {

@@ -58,6 +58,9 @@ pub struct RedisSettings {
     pub pool_size: usize,
     /// Decoded sessions kept in this process (default 100,000). Source of truth stays Redis.
     pub local_cache_capacity: u64,
+    /// A PEM file of CA certificates to trust for `rediss://`, beside the web PKI roots
+    /// (`ONE_LOGIN_REDIS_CA_FILE`): for a Redis whose certificate a private CA issued.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl RedisSettings {
@@ -70,7 +73,13 @@ impl RedisSettings {
             connect_timeout: Duration::from_millis(1000),
             pool_size: 4,
             local_cache_capacity: 100_000,
+            ca_file: None,
         }
+    }
+    /// Trusts the CA certificates in this PEM file for `rediss://`.
+    pub fn ca_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.ca_file = Some(path.into());
+        self
     }
     /// Sets the key prefix.
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
@@ -141,6 +150,7 @@ impl fmt::Debug for RedisSettings {
             .field("command_timeout", &self.command_timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("pool_size", &self.pool_size)
+            .field("ca_file", &self.ca_file)
             .finish_non_exhaustive()
     }
 }
@@ -178,6 +188,9 @@ pub(crate) fn from_vars(get: &dyn Fn(&str) -> Option<String>) -> Result<StoreSet
     }
     if let Some(v) = get("ONE_LOGIN_REDIS_CONNECT_TIMEOUT_MS") {
         s.connect_timeout = Duration::from_millis(number("ONE_LOGIN_REDIS_CONNECT_TIMEOUT_MS", &v)?);
+    }
+    if let Some(v) = get("ONE_LOGIN_REDIS_CA_FILE") {
+        s.ca_file = Some(v.trim().into());
     }
     if let Some(v) = get("ONE_LOGIN_REDIS_POOL_SIZE") {
         s.pool_size = number("ONE_LOGIN_REDIS_POOL_SIZE", &v)? as usize;

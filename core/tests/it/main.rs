@@ -5,6 +5,7 @@ mod faults;
 mod keys_and_caches;
 mod logout;
 mod opaque;
+mod redis_tls;
 mod round_trip;
 mod web;
 

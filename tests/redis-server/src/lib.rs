@@ -55,6 +55,8 @@ pub struct RedisServer {
     dir: PathBuf,
     args: Vec<OsString>,
     child: Mutex<Option<Child>>,
+    /// The TLS port, for a server started with [`RedisServer::start_tls`].
+    tls_port: Option<u16>,
 }
 
 /// Why a server did not become ready.
@@ -75,15 +77,37 @@ impl RedisServer {
     /// When `redis-server` is not on `PATH`, or the server does not answer within 10 s (the
     /// message shows the end of its log).
     pub fn start() -> RedisServer {
-        Self::launch(false)
+        Self::launch(Kind::Plain)
+    }
+
+    /// Starts a server that also speaks TLS on a second port, with a certificate for
+    /// `127.0.0.1` issued by a throwaway CA made with the `openssl` command (see
+    /// [`RedisServer::tls_url`] and [`RedisServer::ca_file`]). The plain port still answers,
+    /// for readiness checks and [`RedisServer::command`].
+    ///
+    /// # Panics
+    ///
+    /// As [`RedisServer::start`], and when `openssl` is missing or fails.
+    pub fn start_tls() -> RedisServer {
+        Self::launch(Kind::Tls)
+    }
+
+    /// `rediss://127.0.0.1:<tls port>`, for a server from [`RedisServer::start_tls`].
+    pub fn tls_url(&self) -> String {
+        format!("rediss://127.0.0.1:{}", self.tls_port.expect("a server started with start_tls"))
+    }
+
+    /// The PEM file of the CA that issued the TLS certificate.
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.join("ca.crt")
     }
 
     /// Starts a server, retrying on fresh ports when the one picked was taken in the meantime.
-    fn launch(cluster: bool) -> RedisServer {
+    fn launch(kind: Kind) -> RedisServer {
         let program = find_program("redis-server");
         for attempt in 1..=PORT_ATTEMPTS {
-            let ports = free_ports(if cluster { 2 } else { 1 });
-            let server = RedisServer::prepare(program.clone(), ports[0], ports.get(1).copied());
+            let ports = free_ports(if kind == Kind::Plain { 1 } else { 2 });
+            let server = RedisServer::prepare(program.clone(), ports[0], ports.get(1).copied(), kind);
             match server.boot() {
                 Ok(()) => return server,
                 Err(BootError::Exited { port_taken: true, .. }) if attempt < PORT_ATTEMPTS => continue,
@@ -94,7 +118,7 @@ impl RedisServer {
     }
 
     /// Makes the directory and the command line; starts nothing.
-    fn prepare(program: PathBuf, port: u16, cluster_port: Option<u16>) -> RedisServer {
+    fn prepare(program: PathBuf, port: u16, second_port: Option<u16>, kind: Kind) -> RedisServer {
         let dir = unique_dir();
         let mut args: Vec<OsString> = Vec::new();
         let mut arg = |name: &str, value: &dyn AsRef<std::ffi::OsStr>| {
@@ -110,13 +134,26 @@ impl RedisServer {
         arg("protected-mode", &"yes");
         arg("daemonize", &"no");
         arg("logfile", &dir.join("redis.log"));
-        if let Some(cluster_port) = cluster_port {
-            arg("cluster-enabled", &"yes");
-            arg("cluster-port", &cluster_port.to_string());
-            arg("cluster-config-file", &dir.join("nodes.conf"));
-            arg("cluster-node-timeout", &"2000");
+        let mut tls_port = None;
+        match (kind, second_port) {
+            (Kind::Cluster, Some(cluster_port)) => {
+                arg("cluster-enabled", &"yes");
+                arg("cluster-port", &cluster_port.to_string());
+                arg("cluster-config-file", &dir.join("nodes.conf"));
+                arg("cluster-node-timeout", &"2000");
+            }
+            (Kind::Tls, Some(port)) => {
+                make_certificates(&dir);
+                arg("tls-port", &port.to_string());
+                arg("tls-cert-file", &dir.join("server.crt"));
+                arg("tls-key-file", &dir.join("server.key"));
+                arg("tls-ca-cert-file", &dir.join("ca.crt"));
+                arg("tls-auth-clients", &"no");
+                tls_port = Some(port);
+            }
+            _ => {}
         }
-        RedisServer { program, port, dir, args, child: Mutex::new(None) }
+        RedisServer { program, port, dir, args, child: Mutex::new(None), tls_port }
     }
 
     /// Spawns the process and waits until it answers `PING`; on failure the child is reaped.
@@ -299,7 +336,7 @@ impl RedisCluster {
     /// fails, or the cluster is not ok within 30 s of the join.
     pub fn start() -> RedisCluster {
         let cli = find_program("redis-cli");
-        let nodes: Vec<RedisServer> = (0..3).map(|_| RedisServer::launch(true)).collect();
+        let nodes: Vec<RedisServer> = (0..3).map(|_| RedisServer::launch(Kind::Cluster)).collect();
         let cluster = RedisCluster { nodes };
 
         let log_path = cluster.nodes[0].dir.join("cluster-create.log");
@@ -394,6 +431,46 @@ impl RedisCluster {
 }
 
 /// The path of `name` on `PATH`, or a panic saying how to install it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Plain,
+    Cluster,
+    Tls,
+}
+
+/// A throwaway CA and a certificate for 127.0.0.1 it issued, in `dir`.
+fn make_certificates(dir: &Path) {
+    let openssl = find_program("openssl");
+    fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").expect("write san.ext");
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    let steps: [Vec<&str>; 3] = [
+        [&["req", "-x509"][..], &ec, &["-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=test CA"]]
+            .concat(),
+        [&["req"][..], &ec, &["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"]].concat(),
+        vec![
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+        ],
+    ];
+    for step in steps {
+        let out = Command::new(&openssl).args(&step).current_dir(dir).output().expect("run openssl");
+        assert!(out.status.success(), "openssl {step:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
 fn find_program(name: &str) -> PathBuf {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)

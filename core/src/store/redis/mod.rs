@@ -126,6 +126,15 @@ impl RedisStore {
             crate::ConfigError::invalid("REDIS_URL", format!("{} ({})", settings.redacted_url(), e.details()))
         })?;
         let clustered = config.server.is_clustered();
+        let mut config = config;
+        if config.tls.is_some() {
+            config.tls = Some(tls(&settings)?.into());
+        } else if settings.ca_file.is_some() {
+            return Err(crate::ConfigError::invalid(
+                "ONE_LOGIN_REDIS_CA_FILE",
+                "is set, but REDIS_URL is not rediss:// (TLS)",
+            ));
+        }
         let mut builder = Builder::from_config(config);
         builder
             .with_config(|c| c.fail_fast = false)
@@ -247,6 +256,26 @@ impl RedisStore {
         }
         Ok(Some(LoadedSession { record, idle_until, revoked_at }))
     }
+}
+
+/// rustls on aws-lc-rs with the web PKI roots and any configured CA, as for One Login.
+fn tls(settings: &RedisSettings) -> Result<fred::types::config::TlsConnector, crate::ConfigError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let var = "ONE_LOGIN_REDIS_CA_FILE";
+    let mut extra = Vec::new();
+    if let Some(path) = &settings.ca_file {
+        for cert in CertificateDer::pem_file_iter(path)
+            .map_err(|e| crate::ConfigError::invalid(var, format!("{}: {e}", path.display())))?
+        {
+            extra.push(cert.map_err(|e| crate::ConfigError::invalid(var, format!("{}: {e}", path.display())))?);
+        }
+        if extra.is_empty() {
+            return Err(crate::ConfigError::invalid(var, format!("{}: no PEM certificate in it", path.display())));
+        }
+    }
+    let config = crate::fetch::tls_client_config(extra).map_err(|e| crate::ConfigError::invalid(var, e))?;
+    Ok(config.into())
 }
 
 fn session_digest(id: &SessionId) -> String {
