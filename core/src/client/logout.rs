@@ -118,11 +118,10 @@ impl OneLogin {
             .ok_or(TokenError::MissingClaim("jti"))
             .map_err(err)?;
         let remember_until = claims.exp.unwrap_or(now).max(now).saturating_add(leeway + MIN_JTI_MEMORY);
-        Ok(CheckedLogout {
-            subject: Subject::new(sub),
-            replay: crate::store::ReplayKey::logout_token(&iss, &jti),
-            remember_until,
-        })
+        let subject = Subject::new(sub);
+        // Kept beside the subject's state, by this path and by the back-channel route alike.
+        let replay = crate::store::ReplayKey::logout_token(&iss, &jti).for_subject(&subject);
+        Ok(CheckedLogout { subject, replay, remember_until })
     }
 
     /// Verifies a back-channel `logout_token` and returns its `sub`. Checks: `typ` (absent or

@@ -66,16 +66,29 @@ pub struct LoadedSession {
 
 /// What a replay record guards, so that two kinds of identifier can never collide.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct ReplayKey(String);
+pub struct ReplayKey {
+    digest: String,
+    subject: Option<String>,
+}
 
 impl ReplayKey {
     /// A `logout_token` from `issuer` with this `jti`.
     pub fn logout_token(issuer: &str, jti: &str) -> Self {
-        Self(sha256_b64(format!("logout\0{issuer}\0{jti}").as_bytes()))
+        Self { digest: sha256_b64(format!("logout\0{issuer}\0{jti}").as_bytes()), subject: None }
+    }
+    /// The same record, kept beside `subject`'s other state (on its cluster slot), so that
+    /// the revocation it guards can write it in the same atomic step. Every path that records
+    /// one kind of token must name the subject alike.
+    pub fn for_subject(self, subject: &Subject) -> Self {
+        Self { subject: Some(subject_digest(subject)), ..self }
     }
     /// A digest naming the record (safe to use as a key or to log).
     pub fn digest(&self) -> &str {
-        &self.0
+        &self.digest
+    }
+    /// The digest of the subject it is kept beside, if any.
+    pub fn subject_digest(&self) -> Option<&str> {
+        self.subject.as_deref()
     }
 }
 

@@ -7,6 +7,7 @@ mod logout;
 mod opaque;
 mod redis_tls;
 mod round_trip;
+mod store;
 mod web;
 
 use std::time::Duration;

@@ -202,6 +202,14 @@ impl RedisStore {
         format!("{}{{u:{subject_digest}}}:{what}", self.inner.prefix)
     }
 
+    /// A replay record's key: beside its subject's keys when it names one.
+    fn replay_key(&self, key: &ReplayKey) -> String {
+        match key.subject_digest() {
+            Some(subject) => self.subject_key(subject, &format!("once:{}", key.digest())),
+            None => format!("{}r:{}", self.inner.prefix, key.digest()),
+        }
+    }
+
     fn client(&self) -> &Client {
         self.inner.pool.next()
     }
@@ -328,7 +336,7 @@ impl Store for RedisStore {
     }
 
     async fn insert_if_absent(&self, key: &ReplayKey, expires_at: i64, now: i64) -> Result<bool, StoreError> {
-        let key = format!("{}r:{}", self.inner.prefix, key.digest());
+        let key = self.replay_key(key);
         let set: Option<String> = self
             .client()
             .set(key, 1, Some(Expiration::EX(ttl_secs(expires_at, now) as i64)), Some(SetOptions::NX), false)
@@ -441,7 +449,10 @@ impl Store for RedisStore {
         ];
         if let Some((key, until)) = once {
             // On the subject's slot, so that the script may touch it in the same step.
-            keys.push(self.subject_key(&digest, &format!("once:{}", key.digest())));
+            if key.subject_digest() != Some(digest.as_str()) {
+                return Err(StoreError::unavailable(BACKEND, "revoke", "the replay record names another subject"));
+            }
+            keys.push(self.replay_key(key));
             args.push(ttl_secs(until, now).to_string());
             args.push(crate::types::random_token(16));
         }

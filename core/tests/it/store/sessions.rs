@@ -1,0 +1,251 @@
+//! The contract's sessions across instances: revocation against racing sign-ins, the
+//! per-subject limit, issuer and client checks, idle time, touches and the revocation time.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use govuk_one_login::session::SessionRecord;
+use govuk_one_login::store::MAX_SESSIONS_PER_SUBJECT;
+use govuk_one_login::{LoginRequest, Requirement, ReturnPath, SessionId, Subject};
+use govuk_one_login_mock::TestUser;
+use tokio::task::JoinSet;
+
+use super::*;
+use crate::authorize;
+
+each_backend!(
+    parallel_sign_ins_racing_revocations_never_outlive_them,
+    a_callback_racing_a_backchannel_logout_never_yields_a_live_session,
+    the_newest_sessions_of_a_subject_live,
+    sessions_of_another_issuer_or_client_are_refused,
+    sessions_end_when_idle_and_live_while_used,
+    a_touch_never_recreates_an_ended_session,
+    the_revocation_time_only_grows_and_comes_with_every_load,
+);
+
+const N: usize = 20;
+
+/// 20 sign-ins of one `sub` across four instances, staggered over about 2.9 s (each waiting
+/// 100 ms at `/token`), with a revocation fired in the middle of them and another after.
+/// After each revocation no session whose sign-in began before it loads on any instance, while
+/// sessions signed in after the middle one stay live until the last.
+async fn parallel_sign_ins_racing_revocations_never_outlive_them(backend: Backend) {
+    let d = Deployment::new(backend).await;
+    let engines = d.engines(4).await;
+    let sub = unique_sub();
+    d.mock.set_user(TestUser { sub: sub.clone(), ..TestUser::default() });
+    d.mock.set_delay("/token", Duration::from_millis(100));
+    let subject = Subject::new(sub.clone());
+
+    let done = Arc::new(AtomicUsize::new(0));
+    let mut tasks = JoinSet::new();
+    for i in 0..N {
+        let (start, finish, done) = (engines[i % 4].clone(), engines[(i + 1) % 4].clone(), done.clone());
+        tasks.spawn(async move {
+            tokio::time::sleep(Duration::from_millis(150 * i as u64)).await;
+            let out = sign_in_across(&start, &finish, Requirement::MEDIUM, None).await;
+            done.fetch_add(1, Ordering::SeqCst);
+            (out.session_id, out.session.signed_in_at())
+        });
+    }
+
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let mid_before = engines[2].now();
+    engines[2].revoke_subject(&subject).await.unwrap();
+    let mid_after = engines[2].now();
+    let in_flight = N - done.load(Ordering::SeqCst);
+
+    let sessions: Vec<(SessionId, i64)> = tasks.join_all().await;
+    let early: Vec<SessionId> = sessions.iter().filter(|(_, at)| *at <= mid_before).map(|(id, _)| *id).collect();
+    let late: Vec<SessionId> = sessions.iter().filter(|(_, at)| *at > mid_after).map(|(id, _)| *id).collect();
+    eprintln!(
+        "{backend:?}: {} sign-ins began before the middle revocation, {} after it, {in_flight} were in flight",
+        early.len(),
+        late.len()
+    );
+    assert!(!early.is_empty() && !late.is_empty(), "the revocation must fall in the middle of the sign-ins");
+    let took = refused_within(&engines, &early, backend.bound(), "after the middle revocation").await;
+    eprintln!("{backend:?}: sessions begun before the middle revocation refused everywhere after {took:?}");
+    for (e, ol) in engines.iter().enumerate() {
+        for id in &late {
+            assert!(loads(ol, id).await, "a sign-in after the middle revocation is live (engine {e})");
+        }
+    }
+
+    let last = engines[3].now();
+    engines[3].revoke_subject(&subject).await.unwrap();
+    let all: Vec<SessionId> = sessions.iter().map(|(id, _)| *id).collect();
+    refused_within(&engines, &all, backend.bound(), "after the last revocation").await;
+
+    // A revocation ends what began before it, not the subject: a later sign-in lives.
+    d.mock.set_delay("/token", Duration::ZERO);
+    wait_past(&engines[0], last).await;
+    let after = sign_in_across(&engines[0], &engines[1], Requirement::MEDIUM, None).await;
+    for ol in &engines {
+        assert!(loads(ol, &after.session_id).await, "a sign-in begun after the last revocation is live");
+    }
+}
+
+/// A callback waits 400 ms at `/token` while One Login's back-channel logout for the same `sub`
+/// reaches another instance. The callback may complete, but its session never loads: the
+/// revocation deleted only what the index listed, so this is the "revoked at" check's work.
+async fn a_callback_racing_a_backchannel_logout_never_yields_a_live_session(backend: Backend) {
+    let d = Deployment::new(backend).await;
+    let (a, b, c) = (d.engine().await, d.engine().await, d.engine().await);
+    let sub = unique_sub();
+    d.mock.set_user(TestUser { sub: sub.clone(), ..TestUser::default() });
+    let earlier = sign_in(&a).await;
+    assert!(loads(&c, &earlier.session_id).await);
+
+    let login = a.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::root())).await.unwrap();
+    let params = authorize(&login.url).await;
+    d.mock.set_delay("/token", Duration::from_millis(400));
+    let hits = d.mock.hits("/token");
+    let callback = {
+        let a = a.clone();
+        tokio::spawn(async move { a.complete_login(params, Some(&login.flow_cookie), None).await })
+    };
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while d.mock.hits("/token") == hits {
+        assert!(Instant::now() < deadline, "the callback never reached /token");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(post_logout_token(&b, &d.mock.logout_token(&sub)).await, 200, "B accepts the logout");
+    assert!(!callback.is_finished(), "the logout must land while the callback waits at /token");
+
+    let out = callback.await.unwrap().expect("the callback itself completes");
+    let started = Instant::now();
+    while started.elapsed() < backend.bound() + Duration::from_millis(300) {
+        for (name, ol) in [("A", &a), ("B", &b), ("C", &c)] {
+            assert!(
+                !loads(ol, &out.session_id).await,
+                "a session whose sign-in began before the logout loads on {name}, {:?} after the callback",
+                started.elapsed()
+            );
+            assert!(!loads(ol, &earlier.session_id).await, "the earlier session loads on {name}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Beyond `MAX_SESSIONS_PER_SUBJECT` sign-ins of one `sub`, the oldest end and the newest 32
+/// live; the session just made is never the one ended.
+async fn the_newest_sessions_of_a_subject_live(backend: Backend) {
+    let d = Deployment::new(backend).await;
+    let engines = d.engines(2).await;
+    let sub = unique_sub();
+    d.mock.set_user(TestUser { sub, ..TestUser::default() });
+    let extra = 2;
+    let mut ids = Vec::new();
+    for i in 0..MAX_SESSIONS_PER_SUBJECT + extra {
+        let out = sign_in_across(&engines[i % 2], &engines[(i + 1) % 2], Requirement::MEDIUM, None).await;
+        assert!(loads(&engines[i % 2], &out.session_id).await, "sign-in {i} is live at once");
+        ids.push(out.session_id);
+    }
+    let (oldest, newest) = ids.split_at(extra);
+    refused_within(&engines, oldest, backend.bound(), "the oldest sessions").await;
+    for (e, ol) in engines.iter().enumerate() {
+        for (i, id) in newest.iter().enumerate() {
+            assert!(loads(ol, id).await, "of the newest {MAX_SESSIONS_PER_SUBJECT}, session {i} is gone on engine {e}");
+        }
+    }
+}
+
+/// An instance of another client id, or of another provider, sharing the store refuses the
+/// sessions it did not make, and leaves them in place for their own service.
+async fn sessions_of_another_issuer_or_client_are_refused(backend: Backend) {
+    let d = Deployment::new(backend).await;
+    let ours = d.engine().await;
+    let other_client = d.engine_with(|b| b.client_id("another-client-id")).await;
+    let elsewhere_mock = start_mock().await;
+    let elsewhere = d.engine_on(&elsewhere_mock, |b| b).await;
+
+    let out = sign_in(&ours).await;
+    assert!(!loads(&other_client, &out.session_id).await, "another client id's instance refuses it");
+    assert!(!loads(&elsewhere, &out.session_id).await, "another issuer's instance refuses it");
+    assert!(loads(&ours, &out.session_id).await, "refusing it did not delete it");
+
+    let theirs = sign_in(&elsewhere).await;
+    assert!(loads(&elsewhere, &theirs.session_id).await);
+    assert!(!loads(&ours, &theirs.session_id).await, "a session of another issuer is refused");
+    assert!(loads(&elsewhere, &theirs.session_id).await);
+}
+
+/// With a 3 s idle timeout, a session used every second for 5 s lives; one left for 4 s is
+/// gone, on every instance.
+async fn sessions_end_when_idle_and_live_while_used(backend: Backend) {
+    let d = Deployment::new(backend).await;
+    let idle = |b: govuk_one_login::ConfigBuilder| b.session_idle_timeout(Duration::from_secs(3));
+    let (a, b) = (d.engine_with(idle).await, d.engine_with(idle).await);
+    let used = sign_in(&a).await;
+    let left = sign_in(&a).await;
+    let started = Instant::now();
+    for second in 1..=5 {
+        tokio::time::sleep_until((started + Duration::from_secs(second)).into()).await;
+        assert!(loads(&a, &used.session_id).await, "a session used every second is live after {second} s");
+    }
+    assert!(!loads(&a, &left.session_id).await, "a session unused for {:?} is gone", started.elapsed());
+    assert!(!loads(&b, &left.session_id).await, "and gone on another instance");
+    assert!(loads(&b, &used.session_id).await, "the used session is live on another instance too");
+}
+
+/// A touch after a sign-out does not bring the session back.
+async fn a_touch_never_recreates_an_ended_session(backend: Backend) {
+    let d = Deployment::new(backend).await;
+    let (a, b) = (d.engine().await, d.engine().await);
+    let out = sign_in(&a).await;
+    assert!(loads(&b, &out.session_id).await);
+    a.sign_out(Some(out.session_id)).await.unwrap();
+    let now = b.now();
+    b.store().touch_session(&out.session_id, &out.session, now + 600, now).await.unwrap();
+    refused_within(&[a.clone(), b.clone()], &[out.session_id], backend.bound(), "after sign-out and a touch").await;
+    assert!(a.store().load_session(&out.session_id, now).await.unwrap().is_none());
+    let fresh = d.engine().await;
+    assert!(fresh.store().load_session(&out.session_id, now).await.unwrap().is_none(), "not in the store either");
+}
+
+/// `record` with its sign-in moved to `signed_in_at`.
+fn signed_in(record: &SessionRecord, signed_in_at: i64) -> SessionRecord {
+    let mut json = serde_json::to_value(record).unwrap();
+    json["signed_in_at"] = signed_in_at.into();
+    serde_json::from_value(json).unwrap()
+}
+
+/// `revoke_subject` lists and deletes the indexed sessions; its time never goes down; every
+/// load, on every instance, returns it; the engine refuses a session begun at or before it.
+async fn the_revocation_time_only_grows_and_comes_with_every_load(backend: Backend) {
+    let d = Deployment::new(backend).await;
+    let (a, b) = (d.engine().await, d.engine().await);
+    let out = sign_in(&a).await;
+    let subject = out.session.subject().clone();
+    let now = a.now();
+    let later = now + 100;
+
+    let listed = a.store().revoke_subject(&subject, later, now + 900, now, None).await.unwrap();
+    assert_eq!(listed, Some(1), "it lists the session");
+    assert!(a.store().load_session(&out.session_id, now).await.unwrap().is_none(), "and deletes it");
+    assert_eq!(b.store().revoke_subject(&subject, now, now + 900, now, None).await.unwrap(), Some(0));
+
+    let id = fresh_session_id();
+    let record = Arc::new(signed_in(&out.session, later + 1));
+    b.store().create_session(&id, record, now + 600, now).await.unwrap();
+    for (name, ol) in [("A", &a), ("B", &b), ("a new instance", &d.engine().await)] {
+        let found = ol.store().load_session(&id, now).await.unwrap().expect("the session is stored");
+        assert_eq!(found.revoked_at, Some(later), "{name} sees the highest revocation time, not the last");
+        assert_eq!(found.record.subject(), &subject);
+    }
+    assert!(loads(&a, &id).await, "a session begun after the revocation time is honoured");
+
+    let before = fresh_session_id();
+    b.store().create_session(&before, Arc::new(signed_in(&out.session, later)), now + 600, now).await.unwrap();
+    assert!(!loads(&a, &before).await, "a session begun at the revocation time is refused");
+    let fresh = d.engine().await;
+    assert!(fresh.store().load_session(&before, now).await.unwrap().is_none(), "and deleted from the store");
+    let started = Instant::now();
+    while b.store().load_session(&before, now).await.unwrap().is_some() {
+        assert!(started.elapsed() <= backend.bound(), "B still has a copy of the deleted session");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(loads(&b, &id).await, "the other session of the subject is untouched");
+}
