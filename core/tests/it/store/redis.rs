@@ -257,3 +257,41 @@ async fn a_redis_outage_fails_closed_and_service_resumes() {
     assert_eq!(post_logout_token(&ol, &d.mock.logout_token(&sub)).await, 200, "and logouts are taken again");
     assert!(!loads(&ol, &out.session_id).await);
 }
+
+/// The calls of each command Redis has answered (`INFO commandstats`).
+fn command_calls(d: &Deployment) -> std::collections::HashMap<String, i64> {
+    let info = d.server().command(&["INFO", "commandstats"]);
+    info.lines()
+        .filter_map(|line| {
+            let (name, rest) = line.strip_prefix("cmdstat_")?.split_once(':')?;
+            let calls = rest.strip_prefix("calls=")?.split(',').next()?.parse().ok()?;
+            Some((name.to_owned(), calls))
+        })
+        .collect()
+}
+
+/// The hot path stays in process: while the local cache is trusted, loading a cached session
+/// sends Redis no command at all (only the heartbeat's PUBLISH goes on meanwhile).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cached_session_loads_without_a_round_trip() {
+    let d = Deployment::private(Backend::Redis).await;
+    let store = d.redis_store().await;
+    let ol = d.engine_over(store.clone(), |b| b);
+    let out = sign_in(&ol).await;
+    let cookie = out.session_id.to_cookie_value();
+    wait_trusted(&store).await;
+    assert!(ol.session(&cookie).await.unwrap().is_some(), "the first load reads Redis and caches");
+    let before = command_calls(&d);
+    for _ in 0..200 {
+        assert!(ol.session(&cookie).await.unwrap().is_some());
+    }
+    let after = command_calls(&d);
+    let sent: Vec<_> = after
+        .iter()
+        .filter(|(name, calls)| {
+            name.as_str() != "publish" && name.as_str() != "info" && before.get(*name) != Some(calls)
+        })
+        .collect();
+    assert!(store.local_cache_trusted(), "the cache stayed trusted throughout");
+    assert!(sent.is_empty(), "200 cached loads sent commands to Redis: {sent:?}");
+}
