@@ -7,20 +7,15 @@
 
 use std::time::Instant;
 
-use govuk_one_login::{CallbackParams, Config, Environment, LoginRequest, OneLogin, Requirement, ReturnPath};
-use govuk_one_login_mock::{CLIENT_ID, MockProvider, keys};
+use govuk_one_login::OneLogin;
+use govuk_one_login_mock::MockProvider;
+
+mod support;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mock = MockProvider::start().await;
-    let redirect = "http://127.0.0.1:9/auth/callback";
-    mock.register_redirect_uri(redirect);
-    let config = Config::builder(Environment::Custom { issuer: mock.issuer().to_owned() })
-        .client_id(CLIENT_ID)
-        .redirect_uri(redirect)
-        .identity_claims(govuk_one_login::config::IdentityClaim::ALL)
-        .signing_key_pem(keys::RP_PRIVATE_KEY_PEM)?
-        .build()?;
+    let config = support::config_for(&mock)?;
     let mut engines = vec![("memory store", OneLogin::new(config.clone())?)];
     if let Ok(url) = std::env::var("REDIS_URL") {
         let settings = govuk_one_login::store::RedisSettings::new(url).prefix("session-load-example:");
@@ -32,20 +27,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         engines.push(("Redis store, local cache warm", OneLogin::builder(config).store(store).build()?));
     }
     for (name, engine) in engines {
-        measure(name, &mock, &engine).await?;
+        measure(name, &engine).await?;
     }
     Ok(())
 }
 
-/// One genuine sign-in through `mock` (kept running by the caller), then the timed loads.
-async fn measure(name: &str, _mock: &MockProvider, engine: &OneLogin) -> Result<(), Box<dyn std::error::Error>> {
-    let start = engine.start_login(LoginRequest::new(Requirement::IDENTITY_P2, ReturnPath::root())).await?;
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
-    let back = client.get(start.url.as_str()).send().await?;
-    let location = url::Url::parse(back.headers()["location"].to_str()?)?;
-    let get = |k: &str| location.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
-    let params = CallbackParams { code: get("code"), state: get("state"), error: None, error_description: None };
-    let outcome = engine.complete_login(params, Some(&start.flow_cookie), None).await?;
+/// One genuine sign-in (the stand-in kept running by the caller), then the timed loads.
+async fn measure(name: &str, engine: &OneLogin) -> Result<(), Box<dyn std::error::Error>> {
+    let outcome = support::sign_in(engine).await?;
     let header = format!("one-login-session={}; other=1", outcome.session_id.to_cookie_value());
     let n = 200_000;
     let mut rounds = Vec::new();

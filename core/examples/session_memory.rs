@@ -8,8 +8,10 @@
 use std::sync::Arc;
 
 use govuk_one_login::store::{MemoryStore, MemoryStoreLimits, Store};
-use govuk_one_login::{Config, Environment, LoginRequest, OneLogin, Requirement, ReturnPath, SessionId};
-use govuk_one_login_mock::{CLIENT_ID, MockProvider, keys};
+use govuk_one_login::{OneLogin, SessionId};
+use govuk_one_login_mock::MockProvider;
+
+mod support;
 
 fn rss_bytes() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
@@ -21,28 +23,10 @@ fn rss_bytes() -> u64 {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let mock = MockProvider::start().await;
-    let redirect = "http://127.0.0.1:9/auth/callback";
-    mock.register_redirect_uri(redirect);
-    let config = Config::builder(Environment::Custom { issuer: mock.issuer().to_owned() })
-        .client_id(CLIENT_ID)
-        .redirect_uri(redirect)
-        .identity_claims(govuk_one_login::config::IdentityClaim::ALL)
-        .signing_key_pem(keys::RP_PRIVATE_KEY_PEM)?
-        .build()?;
+    let config = support::config_for(&mock)?;
     let store = MemoryStore::with_limits(MemoryStoreLimits::default().sessions(n as u64 + 1));
     let engine = OneLogin::builder(config).store(store.clone()).build()?;
-    let start = engine.start_login(LoginRequest::new(Requirement::IDENTITY_P2, ReturnPath::root())).await?;
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
-    let back = client.get(start.url.as_str()).send().await?;
-    let location = url::Url::parse(back.headers()["location"].to_str()?)?;
-    let get = |k: &str| location.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
-    let params = govuk_one_login::CallbackParams {
-        code: get("code"),
-        state: get("state"),
-        error: None,
-        error_description: None,
-    };
-    let outcome = engine.complete_login(params, Some(&start.flow_cookie), None).await?;
+    let outcome = support::sign_in(&engine).await?;
     let json = serde_json::to_vec(&outcome.session)?;
     println!("one session record as JSON (what Redis holds): {} bytes", json.len());
 

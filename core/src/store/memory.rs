@@ -163,6 +163,23 @@ struct Facts {
     map: HashMap<String, i64>,
 }
 
+impl Facts {
+    /// Whether `key` may be recorded now: `false` when it is recorded already (a replay), an
+    /// error when the table is full even after dropping the records past their time.
+    fn admits(&mut self, key: &ReplayKey, now: i64, capacity: usize) -> Result<bool, StoreError> {
+        if self.map.get(key.digest()).is_some_and(|until| *until > now) {
+            return Ok(false);
+        }
+        if self.map.len() >= capacity {
+            self.map.retain(|_, until| *until > now);
+            if self.map.len() >= capacity {
+                return Err(StoreError::Full { what: "replay record", capacity });
+            }
+        }
+        Ok(true)
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding one of these locks leaves plain data behind, still consistent
     // enough to serve: keep going rather than poison every later request.
@@ -274,15 +291,8 @@ impl Store for MemoryStore {
 
     async fn insert_if_absent(&self, key: &ReplayKey, expires_at: i64, now: i64) -> Result<bool, StoreError> {
         let mut facts = lock(&self.inner.replays);
-        if facts.map.get(key.digest()).is_some_and(|until| *until > now) {
+        if !facts.admits(key, now, self.inner.limits.replay_records)? {
             return Ok(false);
-        }
-        let capacity = self.inner.limits.replay_records;
-        if facts.map.len() >= capacity {
-            facts.map.retain(|_, until| *until > now);
-            if facts.map.len() >= capacity {
-                return Err(StoreError::Full { what: "replay record", capacity });
-            }
         }
         facts.map.insert(key.digest().to_owned(), expires_at);
         Ok(true)
@@ -354,17 +364,10 @@ impl Store for MemoryStore {
     ) -> Result<Option<usize>, StoreError> {
         // Lock order: replay records, then subjects (the only place both are held).
         let mut replays = once.map(|_| lock(&self.inner.replays));
-        if let (Some(facts), Some((key, _))) = (&mut replays, once) {
-            if facts.map.get(key.digest()).is_some_and(|until| *until > now) {
-                return Ok(None);
-            }
-            let capacity = self.inner.limits.replay_records;
-            if facts.map.len() >= capacity {
-                facts.map.retain(|_, until| *until > now);
-                if facts.map.len() >= capacity {
-                    return Err(StoreError::Full { what: "replay record", capacity });
-                }
-            }
+        if let (Some(facts), Some((key, _))) = (&mut replays, once)
+            && !facts.admits(key, now, self.inner.limits.replay_records)?
+        {
+            return Ok(None);
         }
         let listed: Vec<SessionId> = {
             let mut subjects = lock(&self.inner.subjects);
