@@ -41,6 +41,9 @@ pub(super) struct Invalidation {
     /// Moves with every applied change, so that a load racing a change drops its copy.
     generation: AtomicU64,
     last_seq: AtomicU64,
+    /// Heartbeats sent at or before this (nanoseconds after `base`) predate the last
+    /// reconnection and prove nothing. Held, with the heartbeat step, under this lock.
+    floor: Mutex<u64>,
     /// Subject digest → (revoked at, kept until), as published.
     revocations: Mutex<HashMap<String, (i64, i64)>>,
     revocation_capacity: usize,
@@ -55,6 +58,7 @@ impl Invalidation {
             epoch: AtomicU64::new(1),
             generation: AtomicU64::new(0),
             last_seq: AtomicU64::new(0),
+            floor: Mutex::new(0),
             revocations: Mutex::new(HashMap::new()),
             revocation_capacity,
         }
@@ -91,6 +95,8 @@ impl Invalidation {
     /// After a reconnection the subscription may not be back yet: nothing is trusted until an
     /// own heartbeat sent after it arrives (which, being late, also moves the epoch).
     fn resubscribed(&self) {
+        let mut floor = self.floor.lock().unwrap_or_else(|p| p.into_inner());
+        *floor = self.elapsed_nanos();
         self.confirmed.store(0, Ordering::SeqCst);
         self.distrust_all();
     }
@@ -129,6 +135,10 @@ impl Invalidation {
         match (parts.next(), parts.next(), parts.next(), parts.next()) {
             (Some("h"), Some(instance), Some(seq), Some(sent)) if instance == self.instance => {
                 let (Ok(seq), Ok(sent)) = (seq.parse::<u64>(), sent.parse::<u64>()) else { return };
+                let floor = self.floor.lock().unwrap_or_else(|p| p.into_inner());
+                if sent <= *floor {
+                    return;
+                }
                 // Only a heartbeat this instance could have sent counts: a later number, sent in
                 // the past (anyone able to publish could forge one from the future).
                 let previous = self.last_seq.load(Ordering::SeqCst);
@@ -187,8 +197,22 @@ pub(super) fn spawn(
     let listen_channel = channel.clone();
     let applier = state.clone();
     tokio::spawn(async move {
-        let _ = subscriber.init().await;
-        let _ = subscriber.subscribe(listen_channel).await;
+        // Until both succeed the cache is never trusted (no heartbeat arrives); keep trying.
+        let mut wait = std::time::Duration::from_millis(100);
+        while subscriber.init().await.is_err() {
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(std::time::Duration::from_secs(1));
+            if applier.strong_count() == 0 {
+                return;
+            }
+        }
+        while subscriber.subscribe(listen_channel.clone()).await.is_err() {
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(std::time::Duration::from_secs(1));
+            if applier.strong_count() == 0 {
+                return;
+            }
+        }
         loop {
             let received = rx.recv().await;
             let Some(state) = applier.upgrade() else { break };

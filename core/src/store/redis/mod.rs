@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | `<prefix>s:<digest of session id>` | the session record (JSON) | until the idle deadline, at most the absolute expiry; moved by a touch at most once a minute |
 //! | `<prefix>{u:<digest of sub>}:index` | sorted set of the subject's session key digests, scored by expiry | the latest session's expiry |
-//! | `<prefix>{u:<digest of sub>}:revoked` | the subject's revoked-at time | the session lifetime plus the pending-login lifetime and leeway |
+//! | `<prefix>{u:<digest of sub>}:revoked` | the subject's revoked-at time | the session lifetime plus a minute, and at least as long as the index it emptied |
 //! | `<prefix>p:<digest of state>` | a pending login (JSON) | 10 minutes and a margin |
 //! | `<prefix>{u:<digest of sub>}:once:<digest>` | a back-channel `logout_token`'s replay record, set by the revocation script itself | the token's lifetime plus 3 minutes |
 //! | `<prefix>r:<digest>` | other replay records | their lifetime plus 3 minutes |
@@ -154,6 +154,7 @@ impl RedisStore {
         let invalidation = Arc::new(Invalidation::new(200_000));
         let channel = format!("{}events", settings.prefix);
         report_connection_state(&pool, &settings);
+        warn_on_evicting_policy(pool.clone());
         let _ = pool.connect_pool();
         invalidation::spawn(
             Arc::downgrade(&invalidation),
@@ -290,6 +291,28 @@ fn session_digest(id: &SessionId) -> String {
     sha256_b64(id.as_bytes())
 }
 
+/// Warns once at start-up when Redis may evict keys before their TTL (any `maxmemory-policy`
+/// but `noeviction`): a revocation or replay record could then vanish early. Best effort:
+/// managed services often refuse `CONFIG`.
+fn warn_on_evicting_policy(pool: Pool) {
+    tokio::spawn(async move {
+        if pool.wait_for_connect().await.is_err() {
+            return;
+        }
+        let config = fred::types::CustomCommand::new_static("CONFIG", fred::types::ClusterHash::Random, false);
+        let reply: Result<Vec<String>, _> = pool.next().custom(config, vec!["GET", "maxmemory-policy"]).await;
+        if let Ok(reply) = reply
+            && let Some(policy) = reply.get(1)
+            && policy != "noeviction"
+        {
+            tracing::warn!(
+                policy = %policy,
+                "Redis maxmemory-policy is not noeviction: under memory pressure it may evict revocations and replay records before their time"
+            );
+        }
+    });
+}
+
 /// Logs once when Redis becomes unreachable (with the cause) and once when it is back.
 fn report_connection_state(pool: &Pool, settings: &RedisSettings) {
     let down = Arc::new(AtomicBool::new(false));
@@ -337,12 +360,21 @@ impl Store for RedisStore {
 
     async fn insert_if_absent(&self, key: &ReplayKey, expires_at: i64, now: i64) -> Result<bool, StoreError> {
         let key = self.replay_key(key);
-        let set: Option<String> = self
+        // A per-call nonce, and GET to see what was there: the client re-sends a command whose
+        // connection dropped, and a re-sent call that finds its own nonce is not a replay.
+        let nonce = crate::types::random_token(16);
+        let previous: Option<String> = self
             .client()
-            .set(key, 1, Some(Expiration::EX(ttl_secs(expires_at, now) as i64)), Some(SetOptions::NX), false)
+            .set(
+                key,
+                nonce.as_str(),
+                Some(Expiration::EX(ttl_secs(expires_at, now) as i64)),
+                Some(SetOptions::NX),
+                true,
+            )
             .await
             .map_err(unavailable("record replay"))?;
-        Ok(set.is_some())
+        Ok(previous.is_none_or(|p| p == nonce))
     }
 
     async fn create_session(

@@ -61,6 +61,11 @@ local left = redis.call('TTL', KEYS[1])
 if left > ttl then
   ttl = left
 end
+-- At least as long as the sessions it governs (another instance may have longer ones).
+local indexed = redis.call('TTL', KEYS[2])
+if indexed > ttl then
+  ttl = indexed
+end
 redis.call('SET', KEYS[1], at, 'EX', ttl)
 local listed = redis.call('ZRANGE', KEYS[2], 0, -1)
 redis.call('DEL', KEYS[2])
