@@ -23,6 +23,12 @@ pub struct Demo {
 /// with none set, starts the local One Login stand-in on loopback with a person-facing
 /// sign-in page and registers this service with it.
 pub async fn boot() -> Result<Demo, Box<dyn std::error::Error>> {
+    // Warnings and errors (an unreachable Redis, a refused callback) and start-up facts (which
+    // store holds state) reach stderr; a richer setup is the application's choice.
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing_subscriber::filter::LevelFilter::INFO)
+        .with_writer(std::io::stderr)
+        .try_init();
     let listen: SocketAddr = std::env::var("LISTEN_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into()).parse()?;
     // The store variables alone keep the embedded stand-in (a local multi-instance trial).
     let store_var = |k: &str| k == "ONE_LOGIN_SESSION_STORE" || k.starts_with("ONE_LOGIN_REDIS_");
