@@ -9,8 +9,25 @@ pub use crate::config::ConfigError;
 pub use crate::levels::LevelError;
 pub use crate::store::StoreError;
 
-/// Everything that can go wrong, by stage.
-#[derive(Debug, thiserror::Error)]
+/// Writes an error's message and, after it, each cause's: what `Debug` shows for this crate's
+/// errors, so that a `main` returning one prints what to fix.
+pub(crate) fn write_chain(error: &dyn std::error::Error, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        // Messages that already quote their cause (`… rejected: {source}`) do not repeat it.
+        if !text.ends_with(&cause_text) {
+            text.push_str(": caused by: ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    f.write_str(&text)
+}
+
+/// Everything that can go wrong, by stage. `Debug` prints the message and its causes.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The configuration is incomplete or inconsistent (found at start-up).
@@ -40,6 +57,12 @@ pub enum Error {
     /// The session store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_chain(self, f)
+    }
 }
 
 impl Error {

@@ -161,10 +161,12 @@ impl Config {
         if let Some(v) = get("ONE_LOGIN_PRIVATE_KEY_ID") {
             b = b.key_id(v.trim());
         }
-        let pem = match (get("ONE_LOGIN_PRIVATE_KEY"), get("ONE_LOGIN_PRIVATE_KEY_FILE")) {
-            (Some(pem), None) => pem.into_bytes(),
+        let (pem, from_file) = match (get("ONE_LOGIN_PRIVATE_KEY"), get("ONE_LOGIN_PRIVATE_KEY_FILE")) {
+            (Some(pem), None) => (pem.into_bytes(), None),
             (None, Some(path)) => {
-                std::fs::read(&path).map_err(|source| ConfigError::KeyFile { path: path.into(), source })?
+                let pem = std::fs::read(&path)
+                    .map_err(|source| ConfigError::KeyFile { path: path.clone().into(), source })?;
+                (pem, Some(path))
             }
             (Some(_), Some(_)) => {
                 return Err(ConfigError::invalid(
@@ -179,6 +181,13 @@ impl Config {
                 });
             }
         };
-        b.signing_key_pem(pem)?.build()
+        // A bad key read from a file names the file's variable and path, not the PEM variable.
+        let with_key = b.signing_key_pem(pem).map_err(|e| match (e, &from_file) {
+            (ConfigError::Invalid { var: "ONE_LOGIN_PRIVATE_KEY", reason }, Some(path)) => {
+                ConfigError::Invalid { var: "ONE_LOGIN_PRIVATE_KEY_FILE", reason: format!("`{path}`: {reason}") }
+            }
+            (e, _) => e,
+        })?;
+        with_key.build()
     }
 }

@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 /// A configuration problem, found at start-up. Each variant names the environment variable
 /// (and so the builder setter) to fix.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// A required value is missing.
@@ -39,6 +39,14 @@ pub enum ConfigError {
     /// The HTTP client could not be built.
     #[error("the HTTP client could not be built")]
     HttpClient(#[source] reqwest::Error),
+}
+
+/// The message and its causes, so that `main() -> Result<(), Box<dyn Error>>` (which prints
+/// `Debug`) shows what to fix rather than a bare variant name.
+impl std::fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::error::write_chain(self, f)
+    }
 }
 
 impl ConfigError {

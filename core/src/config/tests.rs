@@ -182,3 +182,32 @@ fn debug_output_redacts_the_key() {
     assert!(s.contains("[redacted]"));
     assert!(!s.contains("PRIVATE"));
 }
+
+#[test]
+fn a_bad_key_file_is_reported_as_the_file_variable_with_its_path() {
+    let path = std::env::temp_dir().join(format!("rp-bad-key-{}.pem", std::process::id()));
+    std::fs::write(&path, "not a key").unwrap();
+    let mut v = base();
+    v.retain(|(k, _)| *k != "ONE_LOGIN_PRIVATE_KEY");
+    let p: &'static str = Box::leak(path.to_str().unwrap().to_owned().into_boxed_str());
+    v.push(("ONE_LOGIN_PRIVATE_KEY_FILE", p));
+    let err = Config::from_vars(vars(&v)).unwrap_err();
+    std::fs::remove_file(&path).unwrap();
+    assert!(matches!(&err, ConfigError::Invalid { var: "ONE_LOGIN_PRIVATE_KEY_FILE", .. }), "{err}");
+    assert!(err.to_string().contains(p), "the message names the file: {err}");
+}
+
+#[test]
+fn debug_carries_the_message_and_its_causes() {
+    // `main() -> Result<(), Box<dyn Error>>` prints `Debug`: it must say what to fix.
+    let err = with(&[("ONE_LOGIN_PRIVATE_KEY", EC_KEY)]).unwrap_err();
+    assert!(format!("{err:?}").contains("only RSA"), "{err:?}");
+    let missing = std::env::temp_dir().join(format!("rp-no-key-{}.pem", std::process::id()));
+    let mut v = base();
+    v.retain(|(k, _)| *k != "ONE_LOGIN_PRIVATE_KEY");
+    let p: &'static str = Box::leak(missing.to_str().unwrap().to_owned().into_boxed_str());
+    v.push(("ONE_LOGIN_PRIVATE_KEY_FILE", p));
+    let err = crate::Error::from(Config::from_vars(vars(&v)).unwrap_err());
+    let debug = format!("{err:?}");
+    assert!(debug.contains("could not be read") && debug.contains("caused by: "), "{debug}");
+}
