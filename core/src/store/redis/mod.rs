@@ -48,7 +48,13 @@ pub(super) struct Local {
     subject: String,
     idle_until: i64,
     epoch: u64,
+    /// When it was read from Redis (a touch does not move it).
+    fetched: std::time::Instant,
 }
+
+/// On Redis Cluster, how long a copy read from Redis is served without asking again: the
+/// revocation bound there, with room for the read itself.
+const CLUSTER_CACHE_TTL: std::time::Duration = std::time::Duration::from_millis(800);
 
 /// The Redis store. Cheap to clone. Build it inside a Tokio runtime: it starts the connection
 /// pool, the subscription and the heartbeat in the background and never blocks start-up, so
@@ -76,7 +82,7 @@ struct Inner {
     invalidation: Arc<Invalidation>,
     /// On Redis Cluster a publish goes through whichever node, and messages from different
     /// nodes reach a subscriber in no promised order, so the heartbeat proves nothing there:
-    /// the local cache is not trusted and every load reads Redis.
+    /// a local copy is served for at most [`CLUSTER_CACHE_TTL`] after it was read instead.
     clustered: bool,
     settings: RedisSettings,
 }
@@ -184,9 +190,19 @@ impl RedisStore {
     }
 
     /// Whether the local cache is trusted right now (the heartbeat has been seen within the
-    /// bound). When it is not, every load reads Redis.
+    /// bound). When it is not, every load reads Redis. Always `false` on Redis Cluster, where
+    /// no heartbeat is trusted and a copy is served for at most 0.8 s after it was read.
     pub fn local_cache_trusted(&self) -> bool {
         !self.inner.clustered && self.inner.invalidation.healthy()
+    }
+
+    /// Whether a local copy may be served without asking Redis.
+    fn trusts(&self, local: &Local) -> bool {
+        if self.inner.clustered {
+            local.fetched.elapsed() < CLUSTER_CACHE_TTL
+        } else {
+            self.inner.invalidation.trusts(local.epoch)
+        }
     }
 
     /// The channel scripts publish on, or empty on a cluster (no local cache to keep true).
@@ -257,7 +273,8 @@ impl RedisStore {
             inv.note_revocation(&subject, at, record.expires_at.max(now + 1));
         }
         let revoked_at = inv.revoked_at(&subject, now).max(remote);
-        let local = Arc::new(Local { record: record.clone(), subject, idle_until, epoch });
+        let local =
+            Arc::new(Local { record: record.clone(), subject, idle_until, epoch, fetched: std::time::Instant::now() });
         self.inner.local.insert(digest.to_owned(), local);
         if inv.generation() != generation {
             // A change was applied while we read: our copy may predate it.
@@ -417,8 +434,7 @@ impl Store for RedisStore {
         let inv = &self.inner.invalidation;
         if let Some(local) = self.inner.local.get(&digest)
             && local.idle_until > now
-            && !self.inner.clustered
-            && inv.trusts(local.epoch)
+            && self.trusts(&local)
         {
             let revoked_at = inv.revoked_at(&local.subject, now);
             return Ok(Some(LoadedSession { record: local.record.clone(), idle_until: local.idle_until, revoked_at }));
@@ -442,8 +458,7 @@ impl Store for RedisStore {
         if touched != 1 {
             self.inner.local.invalidate(&digest);
         } else if let Some(local) = self.inner.local.get(&digest) {
-            let updated =
-                Local { record: local.record.clone(), subject: local.subject.clone(), idle_until, epoch: local.epoch };
+            let updated = Local { record: local.record.clone(), idle_until, subject: local.subject.clone(), ..*local };
             self.inner.local.insert(digest.clone(), Arc::new(updated));
             if self.inner.invalidation.generation() != generation {
                 // A deletion may have been applied between our read and our write.
