@@ -1,22 +1,43 @@
-//! Extractors: [`AuthenticatedUser`] and [`VerifiedIdentity`]. `Option<…>` of either is `None`
-//! instead of a rejection.
+//! Extractors: [`AuthenticatedUser`], [`VerifiedIdentity`] (`Option<…>` of either is `None`
+//! instead of a rejection) and [`OneLoginSession`], the handle for actions.
 
 use std::fmt;
 use std::future::{Ready, ready};
-use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
-use govuk_one_login::web::{Needs, RequestInfo, SessionContext, WebResponse};
-use govuk_one_login::{OneLogin, SessionRecord};
+use govuk_one_login::web::{Decision, Denial, SessionContext, SessionHandle, WebResponse};
+use govuk_one_login::{LoginRequest, OneLogin, Requirement};
 
-use crate::render::{header, not_installed, render};
+use crate::render::{not_installed, render, request_info};
 
 govuk_one_login::extractor_types!();
 
-/// An extractor's rejection: the sign-in redirect, step-up, or a JSON error.
+/// An extractor's rejection: the redirect that starts a sign-in or step-up, a JSON
+/// [`Denial`], or a page. Build one from a [`Denial`] so that a handler's own refusal matches
+/// the library's:
+///
+/// ```
+/// use govuk_one_login_actix::{Rejection, Requirement};
+/// use govuk_one_login_actix::web::Denial;
+/// let rejection = Rejection::from(Denial::unauthenticated(&Requirement::MEDIUM));
+/// # let _ = rejection;
+/// ```
 #[derive(Debug)]
-pub struct Rejection(Option<WebResponse>);
+pub struct Rejection(Refusal);
+
+#[derive(Debug)]
+enum Refusal {
+    Respond(WebResponse),
+    /// Started by [`OneLoginMiddleware`](crate::OneLoginMiddleware) once the handler has
+    /// answered, so that an `Option<…>` extractor, which drops its rejection, starts nothing.
+    SignIn(LoginRequest),
+    NotInstalled,
+}
+
+/// The marker a sign-in rejection leaves on its response for the middleware.
+#[derive(Debug, Clone)]
+pub(crate) struct StartSignIn(pub(crate) LoginRequest);
 
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -27,38 +48,92 @@ impl fmt::Display for Rejection {
 impl ResponseError for Rejection {
     fn error_response(&self) -> HttpResponse {
         match &self.0 {
-            Some(web) => render(web.clone()),
-            None => not_installed(),
+            Refusal::Respond(web) => render(web.clone()),
+            Refusal::SignIn(login) => {
+                // Replaced by the middleware with the redirect to One Login.
+                let mut response = HttpResponse::InternalServerError().body("the sign-in could not be started");
+                response.extensions_mut().insert(StartSignIn(login.clone()));
+                response
+            }
+            Refusal::NotInstalled => not_installed(),
         }
     }
 }
 
-fn extract(req: &HttpRequest, needs: Needs) -> Result<Arc<SessionRecord>, Rejection> {
-    let ext = req.extensions();
-    let (Some(one_login), Some(ctx)) = (ext.get::<OneLogin>(), ext.get::<SessionContext>()) else {
-        return Err(Rejection(None));
-    };
-    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
-    let info = RequestInfo {
-        method: req.method().as_str(),
-        path_and_query: path,
-        accept: header(req.headers(), &actix_web::http::header::ACCEPT),
-    };
-    one_login.extract(needs, ctx, &info).map_err(|web| Rejection(Some(web)))
+impl From<Denial> for Rejection {
+    fn from(denial: Denial) -> Self {
+        Self(Refusal::Respond(denial.to_response()))
+    }
 }
 
+impl From<WebResponse> for Rejection {
+    fn from(web: WebResponse) -> Self {
+        Self(Refusal::Respond(web))
+    }
+}
+
+fn context(req: &HttpRequest) -> Result<(OneLogin, SessionContext), Rejection> {
+    let ext = req.extensions();
+    match (ext.get::<OneLogin>(), ext.get::<SessionContext>()) {
+        (Some(one_login), Some(ctx)) => Ok((one_login.clone(), ctx.clone())),
+        _ => Err(Rejection(Refusal::NotInstalled)),
+    }
+}
+
+/// A decision that did not allow the request, as a rejection (no I/O).
+fn refuse(one_login: &OneLogin, decision: Decision, req: &HttpRequest) -> Rejection {
+    match decision {
+        Decision::SignIn(login) | Decision::StepUp(login) | Decision::Reauthenticate(login) => {
+            Rejection(Refusal::SignIn(login))
+        }
+        Decision::Deny(denial) => {
+            let info = request_info(req.method(), req.uri(), req.headers());
+            Rejection(Refusal::Respond(one_login.deny_response(&denial, &info)))
+        }
+        // Allowed decisions are not refusals; treat one as a 403 rather than let it through.
+        _ => Rejection::from(Denial::insufficient_level(&Requirement::MEDIUM)),
+    }
+}
+
+/// Without a session at `Cl.Cm`, pages start a sign-in and APIs get 401 JSON. As
+/// `Option<AuthenticatedUser>`, `None` instead (nothing is started).
 impl FromRequest for AuthenticatedUser {
     type Error = Rejection;
     type Future = Ready<Result<Self, Rejection>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(extract(req, Needs::Session).map(Self))
+        ready(context(req).and_then(|(one_login, ctx)| {
+            let info = request_info(req.method(), req.uri(), req.headers());
+            match one_login.decide(&Requirement::MEDIUM, &ctx, &info) {
+                Decision::Allow(record) => Ok(Self(record)),
+                other => Err(refuse(&one_login, other, req)),
+            }
+        }))
     }
 }
 
+/// Without a verified identity at `P2`, pages start identity verification and APIs get
+/// 401/403 JSON. As `Option<VerifiedIdentity>`, `None` instead.
 impl FromRequest for VerifiedIdentity {
     type Error = Rejection;
     type Future = Ready<Result<Self, Rejection>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(extract(req, Needs::Identity).map(Self))
+        ready(context(req).and_then(|(one_login, ctx)| {
+            let info = request_info(req.method(), req.uri(), req.headers());
+            match one_login.decide_identity(&ctx, &info) {
+                Ok((session, identity)) => Ok(Self { session, identity }),
+                Err(decision) => Err(refuse(&one_login, decision, req)),
+            }
+        }))
+    }
+}
+
+impl FromRequest for OneLoginSession {
+    type Error = Rejection;
+    type Future = Ready<Result<Self, Rejection>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(context(req).map(|(one_login, ctx)| {
+            let info = request_info(req.method(), req.uri(), req.headers());
+            Self(SessionHandle::new(one_login, ctx, &info))
+        }))
     }
 }

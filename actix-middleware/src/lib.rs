@@ -45,7 +45,15 @@ mod render;
 mod require;
 mod routes;
 
-pub use extract::{AuthenticatedUser, Rejection, VerifiedIdentity};
+pub use extract::{AuthenticatedUser, OneLoginSession, Rejection, VerifiedIdentity};
 pub use middleware::{OneLoginMiddleware, OneLoginMiddlewareService};
 pub use require::{RequireLevel, RequireLevelService, require};
 pub use routes::configure;
+
+#[doc(no_inline)]
+pub use govuk_one_login::{
+    AuthLevel, Config, ConfigBuilder, ConfigError, CoreIdentity, Environment, Error, IdentityLevel, OneLogin,
+    OneLoginBuilder, Requirement, ReturnPath, SessionRecord, Subject, VectorOfTrust,
+};
+#[doc(no_inline)]
+pub use govuk_one_login::{config, identity, store, web};

@@ -8,13 +8,16 @@ use actix_web::HttpMessage;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use govuk_one_login::OneLogin;
-use govuk_one_login::web::RequestInfo;
+use govuk_one_login::web::SessionContext;
 
-use crate::render::{cookie_header, header, render};
+use crate::extract::StartSignIn;
+use crate::render::{cookie_header, render, request_info};
 
 /// Loads the session (one cookie parse, one store lookup) and puts it, with the
 /// [`OneLogin`] engine, into the request extensions for guards and extractors. Wrap the whole
-/// `App` with it.
+/// `App` with it. A request that already carries a session context (an outer
+/// `OneLoginMiddleware`) is passed on as it is. When the store fails, the request is answered
+/// 503 (fail closed) and the failure is logged with its cause.
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct OneLoginMiddleware {
@@ -45,6 +48,7 @@ where
 }
 
 /// The service [`OneLoginMiddleware`] builds.
+#[derive(Debug)]
 pub struct OneLoginMiddlewareService<S> {
     service: Rc<S>,
     one_login: Rc<OneLogin>,
@@ -65,21 +69,31 @@ where
         let service = self.service.clone();
         let one_login = self.one_login.clone();
         Box::pin(async move {
+            if req.extensions().get::<SessionContext>().is_some() {
+                return service.call(req).await.map(ServiceResponse::map_into_left_body);
+            }
             let cookies = cookie_header(req.headers());
             match one_login.session_context(cookies.as_deref()).await {
                 Ok(ctx) => {
                     req.extensions_mut().insert(ctx);
                     req.extensions_mut().insert((*one_login).clone());
-                    service.call(req).await.map(ServiceResponse::map_into_left_body)
+                    let mut response = service.call(req).await?;
+                    // An extractor asked for a sign-in: start it now (see `Rejection`).
+                    let start = response.response_mut().extensions_mut().remove::<StartSignIn>();
+                    let Some(StartSignIn(login)) = start else {
+                        return Ok(response.map_into_left_body());
+                    };
+                    let request = response.request().clone();
+                    let web = {
+                        let info = request_info(request.method(), request.uri(), request.headers());
+                        one_login.login_redirect(login, &info).await
+                    };
+                    Ok(ServiceResponse::new(request, render(web)).map_into_right_body())
                 }
                 Err(error) => {
                     tracing::error!(%error, "session store failed");
-                    let info = RequestInfo {
-                        method: req.method().as_str(),
-                        path_and_query: "/",
-                        accept: header(req.headers(), &actix_web::http::header::ACCEPT),
-                    };
-                    let response = render(one_login.error_response(&error, info.wants_json()));
+                    let info = request_info(req.method(), req.uri(), req.headers());
+                    let response = render(one_login.error_response(&error, &info));
                     Ok(req.into_response(response).map_into_right_body())
                 }
             }

@@ -1,12 +1,18 @@
-//! The one place that turns core's [`WebResponse`] into an actix response.
+//! The one place that turns core's [`WebResponse`] into an actix response and reads the
+//! request facts core needs.
 
 use actix_web::HttpResponse;
-use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
-use govuk_one_login::web::WebResponse;
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode, Uri};
+use govuk_one_login::web::{RequestInfo, WebResponse, missing_layer};
+
+/// What the middleware, guards, extractors and routes answer when
+/// [`OneLoginMiddleware`](crate::OneLoginMiddleware) is not installed around them.
+const NOT_INSTALLED: &str = "govuk-one-login: this request has no session context: install the session \
+     middleware (`App::new().wrap(OneLoginMiddleware::new(one_login))`)";
 
 pub(crate) fn render(web: WebResponse) -> HttpResponse {
-    let status = StatusCode::from_u16(web.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = StatusCode::from_u16(web.status.as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = HttpResponse::with_body(status, web.body).map_into_boxed_body();
     for (name, value) in web.headers {
         if let Ok(value) = HeaderValue::from_str(&value) {
@@ -16,17 +22,24 @@ pub(crate) fn render(web: WebResponse) -> HttpResponse {
     response
 }
 
+pub(crate) fn not_installed() -> HttpResponse {
+    render(missing_layer(NOT_INSTALLED))
+}
+
 /// Joins every `Cookie` header.
 pub(crate) fn cookie_header(headers: &HeaderMap) -> Option<String> {
-    let parts: Vec<&str> = headers.get_all(actix_web::http::header::COOKIE).filter_map(|v| v.to_str().ok()).collect();
+    let parts: Vec<&str> = headers.get_all(header::COOKIE).filter_map(|v| v.to_str().ok()).collect();
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 
-pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
+fn get<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-pub(crate) fn not_installed() -> HttpResponse {
-    HttpResponse::InternalServerError()
-        .body("govuk-one-login: no session context: is `OneLoginMiddleware` installed (`App::new().wrap(OneLoginMiddleware::new(one_login))`)?")
+/// The request facts core reads.
+pub(crate) fn request_info<'a>(method: &'a Method, uri: &'a Uri, headers: &'a HeaderMap) -> RequestInfo<'a> {
+    RequestInfo::new(method.as_str(), uri.path_and_query().map_or("/", |p| p.as_str()))
+        .accept(get(headers, &header::ACCEPT))
+        .accept_language(get(headers, &header::ACCEPT_LANGUAGE))
+        .content_type(get(headers, &header::CONTENT_TYPE))
 }

@@ -7,15 +7,18 @@ use std::rc::Rc;
 use actix_web::HttpMessage;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use govuk_one_login::web::{GuardOutcome, RequestInfo, SessionContext};
+use govuk_one_login::web::SessionContext;
 use govuk_one_login::{OneLogin, Requirement};
 
-use crate::render::{header, not_installed, render};
+use crate::render::{not_installed, render, request_info};
 
-/// Guards a resource or scope with a [`Requirement`]:
-/// `web::resource("/account").wrap(require(Requirement::MEDIUM))`.
+/// Guards a resource or scope with a [`Requirement`], through
+/// [`OneLogin::guard`](govuk_one_login::OneLogin::guard):
+/// `web::resource("/account").wrap(require(Requirement::MEDIUM))`, or
+/// `web::scope("/api").wrap(require(Requirement::MEDIUM).api())` for routes that always answer
+/// 401/403 JSON.
 pub fn require(requirement: Requirement) -> RequireLevel {
-    RequireLevel { requirement }
+    RequireLevel { requirement, api: false }
 }
 
 /// The middleware [`require`] returns.
@@ -23,6 +26,17 @@ pub fn require(requirement: Requirement) -> RequireLevel {
 #[must_use]
 pub struct RequireLevel {
     requirement: Requirement,
+    api: bool,
+}
+
+impl RequireLevel {
+    /// Declares the guarded routes an API: a request that does not meet the requirement
+    /// always gets 401/403 JSON ([`Denial`](govuk_one_login::web::Denial)), whatever its
+    /// `Accept` header, never a redirect to One Login.
+    pub fn api(mut self) -> Self {
+        self.api = true;
+        self
+    }
 }
 
 impl<S, B> Transform<S, ServiceRequest> for RequireLevel
@@ -37,14 +51,15 @@ where
     type Future = Ready<Result<Self::Transform, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(RequireLevelService { service: Rc::new(service), requirement: self.requirement }))
+        ready(Ok(RequireLevelService { service: Rc::new(service), layer: *self }))
     }
 }
 
 /// The service [`RequireLevel`] builds.
+#[derive(Debug)]
 pub struct RequireLevelService<S> {
     service: Rc<S>,
-    requirement: Requirement,
+    layer: RequireLevel,
 }
 
 impl<S, B> Service<ServiceRequest> for RequireLevelService<S>
@@ -60,7 +75,7 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let service = self.service.clone();
-        let requirement = self.requirement;
+        let RequireLevel { requirement, api } = self.layer;
         Box::pin(async move {
             let found = {
                 let ext = req.extensions();
@@ -69,15 +84,13 @@ where
             let (Some(one_login), Some(ctx)) = found else {
                 return Ok(req.into_response(not_installed()).map_into_right_body());
             };
-            let path = req.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
-            let info = RequestInfo {
-                method: req.method().as_str(),
-                path_and_query: &path,
-                accept: header(req.headers(), &actix_web::http::header::ACCEPT),
+            let outcome = {
+                let info = request_info(req.method(), req.uri(), req.headers()).api(api);
+                one_login.guard(&requirement, &ctx, &info).await
             };
-            match one_login.guard(&requirement, &ctx, &info).await {
-                GuardOutcome::Allow(_) => service.call(req).await.map(ServiceResponse::map_into_left_body),
-                GuardOutcome::Respond(web) => Ok(req.into_response(render(web)).map_into_right_body()),
+            match outcome {
+                Ok(_) => service.call(req).await.map(ServiceResponse::map_into_left_body),
+                Err(web) => Ok(req.into_response(render(web)).map_into_right_body()),
             }
         })
     }

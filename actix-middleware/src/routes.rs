@@ -5,22 +5,25 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use govuk_one_login::OneLogin;
 use govuk_one_login::web::SessionContext;
 
-use crate::render::{header, not_installed, render};
+use crate::middleware::OneLoginMiddleware;
+use crate::render::{not_installed, render, request_info};
 
-/// Mounts the callback, sign-in, sign-out and back-channel logout routes (and the JWKS route
+/// Mounts the sign-in, callback, sign-out and back-channel logout routes (and the JWKS route
 /// when the config publishes one) at the paths the [`Config`](govuk_one_login::Config) gives:
-/// `App::new().configure(configure(one_login))`. They need [`OneLoginMiddleware`](crate::OneLoginMiddleware)
-/// on the app.
+/// `App::new().configure(configure(one_login))`. Each carries its own
+/// [`OneLoginMiddleware`], so they work even where the app's is missing (an app-wide one is
+/// not run twice).
 pub fn configure(one_login: OneLogin) -> impl FnOnce(&mut ServiceConfig) {
     move |cfg| {
         let config = one_login.config();
         let r = config.routes();
-        cfg.route(config.callback_path(), web::get().to(callback))
-            .route(&r.login, web::get().to(login))
-            .route(&r.logout, web::post().to(logout))
-            .route(&r.backchannel_logout, web::post().to(backchannel_logout));
+        let mw = || OneLoginMiddleware::new(one_login.clone());
+        cfg.service(web::resource(config.callback_path()).wrap(mw()).route(web::get().to(callback)))
+            .service(web::resource(r.login.as_str()).wrap(mw()).route(web::get().to(login)))
+            .service(web::resource(r.logout.as_str()).wrap(mw()).route(web::post().to(logout)))
+            .service(web::resource(r.backchannel_logout.as_str()).wrap(mw()).route(web::post().to(backchannel_logout)));
         if let Some(jwks) = &r.jwks {
-            cfg.route(jwks, web::get().to(jwks_route));
+            cfg.service(web::resource(jwks.as_str()).wrap(mw()).route(web::get().to(jwks_route)));
         }
     }
 }
@@ -32,22 +35,22 @@ fn context(req: &HttpRequest) -> Option<(OneLogin, SessionContext)> {
 
 async fn callback(req: HttpRequest) -> HttpResponse {
     let Some((ol, ctx)) = context(&req) else { return not_installed() };
-    render(ol.callback_route(req.query_string(), &ctx).await)
+    render(ol.callback_route(&request_info(req.method(), req.uri(), req.headers()), &ctx).await)
 }
 
 async fn login(req: HttpRequest) -> HttpResponse {
     let Some((ol, ctx)) = context(&req) else { return not_installed() };
-    render(ol.login_route(req.query_string(), &ctx).await)
+    render(ol.login_route(&request_info(req.method(), req.uri(), req.headers()), &ctx).await)
 }
 
 async fn logout(req: HttpRequest, body: Bytes) -> HttpResponse {
     let Some((ol, ctx)) = context(&req) else { return not_installed() };
-    render(ol.logout_route(&ctx, &body).await)
+    render(ol.logout_route(&request_info(req.method(), req.uri(), req.headers()), &ctx, &body).await)
 }
 
 async fn backchannel_logout(req: HttpRequest, body: Bytes) -> HttpResponse {
     let Some((ol, _)) = context(&req) else { return not_installed() };
-    render(ol.backchannel_logout_route(header(req.headers(), &actix_web::http::header::CONTENT_TYPE), &body).await)
+    render(ol.backchannel_logout_route(&request_info(req.method(), req.uri(), req.headers()), &body).await)
 }
 
 async fn jwks_route(req: HttpRequest) -> HttpResponse {

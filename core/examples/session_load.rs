@@ -42,7 +42,7 @@ async fn measure(name: &str, engine: &OneLogin) -> Result<(), Box<dyn std::error
         let t = Instant::now();
         for _ in 0..n {
             let ctx = engine.session_context(Some(&header)).await?;
-            assert!(ctx.record.is_some());
+            assert!(ctx.record().is_some());
         }
         rounds.push(t.elapsed().as_nanos() as f64 / n as f64);
     }

@@ -57,6 +57,36 @@ pub enum Error {
     /// The session store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The application's session data could not be read or written as asked.
+    #[error(transparent)]
+    SessionData(#[from] SessionDataError),
+}
+
+/// Why the application's session data ([`SessionHandle`](crate::web::SessionHandle)) could
+/// not be read or written. These are the application's mistakes, not the user's.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionDataError {
+    /// The request has no session to keep data in.
+    #[error("there is no session to keep data in: sign the user in first")]
+    NoSession,
+    /// An entry name is empty, longer than the limit, or not visible ASCII.
+    #[error("a session data name must be 1 to {max} visible ASCII characters")]
+    BadName {
+        /// The longest name.
+        max: usize,
+    },
+    /// A value's JSON is longer than the limit.
+    #[error("a session data value is {length} bytes of JSON; at most {max} are kept")]
+    TooLarge {
+        /// Its length.
+        length: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A value could not be turned into JSON, or the JSON kept is not of the type asked for.
+    #[error("a session data value could not be converted: {0}")]
+    Convert(#[source] serde_json::Error),
 }
 
 impl fmt::Debug for Error {
@@ -90,33 +120,16 @@ impl Error {
             Error::Provider(_) => StatusCode::BAD_GATEWAY,
             Error::Token { kind: TokenKind::LogoutToken, .. } => StatusCode::BAD_REQUEST,
             Error::Token { .. } => StatusCode::BAD_GATEWAY,
+            Error::SessionData(SessionDataError::NoSession) => StatusCode::UNAUTHORIZED,
+            Error::SessionData(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// A short message that is safe to show to a user: no internals, no One Login
-    /// `error_description`, no token content.
+    /// `error_description`, no token content. It is the message of its
+    /// [`problem_kind`](Self::problem_kind).
     pub fn public_message(&self) -> &'static str {
-        match self {
-            Error::Callback(CallbackError::OneLogin { code, .. }) => match code {
-                OpErrorCode::AccessDenied => {
-                    "You did not finish signing in or proving your identity. You can try again."
-                }
-                OpErrorCode::LoginRequired => "You have been signed out. Sign in again to continue.",
-                OpErrorCode::TemporarilyUnavailable | OpErrorCode::ServerError => {
-                    "GOV.UK One Login is temporarily unavailable. Try again in a few minutes."
-                }
-                OpErrorCode::UnauthorizedClient => "This service is unavailable. Try again later.",
-                _ => "Sign-in could not be completed because of a problem with this service.",
-            },
-            Error::Callback(_) => "This sign-in link has expired or was already used. Start again from the service.",
-            Error::Provider(_) => "GOV.UK One Login could not be reached. Try again in a few minutes.",
-            Error::Store(StoreError::Unavailable { .. } | StoreError::Full { .. }) => {
-                "Sorry, the service is unavailable. Try again in a few minutes."
-            }
-            Error::Token { kind: TokenKind::LogoutToken, .. } => "Invalid logout token.",
-            Error::Token { .. } => "Sign-in could not be completed. Try again.",
-            _ => "Sorry, there is a problem with this service. Try again later.",
-        }
+        self.problem_kind().message()
     }
 
     /// Whether the service must end the user's local session (One Login's `login_required`).

@@ -43,8 +43,17 @@ pub mod web;
 pub use client::{CallbackParams, LoginOutcome, LoginRedirect, LoginRequest, OneLogin, OneLoginBuilder};
 pub use config::{Config, ConfigBuilder, ConfigError, Environment};
 pub use error::Error;
+#[doc(hidden)]
+pub use identity::VerifiedIdentity as CoreIdentity;
 pub use identity::{IdentityOutcome, VerifiedIdentity};
 pub use levels::{AuthLevel, IdentityLevel, Requirement, VectorOfTrust};
 pub use return_path::ReturnPath;
 pub use session::{SessionId, SessionRecord};
 pub use types::{AccessToken, ClientId, IdToken, Nonce, PkceVerifier, State, Subject};
+
+/// What the adapters' macro-defined types name; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde::Serialize;
+    pub use serde::de::DeserializeOwned;
+}

@@ -1,18 +1,28 @@
-//! Extractors: [`AuthenticatedUser`] and [`VerifiedIdentity`], and their `Option` forms.
+//! Extractors: [`AuthenticatedUser`], [`VerifiedIdentity`] and their `Option` forms, and
+//! [`OneLoginSession`], the handle for actions.
 
-use std::sync::Arc;
-
+use axum::body::Body;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::response::{IntoResponse, Response};
-use govuk_one_login::web::{Needs, RequestInfo, SessionContext};
-use govuk_one_login::{OneLogin, SessionRecord};
+use govuk_one_login::web::{Decision, Denial, SessionContext, SessionHandle, WebResponse};
+use govuk_one_login::{OneLogin, Requirement};
 use http::request::Parts;
 
-use crate::render::{header, not_installed, render};
+use crate::render::{not_installed, render, request_info};
 
 govuk_one_login::extractor_types!();
 
-/// An extractor's rejection: the sign-in redirect, step-up, or a JSON error.
+/// An extractor's rejection: the redirect that starts a sign-in or step-up, a JSON
+/// [`Denial`], or a page. Build one from a [`Denial`] so that a handler's own refusal matches
+/// the library's:
+///
+/// ```
+/// use govuk_one_login_tower::Rejection;
+/// use govuk_one_login_tower::Requirement;
+/// use govuk_one_login_tower::web::Denial;
+/// let rejection = Rejection::from(Denial::unauthenticated(&Requirement::MEDIUM));
+/// # let _ = rejection;
+/// ```
 #[derive(Debug)]
 pub struct Rejection(Box<Response>);
 
@@ -22,52 +32,80 @@ impl IntoResponse for Rejection {
     }
 }
 
-fn extract(parts: &Parts, needs: Needs) -> Result<Arc<SessionRecord>, Rejection> {
-    let (Some(one_login), Some(ctx)) = (parts.extensions.get::<OneLogin>(), parts.extensions.get::<SessionContext>())
-    else {
-        return Err(Rejection(Box::new(not_installed())));
-    };
-    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    let info = RequestInfo {
-        method: parts.method.as_str(),
-        path_and_query: path,
-        accept: header(&parts.headers, http::header::ACCEPT),
-    };
-    one_login.extract(needs, ctx, &info).map_err(|web| Rejection(Box::new(render(web))))
+impl From<Denial> for Rejection {
+    fn from(denial: Denial) -> Self {
+        Self::from(denial.to_response())
+    }
 }
 
-fn optional(parts: &Parts, needs: Needs) -> Result<Option<Arc<SessionRecord>>, Rejection> {
-    match extract(parts, needs) {
-        Ok(record) => Ok(Some(record)),
-        Err(_) if parts.extensions.get::<SessionContext>().is_some() => Ok(None),
-        Err(rejection) => Err(rejection),
+impl From<WebResponse> for Rejection {
+    fn from(web: WebResponse) -> Self {
+        Self(Box::new(render::<Body>(web)))
     }
+}
+
+fn context(parts: &Parts) -> Result<(&OneLogin, &SessionContext), Rejection> {
+    match (parts.extensions.get::<OneLogin>(), parts.extensions.get::<SessionContext>()) {
+        (Some(one_login), Some(ctx)) => Ok((one_login, ctx)),
+        _ => Err(Rejection(Box::new(not_installed()))),
+    }
+}
+
+/// The decision alone (no I/O): for the `Option` forms, which never start a sign-in.
+fn allowed(
+    parts: &Parts,
+    requirement: &Requirement,
+) -> Result<Option<std::sync::Arc<govuk_one_login::SessionRecord>>, Rejection> {
+    let (one_login, ctx) = context(parts)?;
+    let info = request_info(&parts.method, &parts.uri, &parts.headers);
+    Ok(match one_login.decide(requirement, ctx, &info) {
+        Decision::Allow(record) => Some(record),
+        _ => None,
+    })
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for AuthenticatedUser {
     type Rejection = Rejection;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Rejection> {
-        extract(parts, Needs::Session).map(Self)
+        let (one_login, ctx) = context(parts)?;
+        let info = request_info(&parts.method, &parts.uri, &parts.headers);
+        one_login.guard(&Requirement::MEDIUM, ctx, &info).await.map(Self).map_err(Rejection::from)
     }
 }
 
 impl<S: Send + Sync> OptionalFromRequestParts<S> for AuthenticatedUser {
     type Rejection = Rejection;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Rejection> {
-        Ok(optional(parts, Needs::Session)?.map(Self))
+        Ok(allowed(parts, &Requirement::MEDIUM)?.map(Self))
     }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for VerifiedIdentity {
     type Rejection = Rejection;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Rejection> {
-        extract(parts, Needs::Identity).map(Self)
+        let (one_login, ctx) = context(parts)?;
+        let info = request_info(&parts.method, &parts.uri, &parts.headers);
+        let (session, identity) = one_login.guard_identity(ctx, &info).await.map_err(Rejection::from)?;
+        Ok(Self { session, identity })
     }
 }
 
 impl<S: Send + Sync> OptionalFromRequestParts<S> for VerifiedIdentity {
     type Rejection = Rejection;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Rejection> {
-        Ok(optional(parts, Needs::Identity)?.map(Self))
+        let session = allowed(parts, &Requirement::IDENTITY_P2)?;
+        Ok(session.and_then(|session| {
+            let identity = session.identity()?.clone();
+            Some(Self { session, identity })
+        }))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for OneLoginSession {
+    type Rejection = Rejection;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Rejection> {
+        let (one_login, ctx) = context(parts)?;
+        let info = request_info(&parts.method, &parts.uri, &parts.headers);
+        Ok(Self(SessionHandle::new(one_login.clone(), ctx.clone(), &info)))
     }
 }

@@ -4,19 +4,21 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use axum::body::Body;
-use axum::response::Response;
 use govuk_one_login::OneLogin;
-use govuk_one_login::web::RequestInfo;
-use http::Request;
+use govuk_one_login::web::SessionContext;
+use http::{Request, Response};
 use tower::{Layer, Service};
 
-use crate::render::{cookie_header, header, render};
+use crate::render::{cookie_header, render, request_info};
 
 /// Loads the session (one cookie parse, one store lookup) and puts it, with the
-/// [`OneLogin`] engine, into the request extensions for guards and extractors.
+/// [`OneLogin`] engine, into the request extensions for guards and extractors. A request that
+/// already carries a session context (an outer `OneLoginLayer`) is passed on as it is, so
+/// layering twice costs nothing. When the store fails, the request is answered 503 (fail
+/// closed) and the failure is logged with its cause.
 ///
-/// Usually installed by [`OneLoginRouterExt::with_one_login`](crate::OneLoginRouterExt).
+/// Generic over the request and response bodies (any `http` service); usually installed by
+/// [`OneLoginRouterExt::with_one_login`](crate::OneLoginRouterExt).
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct OneLoginLayer {
@@ -44,24 +46,29 @@ pub struct OneLoginService<S> {
     one_login: OneLogin,
 }
 
-impl<S> Service<Request<Body>> for OneLoginService<S>
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for OneLoginService<S>
 where
-    S: Service<Request<Body>, Response = Response> + Clone + Send + 'static,
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
     S::Future: Send + 'static,
+    ReqBody: Send + 'static,
+    ResBody: From<String> + Send + 'static,
 {
-    type Response = Response;
+    type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, S::Error>> + Send>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<ResBody>, S::Error>> + Send>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request<Body>) -> Self::Future {
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let one_login = self.one_login.clone();
         Box::pin(async move {
+            if request.extensions().get::<SessionContext>().is_some() {
+                return inner.call(request).await;
+            }
             let cookies = cookie_header(request.headers());
             match one_login.session_context(cookies.as_deref()).await {
                 Ok(ctx) => {
@@ -71,12 +78,8 @@ where
                 }
                 Err(error) => {
                     tracing::error!(%error, "session store failed");
-                    let info = RequestInfo {
-                        method: request.method().as_str(),
-                        path_and_query: "/",
-                        accept: header(request.headers(), http::header::ACCEPT),
-                    };
-                    Ok(render(one_login.error_response(&error, info.wants_json())))
+                    let info = request_info(request.method(), request.uri(), request.headers());
+                    Ok(render(one_login.error_response(&error, &info)))
                 }
             }
         })

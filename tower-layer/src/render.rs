@@ -1,13 +1,17 @@
-//! The one place that turns core's [`WebResponse`] into an axum response.
+//! The one place that turns core's [`WebResponse`] into an `http` response and reads the
+//! request facts core needs.
 
-use axum::body::Body;
-use axum::response::Response;
-use govuk_one_login::web::WebResponse;
-use http::{HeaderName, HeaderValue, StatusCode};
+use govuk_one_login::web::{RequestInfo, WebResponse, missing_layer};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 
-pub(crate) fn render(web: WebResponse) -> Response {
-    let mut response = Response::new(Body::from(web.body));
-    *response.status_mut() = StatusCode::from_u16(web.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+/// What the layers and extractors answer when [`OneLoginLayer`](crate::OneLoginLayer) is not
+/// installed around them.
+const NOT_INSTALLED: &str = "govuk-one-login: this request has no session context: install the session layer \
+     (`router.with_one_login(one_login)` after adding your routes, or `.layer(OneLoginLayer::new(one_login))`)";
+
+pub(crate) fn render<B: From<String>>(web: WebResponse) -> http::Response<B> {
+    let mut response = http::Response::new(B::from(web.body));
+    *response.status_mut() = web.status;
     for (name, value) in web.headers {
         if let Ok(value) = HeaderValue::from_str(&value) {
             response.headers_mut().append(HeaderName::from_static(name), value);
@@ -16,20 +20,24 @@ pub(crate) fn render(web: WebResponse) -> Response {
     response
 }
 
+pub(crate) fn not_installed<B: From<String>>() -> http::Response<B> {
+    render(missing_layer(NOT_INSTALLED))
+}
+
 /// Joins every `Cookie` header (HTTP/2 may split them).
-pub(crate) fn cookie_header(headers: &http::HeaderMap) -> Option<String> {
+pub(crate) fn cookie_header(headers: &HeaderMap) -> Option<String> {
     let parts: Vec<&str> = headers.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).collect();
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 
-pub(crate) fn header(headers: &http::HeaderMap, name: http::HeaderName) -> Option<&str> {
+fn header(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-pub(crate) fn not_installed() -> Response {
-    let mut r = Response::new(Body::from(
-        "govuk-one-login: no session context: is `OneLoginLayer` installed (use `.with_one_login(one_login)` on the router, after adding routes)?",
-    ));
-    *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-    r
+/// The request facts core reads.
+pub(crate) fn request_info<'a>(method: &'a Method, uri: &'a Uri, headers: &'a HeaderMap) -> RequestInfo<'a> {
+    RequestInfo::new(method.as_str(), uri.path_and_query().map_or("/", |p| p.as_str()))
+        .accept(header(headers, http::header::ACCEPT))
+        .accept_language(header(headers, http::header::ACCEPT_LANGUAGE))
+        .content_type(header(headers, http::header::CONTENT_TYPE))
 }

@@ -4,25 +4,28 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use axum::body::Body;
-use axum::response::Response;
-use govuk_one_login::web::{GuardOutcome, RequestInfo, SessionContext};
+use govuk_one_login::web::SessionContext;
 use govuk_one_login::{OneLogin, Requirement};
-use http::Request;
+use http::{Request, Response};
 use tower::{Layer, Service};
 
-use crate::render::{header, not_installed, render};
+use crate::render::{not_installed, render, request_info};
 
-/// Guards a route or group with a [`Requirement`]. Use it with axum's `route_layer`:
+/// Guards a route or group with a [`Requirement`], through
+/// [`OneLogin::guard`](govuk_one_login::OneLogin::guard). Use it with axum's `route_layer`:
 ///
-/// ```no_run
+/// ```
 /// # use axum::{Router, routing::get};
-/// # use govuk_one_login::Requirement;
-/// # use govuk_one_login_tower::require;
-/// let app: Router = Router::new().route("/account", get(|| async { "ok" })).route_layer(require(Requirement::MEDIUM));
+/// use govuk_one_login_tower::{Requirement, require};
+/// let app: Router = Router::new()
+///     .route("/account", get(|| async { "ok" }))
+///     .route_layer(require(Requirement::MEDIUM));
+/// let api: Router = Router::new()
+///     .route("/api/me", get(|| async { "{}" }))
+///     .route_layer(require(Requirement::MEDIUM).api()); // always 401/403 JSON, never a redirect
 /// ```
 pub fn require(requirement: Requirement) -> RequireLayer {
-    RequireLayer { requirement }
+    RequireLayer { requirement, api: false }
 }
 
 /// The layer [`require`] returns.
@@ -30,12 +33,23 @@ pub fn require(requirement: Requirement) -> RequireLayer {
 #[must_use]
 pub struct RequireLayer {
     requirement: Requirement,
+    api: bool,
+}
+
+impl RequireLayer {
+    /// Declares the guarded routes an API: a request that does not meet the requirement
+    /// always gets 401/403 JSON ([`Denial`](govuk_one_login::web::Denial)), whatever its
+    /// `Accept` header, never a redirect to One Login.
+    pub fn api(mut self) -> Self {
+        self.api = true;
+        self
+    }
 }
 
 impl<S> Layer<S> for RequireLayer {
     type Service = RequireService<S>;
     fn layer(&self, inner: S) -> Self::Service {
-        RequireService { inner, requirement: self.requirement }
+        RequireService { inner, layer: *self }
     }
 }
 
@@ -43,26 +57,28 @@ impl<S> Layer<S> for RequireLayer {
 #[derive(Clone, Debug)]
 pub struct RequireService<S> {
     inner: S,
-    requirement: Requirement,
+    layer: RequireLayer,
 }
 
-impl<S> Service<Request<Body>> for RequireService<S>
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for RequireService<S>
 where
-    S: Service<Request<Body>, Response = Response> + Clone + Send + 'static,
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
     S::Future: Send + 'static,
+    ReqBody: Send + 'static,
+    ResBody: From<String> + Send + 'static,
 {
-    type Response = Response;
+    type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, S::Error>> + Send>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<ResBody>, S::Error>> + Send>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request<Body>) -> Self::Future {
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let requirement = self.requirement;
+        let RequireLayer { requirement, api } = self.layer;
         Box::pin(async move {
             let (Some(one_login), Some(ctx)) = (
                 request.extensions().get::<OneLogin>().cloned(),
@@ -70,15 +86,11 @@ where
             ) else {
                 return Ok(not_installed());
             };
-            let path = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
-            let info = RequestInfo {
-                method: request.method().as_str(),
-                path_and_query: &path,
-                accept: header(request.headers(), http::header::ACCEPT),
-            };
-            match one_login.guard(&requirement, &ctx, &info).await {
-                GuardOutcome::Allow(_) => inner.call(request).await,
-                GuardOutcome::Respond(web) => Ok(render(web)),
+            let info = request_info(request.method(), request.uri(), request.headers()).api(api);
+            let outcome = one_login.guard(&requirement, &ctx, &info).await;
+            match outcome {
+                Ok(_) => inner.call(request).await,
+                Err(web) => Ok(render(web)),
             }
         })
     }

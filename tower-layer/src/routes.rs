@@ -2,20 +2,24 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Extension, RawQuery};
+use axum::extract::Request;
 use axum::response::Response;
 use axum::routing::{get, post};
 use govuk_one_login::OneLogin;
 use govuk_one_login::web::SessionContext;
-use http::HeaderMap;
 
 use crate::layer::OneLoginLayer;
-use crate::render::{header, render};
+use crate::render::{not_installed, render, request_info};
 
-/// The callback, sign-in, sign-out and back-channel logout routes (and the JWKS route when the config
-/// publishes one), at the paths the [`Config`](govuk_one_login::Config) gives. They need
-/// [`OneLoginLayer`] around them; [`OneLoginRouterExt::with_one_login`] does both.
+/// The sign-in, callback, sign-out and back-channel logout routes (and the JWKS route when the
+/// config publishes one), at the paths the [`Config`](govuk_one_login::Config) gives, with
+/// their own [`OneLoginLayer`] (so they work wherever they are merged).
+/// [`OneLoginRouterExt::with_one_login`] mounts them and layers your routes too.
 pub fn routes<S: Clone + Send + Sync + 'static>(one_login: &OneLogin) -> Router<S> {
+    unlayered(one_login).layer(OneLoginLayer::new(one_login.clone()))
+}
+
+fn unlayered<S: Clone + Send + Sync + 'static>(one_login: &OneLogin) -> Router<S> {
     let config = one_login.config();
     let r = config.routes();
     let mut router = Router::new()
@@ -29,35 +33,50 @@ pub fn routes<S: Clone + Send + Sync + 'static>(one_login: &OneLogin) -> Router<
     router
 }
 
-async fn callback(
-    Extension(ol): Extension<OneLogin>,
-    Extension(ctx): Extension<SessionContext>,
-    RawQuery(q): RawQuery,
-) -> Response {
-    render(ol.callback_route(q.as_deref().unwrap_or(""), &ctx).await)
+/// The engine and session context the layer put on the request.
+fn context(request: &Request) -> Option<(OneLogin, SessionContext)> {
+    let ext = request.extensions();
+    Some((ext.get::<OneLogin>()?.clone(), ext.get::<SessionContext>()?.clone()))
 }
 
-async fn login(
-    Extension(ol): Extension<OneLogin>,
-    Extension(ctx): Extension<SessionContext>,
-    RawQuery(q): RawQuery,
-) -> Response {
-    render(ol.login_route(q.as_deref().unwrap_or(""), &ctx).await)
+async fn callback(request: Request) -> Response {
+    let Some((ol, ctx)) = context(&request) else { return not_installed() };
+    let info = request_info(request.method(), request.uri(), request.headers());
+    render(ol.callback_route(&info, &ctx).await)
 }
 
-async fn logout(
-    Extension(ol): Extension<OneLogin>,
-    Extension(ctx): Extension<SessionContext>,
-    body: Bytes,
-) -> Response {
-    render(ol.logout_route(&ctx, &body).await)
+async fn login(request: Request) -> Response {
+    let Some((ol, ctx)) = context(&request) else { return not_installed() };
+    let info = request_info(request.method(), request.uri(), request.headers());
+    render(ol.login_route(&info, &ctx).await)
 }
 
-async fn backchannel_logout(Extension(ol): Extension<OneLogin>, headers: HeaderMap, body: Bytes) -> Response {
-    render(ol.backchannel_logout_route(header(&headers, http::header::CONTENT_TYPE), &body).await)
+/// The most of a form body read (core reads at most this much too).
+const MAX_BODY: usize = govuk_one_login::web::MAX_FORM_BODY + 1;
+
+async fn form(request: Request) -> (http::request::Parts, Bytes) {
+    let (parts, body) = request.into_parts();
+    // A body larger than the limit is cut (core then refuses it); a failed read is empty.
+    let body = axum::body::to_bytes(body, MAX_BODY).await.unwrap_or_default();
+    (parts, body)
 }
 
-async fn jwks_route(Extension(ol): Extension<OneLogin>) -> Response {
+async fn logout(request: Request) -> Response {
+    let Some((ol, ctx)) = context(&request) else { return not_installed() };
+    let (parts, body) = form(request).await;
+    let info = request_info(&parts.method, &parts.uri, &parts.headers);
+    render(ol.logout_route(&info, &ctx, &body).await)
+}
+
+async fn backchannel_logout(request: Request) -> Response {
+    let Some((ol, _)) = context(&request) else { return not_installed() };
+    let (parts, body) = form(request).await;
+    let info = request_info(&parts.method, &parts.uri, &parts.headers);
+    render(ol.backchannel_logout_route(&info, &body).await)
+}
+
+async fn jwks_route(request: Request) -> Response {
+    let Some((ol, _)) = context(&request) else { return not_installed() };
     render(ol.jwks_route())
 }
 
@@ -70,6 +89,6 @@ pub trait OneLoginRouterExt {
 
 impl<S: Clone + Send + Sync + 'static> OneLoginRouterExt for Router<S> {
     fn with_one_login(self, one_login: OneLogin) -> Self {
-        self.merge(routes(&one_login)).layer(OneLoginLayer::new(one_login))
+        self.merge(unlayered(&one_login)).layer(OneLoginLayer::new(one_login))
     }
 }

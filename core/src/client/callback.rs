@@ -150,6 +150,7 @@ impl OneLogin {
                 && let Some(record) = self.load_session(&old).await?
             {
                 self.end_session(&old, &record).await?;
+                self.store().delete_data(&old, &record.subject).await?;
             }
             tracing::info!(error = %code, "One Login returned an error to the callback");
             let description = description.map(|d| d.chars().take(256).collect());
@@ -184,13 +185,15 @@ impl OneLogin {
                 if let Some(old) = &old {
                     self.end_session(&id, old).await?;
                 }
-                old
+                old.map(|old| (id, old))
             }
             None => None,
         };
         // Step-up keeps a verified identity of the same user when this login did not ask for one.
         let identity = identity.or_else(|| {
             previous
+                .as_ref()
+                .map(|(_, p)| p)
                 .filter(|p| ct_eq(p.subject.as_str().as_bytes(), sub.as_bytes()) && !pending.vector.needs_identity())
                 .and_then(|p| p.identity.clone())
         });
@@ -214,6 +217,9 @@ impl OneLogin {
             csrf_token: crate::types::random_token(24),
         };
         let session_id = self.create_session(session.clone()).await?;
+        if let Some((old_id, old)) = &previous {
+            self.carry_data(old_id, old, &session_id, &session).await?;
+        }
         Ok(LoginOutcome { session_id, session, return_to: pending.return_to, identity: outcome })
     }
 

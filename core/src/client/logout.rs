@@ -69,6 +69,7 @@ impl OneLogin {
             && let Some(record) = self.load_session(&id).await?
         {
             self.end_session(&id, &record).await?;
+            self.store().delete_data(&id, &record.subject).await?;
             hint = Some(record.id_token.clone());
         }
         self.end_session_url(hint.as_ref(), None).await

@@ -5,7 +5,7 @@ mod assertion;
 mod authorize;
 mod callback;
 mod logout;
-mod sessions;
+pub(crate) mod sessions;
 
 use std::sync::Arc;
 
@@ -20,6 +20,7 @@ use crate::error::{Endpoint, Error, ProviderError, TokenError, TokenKind};
 use crate::fetch::Http;
 use crate::keys::{DidDocument, DocCache, KeySet, ProviderMetadata};
 use crate::store::{MemoryStore, Store, StoreSettings};
+use crate::web::{DefaultPages, Pages};
 
 /// The GOV.UK One Login relying party. Build it once at start-up and share it (it is an `Arc`).
 ///
@@ -43,6 +44,8 @@ struct Inner {
     did: DocCache<DidDocument>,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    pages: Arc<dyn Pages>,
+    api_paths: Vec<String>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -57,6 +60,19 @@ pub struct OneLoginBuilder {
     config: Config,
     store: Option<Arc<dyn Store>>,
     clock: Arc<dyn Clock>,
+    pages: Arc<dyn Pages>,
+    api_paths: Vec<String>,
+}
+
+impl std::fmt::Debug for OneLoginBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OneLoginBuilder")
+            .field("config", &self.config)
+            .field("store", &self.store)
+            .field("pages", &self.pages)
+            .field("api_paths", &self.api_paths)
+            .finish_non_exhaustive()
+    }
 }
 
 impl OneLoginBuilder {
@@ -66,6 +82,26 @@ impl OneLoginBuilder {
     /// behave as one.
     pub fn store(mut self, store: impl Store) -> Self {
         self.store = Some(Arc::new(store));
+        self
+    }
+    /// Renders core's pages (error pages, identity not proven) with `pages` instead of
+    /// [`DefaultPages`].
+    pub fn pages(mut self, pages: impl Pages) -> Self {
+        self.pages = Arc::new(pages);
+        self
+    }
+    /// Declares paths that are APIs: a request at or below any of them (`/api` covers `/api`
+    /// and `/api/me`, not `/apis`) always gets 401/403 JSON, never a redirect to One Login,
+    /// whatever its `Accept` header. A path without a leading `/` gets one.
+    pub fn api_paths<I, P>(mut self, paths: I) -> Self
+    where
+        I: IntoIterator<Item = P>,
+        P: Into<String>,
+    {
+        self.api_paths.extend(paths.into_iter().map(|p| {
+            let p = p.into();
+            if p.starts_with('/') { p } else { format!("/{p}") }
+        }));
         self
     }
     /// Uses another clock (tests).
@@ -90,6 +126,8 @@ impl OneLoginBuilder {
                 did: doc_cache(c),
                 store,
                 clock: self.clock,
+                pages: self.pages,
+                api_paths: self.api_paths,
                 config: self.config,
             }),
         })
@@ -124,7 +162,13 @@ impl OneLogin {
 
     /// A builder, to choose the store or clock.
     pub fn builder(config: Config) -> OneLoginBuilder {
-        OneLoginBuilder { config, store: None, clock: Arc::new(SystemClock) }
+        OneLoginBuilder {
+            config,
+            store: None,
+            clock: Arc::new(SystemClock),
+            pages: Arc::new(DefaultPages),
+            api_paths: Vec::new(),
+        }
     }
 
     /// The configuration.
@@ -190,6 +234,14 @@ impl OneLogin {
             .ok_or_else(|| {
                 Error::token(TokenKind::CoreIdentity)(TokenError::UnknownKey { kid: kid.chars().take(128).collect() })
             })
+    }
+
+    pub(crate) fn pages(&self) -> &dyn Pages {
+        &*self.inner.pages
+    }
+
+    pub(crate) fn api_paths(&self) -> &[String] {
+        &self.inner.api_paths
     }
 
     pub(crate) fn http(&self) -> &Http {

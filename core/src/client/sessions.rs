@@ -61,6 +61,26 @@ impl OneLogin {
         Ok(id)
     }
 
+    /// After a sign-in that replaced session `from`: the application's data follows the user
+    /// to the new session `to` when both belong to the same subject, and is deleted otherwise
+    /// (another person signed in on this browser).
+    pub(crate) async fn carry_data(
+        &self,
+        from: &SessionId,
+        old: &SessionRecord,
+        to: &SessionId,
+        new: &SessionRecord,
+    ) -> Result<(), Error> {
+        let store = self.store();
+        if crate::types::ct_eq(old.subject.as_str().as_bytes(), new.subject.as_str().as_bytes()) {
+            let (expires_at, now) = (at(new.expires_at), at(self.now()));
+            store.move_data(from, to, &new.subject, expires_at, now).await?;
+        } else {
+            store.delete_data(from, &old.subject).await?;
+        }
+        Ok(())
+    }
+
     /// Ends one session, on every instance sharing the store.
     pub(crate) async fn end_session(&self, id: &SessionId, record: &SessionRecord) -> Result<(), Error> {
         Ok(self.store().delete_session(id, &record.subject).await?)
@@ -85,4 +105,10 @@ impl OneLogin {
         let keep_until = now.saturating_add(self.config().session_ttl.as_secs() as i64).saturating_add(60);
         Ok(self.store().revoke_subject(sub, now, keep_until, now, once).await?)
     }
+}
+
+/// A time in seconds since the epoch as an `OffsetDateTime` (clamped to what it can hold).
+pub(crate) fn at(secs: i64) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp(secs.clamp(-377_705_116_800, 253_402_300_799))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }

@@ -24,7 +24,10 @@ use moka::ops::compute::Op;
 use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 
-use super::{LoadedSession, MAX_SESSIONS_PER_SUBJECT, PendingLogin, ReplayKey, Store, StoreError, pending_digest};
+use super::{
+    LoadedSession, MAX_DATA_ENTRIES, MAX_SESSIONS_PER_SUBJECT, PendingLogin, ReplayKey, SessionData, SessionDataStore,
+    Store, StoreError, pending_digest,
+};
 use crate::session::{SessionId, SessionRecord};
 use crate::types::{State, Subject};
 
@@ -93,7 +96,20 @@ struct Inner {
     pending: Cache<String, PendingEntry>,
     subjects: Arc<Mutex<Subjects>>,
     replays: Mutex<Facts>,
+    data: Arc<Mutex<DataTable>>,
     limits: MemoryStoreLimits,
+}
+
+/// The application's data per session; entries go with their session.
+#[derive(Default)]
+struct DataTable {
+    map: HashMap<SessionId, DataEntry>,
+}
+
+struct DataEntry {
+    subject: Subject,
+    data: SessionData,
+    expires_at: i64,
 }
 
 impl std::fmt::Debug for MemoryStore {
@@ -231,6 +247,8 @@ impl MemoryStore {
     pub fn with_limits(limits: MemoryStoreLimits) -> Self {
         let subjects = Arc::new(Mutex::new(Subjects::default()));
         let index = subjects.clone();
+        let data = Arc::new(Mutex::new(DataTable::default()));
+        let data_of_ended = data.clone();
         let sessions = Cache::builder()
             .max_capacity(limits.sessions)
             .eviction_policy(EvictionPolicy::lru())
@@ -238,6 +256,11 @@ impl MemoryStore {
             .eviction_listener(move |id: Arc<SessionId>, entry: Arc<Entry>, cause| {
                 if cause != moka::notification::RemovalCause::Replaced {
                     lock(&index).forget_session(&entry.record.subject, &id);
+                    // Explicit deletes leave the data to core (moved at a sign-in, deleted at
+                    // sign-out); an evicted or expired session takes it along.
+                    if cause != moka::notification::RemovalCause::Explicit {
+                        lock(&data_of_ended).map.remove(&*id);
+                    }
                 }
             })
             .build();
@@ -246,7 +269,7 @@ impl MemoryStore {
             .eviction_policy(EvictionPolicy::lru())
             .expire_after(PendingExpiry)
             .build();
-        Self { inner: Arc::new(Inner { sessions, pending, subjects, replays: Mutex::default(), limits }) }
+        Self { inner: Arc::new(Inner { sessions, pending, subjects, replays: Mutex::default(), data, limits }) }
     }
 
     /// Runs the tables' pending maintenance (evictions, expiries) now. Tests use it to see a
@@ -396,5 +419,89 @@ impl Store for MemoryStore {
             self.remove_session(id);
         }
         Ok(Some(listed.len()))
+    }
+}
+
+#[async_trait]
+impl SessionDataStore for MemoryStore {
+    async fn load_data(
+        &self,
+        id: &SessionId,
+        subject: &Subject,
+        now: time::OffsetDateTime,
+    ) -> Result<SessionData, StoreError> {
+        let table = lock(&self.inner.data);
+        Ok(match table.map.get(id) {
+            Some(e) if &e.subject == subject && e.expires_at > now.unix_timestamp() => e.data.clone(),
+            _ => SessionData::new(),
+        })
+    }
+
+    async fn write_data(
+        &self,
+        id: &SessionId,
+        subject: &Subject,
+        name: &str,
+        value: Option<&str>,
+        expires_at: time::OffsetDateTime,
+        now: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let (now, expires_at) = (now.unix_timestamp(), expires_at.unix_timestamp());
+        let mut table = lock(&self.inner.data);
+        let capacity = self.inner.limits.sessions as usize;
+        if !table.map.contains_key(id) && table.map.len() >= capacity {
+            table.map.retain(|_, e| e.expires_at > now);
+            if table.map.len() >= capacity {
+                return Err(StoreError::Full { what: "session data", capacity });
+            }
+        }
+        let entry = table.map.entry(*id).or_insert_with(|| DataEntry {
+            subject: subject.clone(),
+            data: SessionData::new(),
+            expires_at,
+        });
+        if &entry.subject != subject || entry.expires_at <= now {
+            *entry = DataEntry { subject: subject.clone(), data: SessionData::new(), expires_at };
+        }
+        match value {
+            Some(v) => {
+                if !entry.data.contains_key(name) && entry.data.len() >= MAX_DATA_ENTRIES {
+                    return Err(StoreError::Full { what: "session data entries", capacity: MAX_DATA_ENTRIES });
+                }
+                entry.data.insert(name.to_owned(), v.to_owned());
+            }
+            None => {
+                entry.data.remove(name);
+            }
+        }
+        entry.expires_at = expires_at;
+        if entry.data.is_empty() {
+            table.map.remove(id);
+        }
+        Ok(())
+    }
+
+    async fn move_data(
+        &self,
+        from: &SessionId,
+        to: &SessionId,
+        subject: &Subject,
+        expires_at: time::OffsetDateTime,
+        now: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut table = lock(&self.inner.data);
+        if let Some(mut entry) = table.map.remove(from)
+            && &entry.subject == subject
+            && entry.expires_at > now.unix_timestamp()
+        {
+            entry.expires_at = expires_at.unix_timestamp();
+            table.map.insert(*to, entry);
+        }
+        Ok(())
+    }
+
+    async fn delete_data(&self, id: &SessionId, _subject: &Subject) -> Result<(), StoreError> {
+        lock(&self.inner.data).map.remove(id);
+        Ok(())
     }
 }

@@ -30,6 +30,7 @@
 //! [`RedisStore`] (Redis or Redis Cluster, many instances).
 
 pub(crate) mod config;
+mod data;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
@@ -40,6 +41,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use config::{RedisSettings, StoreSettings};
+pub use data::{MAX_DATA_ENTRIES, MAX_DATA_NAME, MAX_DATA_VALUE, SessionData, SessionDataStore};
 pub use memory::{MemoryStore, MemoryStoreLimits};
 #[cfg(feature = "redis")]
 pub use redis::RedisStore;
@@ -162,7 +164,7 @@ impl StoreError {
 /// Backends decide nothing: core checks expiry, idle time, issuer, client and revocation on
 /// what [`Store::load_session`] returns.
 #[async_trait]
-pub trait Store: Send + Sync + fmt::Debug + 'static {
+pub trait Store: SessionDataStore + Send + Sync + fmt::Debug + 'static {
     /// The backend's name for logs and errors, such as `memory` or `redis`.
     fn backend(&self) -> &'static str;
 

@@ -1,153 +1,156 @@
-//! The guard: the one place that decides whether a request may reach a protected handler.
+//! The guard: the one place that decides whether a request may reach a protected handler, and
+//! the one way a sign-in starts.
+//!
+//! Every guard (the `require` layers and the extractors of both adapters) calls
+//! [`OneLogin::guard`], so a page behaves the same however it is protected: a page request
+//! that needs a sign-in gets its redirect to One Login at once, with the flow cookie on the
+//! same response. Starting at once, rather than through a hop to the local sign-in route,
+//! saves the user a round trip and binds the pending login to the response that sets its
+//! cookie; it costs what a hit on the sign-in route costs (one signature, one pending record
+//! in its own bounded table), which anyone can cause anyway. The sign-in route remains for
+//! links ([`OneLogin::login_link`]) and calls the same guard.
 
 use std::sync::Arc;
 
-use serde_json::json;
-
 use super::cookies::{self, Names};
+use super::decision::{Decision, Denial, DenialCode};
+use super::pages::{IdentityNotProvenPage, ProblemPage};
+use super::request::{RequestInfo, under};
 use super::{SessionContext, WebResponse};
 use crate::client::{LoginRequest, OneLogin};
-use crate::levels::Requirement;
+use crate::error::Error;
+use crate::identity::VerifiedIdentity as CoreIdentity;
+use crate::levels::{Requirement, VectorOfTrust};
 use crate::return_path::ReturnPath;
 use crate::session::SessionRecord;
 
-/// The request facts the guard needs.
-#[derive(Debug, Clone, Copy)]
-pub struct RequestInfo<'a> {
-    /// The method, such as `GET`.
-    pub method: &'a str,
-    /// The path and query, such as `/apply?step=2`: where to return after sign-in.
-    pub path_and_query: &'a str,
-    /// The `Accept` header.
-    pub accept: Option<&'a str>,
-}
-
-impl RequestInfo<'_> {
-    /// Whether this is an API request: `Accept: application/json`, or a method other than
-    /// GET/HEAD (which a redirect to One Login could not complete).
-    pub fn wants_json(&self) -> bool {
-        self.accept.is_some_and(|a| a.to_ascii_lowercase().contains("application/json"))
-            || !(self.method.eq_ignore_ascii_case("GET") || self.method.eq_ignore_ascii_case("HEAD"))
-    }
-}
-
-/// The guard's decision.
-#[derive(Debug)]
-pub enum GuardOutcome {
-    /// The session meets the requirement: run the handler.
-    Allow(Arc<SessionRecord>),
-    /// Answer with this instead: a redirect to One Login (sign-in or step-up) for pages, or a
-    /// 401/403 JSON body for APIs, or an error page when One Login cannot be reached.
-    Respond(WebResponse),
-}
-
-/// What an extractor asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Needs {
-    /// A signed-in session at any level; without one, sign-in at `Cl.Cm`.
-    Session,
-    /// A session with a verified core identity; without one, step-up to `Cl.Cm.P2`.
-    Identity,
-}
-
-/// What the guard found when it did not allow the request.
-enum Challenge {
-    /// An API request: answer with this JSON error.
-    Json(WebResponse),
-    /// A page request: start this login.
-    Login(LoginRequest),
-}
+/// The longest `max_age` the sign-in route accepts from its query (one year).
+const MAX_AGE_CAP: u64 = 366 * 24 * 3600;
 
 impl OneLogin {
-    fn challenge(
-        &self,
-        requirement: &Requirement,
-        ctx: &SessionContext,
-        request: &RequestInfo<'_>,
-    ) -> Result<Arc<SessionRecord>, Challenge> {
-        let reauthenticate = match &ctx.record {
-            Some(s) if requirement.is_met_by(s.achieved(), s.auth_time(), self.now()) => return Ok(s.clone()),
-            Some(s) if s.achieved().meets(requirement.vector()) => Some(s.id_token().clone()),
-            _ => None,
-        };
-        if request.wants_json() {
-            let (status, error) =
-                if ctx.record.is_some() { (403, "insufficient_level") } else { (401, "unauthenticated") };
-            return Err(Challenge::Json(WebResponse::new(status).json(&json!({
-                "error": error,
-                "required": requirement.vector().to_string(),
-                "message": if status == 401 { "Sign in to continue." } else { "A higher level of assurance is needed." },
-            }))));
-        }
-        let mut login = LoginRequest::new(*requirement, ReturnPath::parse_or_root(request.path_and_query));
-        login.flow_cookie = ctx.flow_cookie.clone();
-        login.reauthenticate = reauthenticate.filter(|_| self.config().request_objects());
-        Err(Challenge::Login(login))
+    /// Whether this request is an API call: its own facts
+    /// ([`RequestInfo::api`], `Accept: application/json`, a method other than GET/HEAD), or a
+    /// path under one of the builder's [`api_paths`](crate::OneLoginBuilder::api_paths). API
+    /// calls get 401/403 JSON ([`Denial`]); pages get redirects and HTML.
+    pub fn is_api(&self, request: &RequestInfo<'_>) -> bool {
+        request.is_api_by_headers() || self.api_paths().iter().any(|prefix| under(request.path(), prefix))
     }
 
-    /// Checks `requirement` against the request's session.
+    /// Decides, without I/O, what `requirement` means for this request and session:
     ///
-    /// - No session: pages get a redirect to One Login with the requirement's `vtr`; APIs get
-    ///   401 with a JSON body.
-    /// - A session below the requirement, or signed in longer ago than its `max_age`: pages
-    ///   step up (back to the same path and query afterwards; re-authentication when only
-    ///   freshness is missing); APIs get 403 with a JSON body.
-    /// - Otherwise: [`GuardOutcome::Allow`], with no call to One Login.
+    /// - the session meets it: [`Decision::Allow`];
+    /// - no session: [`Decision::SignIn`] for pages, 401 [`Denial::unauthenticated`] for APIs;
+    /// - a session below the level: [`Decision::StepUp`] for pages (back to the same path and
+    ///   query afterwards), 403 [`Denial::insufficient_level`] for APIs;
+    /// - a session at the level, signed in longer ago than its `max_age`:
+    ///   [`Decision::Reauthenticate`] for pages, 403 [`Denial::reauthentication_required`] for
+    ///   APIs.
+    pub fn decide(&self, requirement: &Requirement, ctx: &SessionContext, request: &RequestInfo<'_>) -> Decision {
+        let record = ctx.record.as_ref();
+        let api = self.is_api(request);
+        let login = |reauthenticate| {
+            let mut login = LoginRequest::new(*requirement, ReturnPath::parse_or_root(request.path_and_query()));
+            login.flow_cookie = ctx.flow_cookie.clone();
+            login.reauthenticate = reauthenticate;
+            login
+        };
+        match record {
+            Some(s) if requirement.is_met_by(s.achieved(), s.auth_time(), self.now()) => Decision::Allow(s.clone()),
+            Some(_) if api => {
+                let s = record.map(|r| r.achieved());
+                if s.is_some_and(|a| a.meets(requirement.vector())) {
+                    Decision::Deny(Denial::reauthentication_required(requirement))
+                } else {
+                    Decision::Deny(Denial::insufficient_level(requirement))
+                }
+            }
+            Some(s) if s.achieved().meets(requirement.vector()) => {
+                Decision::Reauthenticate(login(Some(s.id_token().clone()).filter(|_| self.config().request_objects())))
+            }
+            Some(_) => Decision::StepUp(login(None)),
+            None if api => Decision::Deny(Denial::unauthenticated(requirement)),
+            None => Decision::SignIn(login(None)),
+        }
+    }
+
+    /// The identity guard's decision, without I/O: a session at `Cl.Cm.P2` or higher that
+    /// holds a verified core identity, with that identity; otherwise what to do instead (never
+    /// [`Decision::Allow`]). A session at the level whose identity One Login could not confirm
+    /// is denied with [`Denial::identity_not_proven`] (the identity-not-proven page, or 403
+    /// JSON for APIs).
+    pub fn decide_identity(
+        &self,
+        ctx: &SessionContext,
+        request: &RequestInfo<'_>,
+    ) -> Result<(Arc<SessionRecord>, CoreIdentity), Decision> {
+        let requirement = Requirement::IDENTITY_P2;
+        match self.decide(&requirement, ctx, request) {
+            Decision::Allow(record) => match record.identity() {
+                Some(identity) => Ok((record.clone(), identity.clone())),
+                None => Err(Decision::Deny(Denial::identity_not_proven(&requirement))),
+            },
+            other => Err(other),
+        }
+    }
+
+    /// Acts on a decision: the session when it is allowed, otherwise the response to send: the
+    /// redirect to One Login (with the flow cookie) that starts the sign-in, step-up or
+    /// re-authentication (see [`login_redirect`](Self::login_redirect)), or the
+    /// [`deny_response`](Self::deny_response).
+    pub async fn respond(
+        &self,
+        decision: Decision,
+        request: &RequestInfo<'_>,
+    ) -> Result<Arc<SessionRecord>, WebResponse> {
+        match decision {
+            Decision::Allow(record) => Ok(record),
+            Decision::Deny(denial) => Err(self.deny_response(&denial, request)),
+            Decision::SignIn(login) | Decision::StepUp(login) | Decision::Reauthenticate(login) => {
+                Err(self.login_redirect(login, request).await)
+            }
+        }
+    }
+
+    /// The response for a denial: its JSON body for API calls; for a page whose identity could
+    /// not be confirmed, the [`Pages::identity_not_proven`](super::Pages::identity_not_proven)
+    /// page; otherwise the JSON body.
+    pub fn deny_response(&self, denial: &Denial, request: &RequestInfo<'_>) -> WebResponse {
+        if denial.code() == DenialCode::IdentityNotProven && !self.is_api(request) {
+            let return_to = ReturnPath::parse_or_root(request.path_and_query());
+            return self.identity_not_proven_page(request, &return_to, &[]);
+        }
+        denial.to_response()
+    }
+
+    /// [`decide`](Self::decide) and [`respond`](Self::respond): what the `require` guards and
+    /// the `AuthenticatedUser` extractors do.
     pub async fn guard(
         &self,
         requirement: &Requirement,
         ctx: &SessionContext,
         request: &RequestInfo<'_>,
-    ) -> GuardOutcome {
-        match self.challenge(requirement, ctx, request) {
-            Ok(record) => GuardOutcome::Allow(record),
-            Err(Challenge::Json(response)) => GuardOutcome::Respond(response),
-            Err(Challenge::Login(login)) => GuardOutcome::Respond(self.login_redirect(login).await),
-        }
-    }
-
-    /// Like [`OneLogin::guard`] but without I/O, for extractors: a page that needs a sign-in
-    /// is sent to the local login route (`/auth/login?level=…&return_to=…`), which starts it.
-    /// Nothing is stored until the browser follows that link.
-    pub fn guard_now(
-        &self,
-        requirement: &Requirement,
-        ctx: &SessionContext,
-        request: &RequestInfo<'_>,
-    ) -> GuardOutcome {
-        match self.challenge(requirement, ctx, request) {
-            Ok(record) => GuardOutcome::Allow(record),
-            Err(Challenge::Json(response)) => GuardOutcome::Respond(response),
-            Err(Challenge::Login(login)) => GuardOutcome::Respond(WebResponse::redirect(
-                302,
-                &self.login_link(&login.requirement, &login.return_to),
-            )),
-        }
-    }
-
-    /// The decision behind the adapters' extractors (`AuthenticatedUser`, `VerifiedIdentity`):
-    /// the session when it has what `needs` asks for, else the response to reject with (a
-    /// redirect to the local sign-in route for pages, 401/403 JSON for APIs). No I/O.
-    pub fn extract(
-        &self,
-        needs: Needs,
-        ctx: &SessionContext,
-        request: &RequestInfo<'_>,
     ) -> Result<Arc<SessionRecord>, WebResponse> {
-        let identity = needs == Needs::Identity;
-        if let Some(record) = ctx.record.as_ref().filter(|r| !identity || r.identity().is_some()) {
-            return Ok(record.clone());
-        }
-        let requirement = if identity { Requirement::IDENTITY_P2 } else { Requirement::MEDIUM };
-        // Allowed at an identity level means a verified identity is in the session.
-        match self.guard_now(&requirement, ctx, request) {
-            GuardOutcome::Allow(record) => Ok(record),
-            GuardOutcome::Respond(response) => Err(response),
+        self.respond(self.decide(requirement, ctx, request), request).await
+    }
+
+    /// [`decide_identity`](Self::decide_identity) and [`respond`](Self::respond): what the
+    /// `VerifiedIdentity` extractors do.
+    pub async fn guard_identity(
+        &self,
+        ctx: &SessionContext,
+        request: &RequestInfo<'_>,
+    ) -> Result<(Arc<SessionRecord>, CoreIdentity), WebResponse> {
+        match self.decide_identity(ctx, request) {
+            Ok(found) => Ok(found),
+            Err(decision) => match self.respond(decision, request).await {
+                // `decide_identity` never allows without an identity.
+                Ok(_) => Err(Denial::identity_not_proven(&Requirement::IDENTITY_P2).to_response()),
+                Err(response) => Err(response),
+            },
         }
     }
 
-    /// A link to the local login route that signs in at `requirement` and returns to
+    /// A link to the local sign-in route that signs in at `requirement` and returns to
     /// `return_to`: use it for "Sign in" links.
     pub fn login_link(&self, requirement: &Requirement, return_to: &ReturnPath) -> String {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
@@ -159,34 +162,36 @@ impl OneLogin {
         format!("{}?{}", self.config().routes().login, q.finish())
     }
 
-    /// `GET <login>?level=…&max_age=…&return_to=…`: starts a sign-in (or step-up) and
-    /// redirects to One Login; when the session already meets the level, goes straight to
-    /// `return_to` (local paths only).
-    pub async fn login_route(&self, query: &str, ctx: &SessionContext) -> WebResponse {
+    /// `GET <login>?level=…&max_age=…&return_to=…`: the guard for that level (so a sign-in,
+    /// step-up or re-authentication starts exactly as it would on a guarded page), and
+    /// straight to `return_to` (local paths only) when the session already meets it.
+    pub async fn login_route(&self, request: &RequestInfo<'_>, ctx: &SessionContext) -> WebResponse {
         let (mut level, mut max_age, mut return_to) = (None, None, None);
-        for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+        for (k, v) in url::form_urlencoded::parse(request.query().as_bytes()) {
             match &*k {
-                "level" => level = v.parse::<crate::levels::VectorOfTrust>().ok(),
-                "max_age" => max_age = v.parse::<u64>().ok(),
+                "level" => level = v.parse::<VectorOfTrust>().ok(),
+                "max_age" => max_age = v.parse::<u64>().ok().map(|m| m.min(MAX_AGE_CAP)),
                 "return_to" => return_to = Some(ReturnPath::parse_or_root(&v)),
                 _ => {}
             }
         }
-        let mut requirement = Requirement::vector_of_trust(level.unwrap_or(crate::levels::VectorOfTrust::MEDIUM));
+        let mut requirement = Requirement::vector_of_trust(level.unwrap_or(VectorOfTrust::MEDIUM));
         if let Some(m) = max_age {
             requirement = requirement.with_max_age(std::time::Duration::from_secs(m));
         }
         let return_to = return_to.unwrap_or_else(ReturnPath::root);
-        let info = RequestInfo { method: "GET", path_and_query: return_to.as_str(), accept: None };
-        match self.guard(&requirement, ctx, &info).await {
-            GuardOutcome::Allow(_) => WebResponse::redirect(303, return_to.as_str()),
-            GuardOutcome::Respond(response) => response,
+        // The guard sees the request as the page it returns to, so the same decision is made.
+        let page = RequestInfo::new("GET", return_to.as_str()).accept_language(request.accept_language_header());
+        match self.guard(&requirement, ctx, &page).await {
+            Ok(_) => WebResponse::redirect(303, return_to.as_str()),
+            Err(response) => response,
         }
     }
 
     /// Starts a login and answers with the redirect to One Login (and the flow cookie), or an
     /// error page when it cannot be started.
-    pub async fn login_redirect(&self, login: LoginRequest) -> WebResponse {
+    pub async fn login_redirect(&self, login: LoginRequest, request: &RequestInfo<'_>) -> WebResponse {
+        let return_to = login.return_to.clone();
         match self.start_login(login).await {
             Ok(start) => {
                 let names = Names::for_config(self.config());
@@ -196,24 +201,40 @@ impl OneLogin {
             }
             Err(error) => {
                 tracing::warn!(%error, "could not start a One Login sign-in");
-                self.error_response(&error, false)
+                self.problem(&error, request, Some(return_to.as_str()), Some(&return_to))
             }
         }
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+    /// The response for an error: JSON `{"error", "message"}` for API calls, otherwise the
+    /// [`Pages::problem`](super::Pages::problem) page. Never shows internals.
+    pub fn error_response(&self, error: &Error, request: &RequestInfo<'_>) -> WebResponse {
+        self.problem(error, request, None, None)
+    }
 
-    #[test]
-    fn api_requests_are_json_or_non_get() {
-        let info = |method, accept| RequestInfo { method, path_and_query: "/", accept };
-        assert!(!info("GET", None).wants_json());
-        assert!(!info("HEAD", Some("text/html")).wants_json());
-        assert!(info("GET", Some("application/json")).wants_json());
-        assert!(info("GET", Some("text/html, Application/JSON;q=0.9")).wants_json());
-        assert!(info("POST", None).wants_json(), "a redirect could not replay a POST");
-        assert!(info("DELETE", Some("text/html")).wants_json());
+    pub(crate) fn problem(
+        &self,
+        error: &Error,
+        request: &RequestInfo<'_>,
+        retry: Option<&str>,
+        return_to: Option<&ReturnPath>,
+    ) -> WebResponse {
+        let (kind, status) = (error.problem_kind(), error.http_status());
+        if self.is_api(request) {
+            return Denial::problem(kind, status).to_response();
+        }
+        let page = ProblemPage { kind, status, locale: request.locale(), retry, return_to };
+        WebResponse::new(status).html(self.pages().problem(&page))
+    }
+
+    pub(crate) fn identity_not_proven_page(
+        &self,
+        request: &RequestInfo<'_>,
+        return_to: &ReturnPath,
+        return_codes: &[crate::identity::ReturnCode],
+    ) -> WebResponse {
+        let retry = self.login_link(&Requirement::IDENTITY_P2, return_to);
+        let page = IdentityNotProvenPage { locale: request.locale(), return_to, retry: &retry, return_codes };
+        WebResponse::new(http::StatusCode::FORBIDDEN).html(self.pages().identity_not_proven(&page))
     }
 }

@@ -1,38 +1,67 @@
 //! What a web adapter needs, framework-free: reading the session from cookies, the guard's
-//! decision, and the routes the adapters mount (callback, sign-out, back-channel logout,
-//! JWKS), each taking plain request facts and giving a [`WebResponse`] to render.
+//! [`Decision`], the pages hook ([`Pages`]), the handle handlers act through
+//! ([`SessionHandle`]), and the routes the adapters mount (sign-in, callback, sign-out,
+//! back-channel logout, JWKS), each taking plain request facts ([`RequestInfo`]) and giving a
+//! [`WebResponse`] to render.
 //!
-//! Adapters (tower/axum, actix-web) only translate their request into these inputs and the
-//! [`WebResponse`] into their response type. Every check lives here, once.
+//! Core decides; the application renders. Adapters (tower/axum, actix-web) only translate
+//! their request into these inputs and the [`WebResponse`] into their response type. Every
+//! check lives here, once.
 
 mod cookies;
+mod decision;
 mod extractors;
 mod guard;
+mod handle;
 mod pages;
+mod request;
 mod routes;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use http::StatusCode;
 
 pub use cookies::{FLOW_COOKIE, FLOW_COOKIE_INSECURE, SESSION_COOKIE, SESSION_COOKIE_INSECURE};
-pub use guard::{GuardOutcome, Needs, RequestInfo};
+pub use decision::{Decision, Denial, DenialCode};
+pub use handle::{SessionHandle, SignOutForm};
+pub use pages::{
+    DefaultPages, IdentityNotProvenPage, Locale, Pages, ProblemKind, ProblemPage, default_identity_not_proven,
+    default_problem, escape_html,
+};
+pub use request::RequestInfo;
+pub use routes::{CSRF_FIELD, MAX_FORM_BODY};
 
 use crate::client::OneLogin;
 use crate::error::Error;
 use crate::session::{SessionId, SessionRecord};
 
 /// A response to render: status, headers and body. Header names are lower-case ASCII.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WebResponse {
     /// The HTTP status code.
-    pub status: u16,
+    pub status: StatusCode,
     /// Headers, in order (`set-cookie` may repeat).
     pub headers: Vec<(&'static str, String)>,
     /// The body (HTML, JSON, or empty).
     pub body: String,
 }
 
+impl std::fmt::Debug for WebResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A `set-cookie` value is a session id or flow binding: only the names are shown.
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| *n).collect();
+        f.debug_struct("WebResponse")
+            .field("status", &self.status)
+            .field("headers", &names)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
 impl WebResponse {
-    pub(crate) fn new(status: u16) -> Self {
+    pub(crate) fn new(status: StatusCode) -> Self {
         Self { status, headers: vec![("cache-control", "no-store".into())], body: String::new() }
     }
     pub(crate) fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
@@ -46,7 +75,7 @@ impl WebResponse {
         Self { body: body.to_string(), ..self }.header("content-type", "application/json")
     }
     pub(crate) fn redirect(status: u16, location: &str) -> Self {
-        Self::new(status).header("location", location)
+        Self::new(StatusCode::from_u16(status).unwrap_or(StatusCode::SEE_OTHER)).header("location", location)
     }
     /// The value of the first header with this name.
     pub fn header_value(&self, name: &str) -> Option<&str> {
@@ -55,14 +84,32 @@ impl WebResponse {
 }
 
 /// The session a request carries, loaded once per request by the adapter's middleware.
-#[derive(Debug, Clone, Default)]
+/// `Debug` shows whether there is a session, never its id or the flow cookie.
+#[derive(Clone, Default)]
 pub struct SessionContext {
-    /// The session id from the cookie, when it names a live session.
-    pub id: Option<SessionId>,
-    /// The live session.
-    pub record: Option<Arc<SessionRecord>>,
-    /// The browser's flow cookie, if any (binds logins to this browser).
-    pub flow_cookie: Option<String>,
+    pub(crate) id: Option<SessionId>,
+    pub(crate) record: Option<Arc<SessionRecord>>,
+    pub(crate) flow_cookie: Option<String>,
+}
+
+impl std::fmt::Debug for SessionContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionContext")
+            .field("session", &self.record)
+            .field("flow_cookie", &self.flow_cookie.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+impl SessionContext {
+    /// The live session, if the request has one.
+    pub fn record(&self) -> Option<&Arc<SessionRecord>> {
+        self.record.as_ref()
+    }
+    /// The live session's id, if the request has one.
+    pub fn id(&self) -> Option<&SessionId> {
+        self.id.as_ref()
+    }
 }
 
 impl OneLogin {
@@ -81,9 +128,17 @@ impl OneLogin {
         }
         Ok(ctx)
     }
+}
 
-    /// A page or JSON body for an error, with its status. Never shows internals.
-    pub fn error_response(&self, error: &Error, wants_json: bool) -> WebResponse {
-        pages::problem(error.http_status().as_u16(), error.public_message(), wants_json)
+/// The answer every guard, extractor and route gives when the adapter's session layer is not
+/// installed around it: 500 with `message` (which names the layer and how to install it). The
+/// first time in a process it is also logged, once, as an error.
+pub fn missing_layer(message: &'static str) -> WebResponse {
+    static LOGGED: AtomicBool = AtomicBool::new(false);
+    if !LOGGED.swap(true, Ordering::Relaxed) {
+        tracing::error!("{message}");
     }
+    let mut response = WebResponse::new(StatusCode::INTERNAL_SERVER_ERROR);
+    response.body = message.to_owned();
+    response.header("content-type", "text/plain; charset=utf-8")
 }

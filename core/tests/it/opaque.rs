@@ -4,7 +4,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use govuk_one_login::Requirement;
-use govuk_one_login::web::SessionContext;
+use govuk_one_login::web::RequestInfo;
 use govuk_one_login_mock::{Fault, TestUser};
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
@@ -40,7 +40,6 @@ async fn failures_leave_no_token_or_personal_data_in_logs_or_bodies() {
 
     let h = harness().await;
     let mut bodies = Vec::new();
-    let ctx = SessionContext::default();
     for fault in [
         Fault::IdTokenBadSignature,
         Fault::IdTokenWrongIssuer,
@@ -65,14 +64,17 @@ async fn failures_leave_no_token_or_personal_data_in_logs_or_bodies() {
             .extend_pairs(params.state.iter().map(|s| ("state", s.as_str())))
             .extend_pairs(params.error.iter().map(|e| ("error", e.as_str())))
             .finish();
-        let ctx = SessionContext { flow_cookie: Some(start.flow_cookie.clone()), ..ctx.clone() };
-        bodies.push(h.ol.callback_route(&query, &ctx).await.body);
+        let ctx = h.ol.session_context(Some(&format!("one-login-flow={}", start.flow_cookie))).await.unwrap();
+        let path = format!("/auth/callback?{query}");
+        bodies.push(h.ol.callback_route(&RequestInfo::new("GET", &path), &ctx).await.body);
     }
     let bad_logout = h.mock.logout_token_with(&TestUser::default().sub, |_, c| {
         c.insert("nonce".into(), serde_json::json!("n"));
     });
     let form = format!("logout_token={bad_logout}");
-    bodies.push(h.ol.backchannel_logout_route(Some("application/x-www-form-urlencoded"), form.as_bytes()).await.body);
+    let post =
+        RequestInfo::new("POST", "/auth/backchannel-logout").content_type(Some("application/x-www-form-urlencoded"));
+    bodies.push(h.ol.backchannel_logout_route(&post, form.as_bytes()).await.body);
 
     let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     assert!(logged.contains("rejected"), "the failures were logged: {logged}");

@@ -381,5 +381,7 @@ pub async fn wait_past(ol: &OneLogin, at: i64) {
 /// The back-channel logout route, as One Login calls it.
 pub async fn post_logout_token(ol: &OneLogin, token: &str) -> u16 {
     let body = format!("logout_token={token}");
-    ol.backchannel_logout_route(Some("application/x-www-form-urlencoded"), body.as_bytes()).await.status
+    let post = govuk_one_login::web::RequestInfo::new("POST", "/auth/backchannel-logout")
+        .content_type(Some("application/x-www-form-urlencoded"));
+    ol.backchannel_logout_route(&post, body.as_bytes()).await.status.as_u16()
 }

@@ -2,10 +2,13 @@
 
 use std::sync::Arc;
 
+use time::OffsetDateTime;
+
 use govuk_one_login::Requirement;
 use govuk_one_login::session::SessionRecord;
 use govuk_one_login::store::{LoadedSession, MemoryStore, PendingLogin, ReplayKey, Store, StoreError};
-use govuk_one_login::web::SessionContext;
+use govuk_one_login::store::{SessionData, SessionDataStore};
+use govuk_one_login::web::{RequestInfo, SessionContext};
 use govuk_one_login::{State, Subject};
 
 use crate::*;
@@ -56,6 +59,37 @@ impl Store for BrokenStore {
     }
 }
 
+#[async_trait::async_trait]
+impl SessionDataStore for BrokenStore {
+    async fn load_data(&self, _: &SessionId, _: &Subject, _: OffsetDateTime) -> Result<SessionData, StoreError> {
+        Err(down())
+    }
+    async fn write_data(
+        &self,
+        _: &SessionId,
+        _: &Subject,
+        _: &str,
+        _: Option<&str>,
+        _: OffsetDateTime,
+        _: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        Err(down())
+    }
+    async fn move_data(
+        &self,
+        _: &SessionId,
+        _: &SessionId,
+        _: &Subject,
+        _: OffsetDateTime,
+        _: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        Err(down())
+    }
+    async fn delete_data(&self, _: &SessionId, _: &Subject) -> Result<(), StoreError> {
+        Err(down())
+    }
+}
+
 async fn broken() -> Harness {
     let mock = MockProvider::start().await;
     mock.register_redirect_uri(REDIRECT_URI);
@@ -69,7 +103,7 @@ async fn a_failing_store_is_an_error_not_a_lost_session() {
     let id = "A".repeat(43);
     let err = h.ol.session_context(Some(&format!("one-login-session={id}"))).await.unwrap_err();
     assert_eq!(err.http_status(), 503, "an unreachable store fails closed with 503");
-    let page = h.ol.error_response(&err, true);
+    let page = h.ol.error_response(&err, &RequestInfo::new("GET", "/").accept(Some("application/json")));
     assert_eq!(page.status, 503);
     assert!(!page.body.contains("connection refused"), "store errors never reach the response");
 }
@@ -79,16 +113,19 @@ async fn backchannel_logout_answers_501_when_sessions_cannot_be_ended() {
     let h = broken().await;
     let token = h.mock.logout_token("urn:fdc:gov.uk:2022:abc");
     let body = format!("logout_token={token}");
-    let r = h.ol.backchannel_logout_route(Some("application/x-www-form-urlencoded"), body.as_bytes()).await;
+    let post =
+        RequestInfo::new("POST", "/auth/backchannel-logout").content_type(Some("application/x-www-form-urlencoded"));
+    let r = h.ol.backchannel_logout_route(&post, body.as_bytes()).await;
     assert_eq!(r.status, 501, "One Login's docs: 501 when the user could not be logged out");
-    let r = h.ol.backchannel_logout_route(Some("application/x-www-form-urlencoded"), b"logout_token=bad").await;
+    let r = h.ol.backchannel_logout_route(&post, b"logout_token=bad").await;
     assert_eq!(r.status, 400);
 }
 
 #[tokio::test]
 async fn login_route_sanitises_and_starts_the_flow() {
     let h = harness().await;
-    let r = h.ol.login_route("level=Cl.Cm.P2&return_to=https://evil.example/", &SessionContext::default()).await;
+    let login = RequestInfo::new("GET", "/auth/login?level=Cl.Cm.P2&return_to=https://evil.example/");
+    let r = h.ol.login_route(&login, &SessionContext::default()).await;
     assert_eq!(r.status, 302);
     assert!(r.header_value("location").unwrap().starts_with(&format!("{}authorize?", h.mock.issuer())));
     assert!(r.header_value("set-cookie").unwrap().starts_with("one-login-flow="));

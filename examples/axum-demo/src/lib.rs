@@ -1,9 +1,10 @@
 //! The axum demo service's router, shared by its binary and the tests.
 //!
-//! Routes: `/` public; `/account` needs `Cl.Cm`; `/identity` needs `Cl.Cm.P2`; `/signed-out`;
-//! and the One Login routes `/auth/callback`, `/auth/logout`, `/auth/backchannel-logout`.
-//! `/account` and `/identity` answer JSON to `Accept: application/json`; `POST /account` is a
-//! JSON API call guarded like the page.
+//! Routes: `/` public; `/account` needs `Cl.Cm`; `/identity` needs `Cl.Cm.P2`; `/api/me` is an
+//! API (401/403 JSON, never a redirect); `/signed-out`; and the One Login routes
+//! `/auth/login`, `/auth/callback`, `/auth/logout`, `/auth/backchannel-logout`. `/account` and
+//! `/identity` answer JSON to `Accept: application/json`; `POST /account` is a JSON API call
+//! guarded like the page.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -11,38 +12,42 @@ use axum::Router;
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Json, Response};
 use axum::routing::get;
-use govuk_one_login::{OneLogin, Requirement};
-use govuk_one_login_tower::{AuthenticatedUser, OneLoginRouterExt, VerifiedIdentity, require};
+use govuk_one_login_tower::{
+    AuthenticatedUser, OneLogin, OneLoginRouterExt, OneLoginSession, Rejection, Requirement, VerifiedIdentity, require,
+};
 
 fn accept(headers: &HeaderMap) -> Option<&str> {
     headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok())
 }
 
-async fn home(user: Option<AuthenticatedUser>) -> Html<String> {
-    Html(demo_support::home(user.as_deref()))
+async fn home(session: OneLoginSession) -> Html<String> {
+    Html(demo_support::home(session.handle()))
 }
 
-async fn account(user: AuthenticatedUser, headers: HeaderMap) -> Response {
+async fn account(user: AuthenticatedUser, session: OneLoginSession, headers: HeaderMap) -> Response {
     if demo_support::wants_json(accept(&headers)) {
-        return Json(demo_support::account_json(&user)).into_response();
+        return Json(demo_support::account_json(user.session())).into_response();
     }
-    Html(demo_support::account(&user)).into_response()
+    match demo_support::count_visit(session.handle()).await {
+        Ok(visits) => Html(demo_support::account(session.handle(), user.session(), visits)).into_response(),
+        Err(error) => Rejection::from(session.handle().error_response(&error)).into_response(),
+    }
 }
 
-/// `POST /account`: an API call (always JSON), guarded like the page.
+/// `POST /account` and `GET /api/me`: API calls (always JSON), guarded like the page.
 async fn account_api(user: AuthenticatedUser) -> Response {
-    Json(demo_support::account_json(&user)).into_response()
+    Json(demo_support::account_json(user.session())).into_response()
 }
 
-async fn identity(id: VerifiedIdentity, headers: HeaderMap) -> Response {
+async fn identity(id: VerifiedIdentity, session: OneLoginSession, headers: HeaderMap) -> Response {
     if demo_support::wants_json(accept(&headers)) {
         return Json(demo_support::identity_json(id.session())).into_response();
     }
-    Html(demo_support::identity(id.session())).into_response()
+    Html(demo_support::identity(session.handle(), id.session())).into_response()
 }
 
-async fn signed_out() -> Html<String> {
-    Html(demo_support::signed_out())
+async fn signed_out(session: OneLoginSession) -> Html<String> {
+    Html(demo_support::signed_out(session.handle()))
 }
 
 /// The demo's router.
@@ -50,6 +55,7 @@ pub fn app(one_login: OneLogin) -> Router {
     Router::new()
         .route("/account", get(account).post(account_api).route_layer(require(Requirement::MEDIUM)))
         .route("/identity", get(identity).route_layer(require(Requirement::IDENTITY_P2)))
+        .route("/api/me", get(account_api).route_layer(require(Requirement::MEDIUM).api()))
         .route("/", get(home))
         .route("/signed-out", get(signed_out))
         .with_one_login(one_login)

@@ -5,7 +5,8 @@
 
 use std::net::SocketAddr;
 
-use govuk_one_login::{Config, Environment, OneLogin, SessionRecord};
+use govuk_one_login::web::SessionHandle;
+use govuk_one_login::{Config, Environment, OneLogin, Requirement, ReturnPath, SessionRecord};
 use govuk_one_login_mock::MockProvider;
 use serde_json::{Value, json};
 
@@ -72,18 +73,12 @@ impl Demo {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    govuk_one_login::web::escape_html(s)
 }
 
-fn layout(title: &str, session: Option<&SessionRecord>, body: &str) -> String {
-    let nav = match session {
-        Some(s) => format!(
-            "<form method=post action=\"/auth/logout\"><input type=hidden name=csrf_token value=\"{}\">\
-             <button>Sign out</button></form>",
-            esc(s.csrf_token())
-        ),
-        None => String::new(),
-    };
+/// The page frame: a header with the sign-out form (from the handle) when signed in.
+fn layout(title: &str, handle: &SessionHandle, body: &str) -> String {
+    let nav = handle.sign_out_form().map(|form| form.to_html("Sign out")).unwrap_or_default();
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t} - One Login demo</title></head>\
          <body style=\"font-family:arial,sans-serif;max-width:40em;margin:2em auto\">\
@@ -93,22 +88,33 @@ fn layout(title: &str, session: Option<&SessionRecord>, body: &str) -> String {
     )
 }
 
-/// `/`: public.
-pub fn home(session: Option<&SessionRecord>) -> String {
-    let body = match session {
+/// `/`: public. The sign-in link comes from the handle.
+pub fn home(handle: &SessionHandle) -> String {
+    let body = match handle.session() {
         Some(s) => format!("<p>You are signed in at {}.</p>", esc(&s.achieved().to_string())),
         None => {
-            "<p>You are not signed in. <a href=\"/auth/login?level=Cl.Cm&amp;return_to=%2Faccount\">Sign in</a></p>"
-                .into()
+            let account = ReturnPath::parse("/account").unwrap_or_else(ReturnPath::root);
+            format!(
+                "<p>You are not signed in. <a href=\"{}\">Sign in</a></p>",
+                esc(&handle.sign_in_link(&Requirement::MEDIUM, &account))
+            )
         }
     };
     layout(
         "Home",
-        session,
+        handle,
         &format!(
             "{body}<ul><li><a href=\"/account\">Your account</a> (Cl.Cm)</li><li><a href=\"/identity\">Your verified identity</a> (Cl.Cm.P2)</li></ul>"
         ),
     )
+}
+
+/// Counts the user's views of `/account` in the application's own session data (kept in the
+/// same store as the session, so every instance sees the same count).
+pub async fn count_visit(handle: &SessionHandle) -> Result<u32, govuk_one_login::Error> {
+    let visits = handle.get::<u32>("account_visits").await?.unwrap_or(0).saturating_add(1);
+    handle.insert("account_visits", &visits).await?;
+    Ok(visits)
 }
 
 /// `/account` as JSON: sub, email, phone and levels.
@@ -124,14 +130,15 @@ pub fn account_json(s: &SessionRecord) -> Value {
 }
 
 /// `/account` as a page.
-pub fn account(s: &SessionRecord) -> String {
+pub fn account(handle: &SessionHandle, s: &SessionRecord, visits: u32) -> String {
     let body = format!(
-        "<dl><dt>Subject</dt><dd>{}</dd><dt>Email</dt><dd>{}</dd><dt>Level achieved</dt><dd>{}</dd></dl>",
+        "<dl><dt>Subject</dt><dd>{}</dd><dt>Email</dt><dd>{}</dd><dt>Level achieved</dt><dd>{}</dd></dl>\
+         <p>Views of this page in this session: <span id=\"visits\">{visits}</span></p>",
         esc(s.subject().as_str()),
         esc(s.email().unwrap_or("-")),
         esc(&s.achieved().to_string())
     );
-    layout("Your account", Some(s), &body)
+    layout("Your account", handle, &body)
 }
 
 /// `/identity` as JSON: verified name, birth date and level.
@@ -145,7 +152,7 @@ pub fn identity_json(s: &SessionRecord) -> Value {
 }
 
 /// `/identity` as a page.
-pub fn identity(s: &SessionRecord) -> String {
+pub fn identity(handle: &SessionHandle, s: &SessionRecord) -> String {
     let j = identity_json(s);
     let body = format!(
         "<dl><dt>Name</dt><dd>{}</dd><dt>Date of birth</dt><dd>{}</dd><dt>Level of confidence</dt><dd>{}</dd></dl>",
@@ -153,12 +160,12 @@ pub fn identity(s: &SessionRecord) -> String {
         esc(j["birth_date"].as_str().unwrap_or("-")),
         esc(j["identity_level"].as_str().unwrap_or("-"))
     );
-    layout("Your verified identity", Some(s), &body)
+    layout("Your verified identity", handle, &body)
 }
 
 /// `/signed-out`.
-pub fn signed_out() -> String {
-    layout("You have signed out", None, "<p><a href=\"/\">Go to the start page</a></p>")
+pub fn signed_out(handle: &SessionHandle) -> String {
+    layout("You have signed out", handle, "<p><a href=\"/\">Go to the start page</a></p>")
 }
 
 /// Whether an `Accept` header asks for JSON.

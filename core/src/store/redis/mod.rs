@@ -19,6 +19,7 @@
 //! Changes other instances must see at once are published on `<prefix>events`; see the
 //! invalidation module for the heartbeat that bounds how stale a local copy can be.
 
+mod data;
 mod invalidation;
 mod scripts;
 

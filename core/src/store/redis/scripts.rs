@@ -105,7 +105,7 @@ pub(super) struct Script {
 }
 
 impl Script {
-    fn new(lua: &'static str) -> Self {
+    pub(super) fn new(lua: &'static str) -> Self {
         let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, lua.as_bytes());
         let sha1 = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
         Self { lua, sha1 }

@@ -163,7 +163,7 @@ async fn within<T>(what: &str, work: impl Future<Output = T>) -> T {
 }
 
 fn csrf_token(page: &Page) -> String {
-    let marker = "name=csrf_token value=\"";
+    let marker = "name=\"csrf_token\" value=\"";
     let start = page.body.find(marker).unwrap_or_else(|| panic!("no sign-out form on {}", page.url)) + marker.len();
     page.body[start..].split('"').next().unwrap_or_default().to_owned()
 }

@@ -1,0 +1,179 @@
+//! [`SessionHandle`]: what a handler acts through: the current session or none, the links and
+//! forms that sign in and out, the application's own data in the session, and the actions on
+//! the user's sessions.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::SessionContext;
+use super::pages::Locale;
+use super::request::RequestInfo;
+use super::routes::CSRF_FIELD;
+use crate::client::OneLogin;
+use crate::client::sessions::at;
+use crate::error::{Error, SessionDataError};
+use crate::levels::Requirement;
+use crate::return_path::ReturnPath;
+use crate::session::SessionRecord;
+use crate::store::{MAX_DATA_NAME, MAX_DATA_VALUE};
+
+/// The request's session and the engine, for handlers. The adapters' `OneLoginSession`
+/// extractor wraps one; it never rejects a request (a request without a session has a handle
+/// whose [`session`](Self::session) is `None`).
+#[derive(Clone, Debug)]
+pub struct SessionHandle {
+    one_login: OneLogin,
+    ctx: SessionContext,
+    locale: Locale,
+    api: bool,
+}
+
+/// What a sign-out form needs: `<form method="post" action="{action}">` with a hidden input
+/// named [`field`](Self::field) holding [`token`](Self::token). `Debug` hides the token.
+#[derive(Clone, Copy)]
+pub struct SignOutForm<'a> {
+    action: &'a str,
+    token: &'a str,
+}
+
+impl std::fmt::Debug for SignOutForm<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignOutForm").field("action", &self.action).field("token", &"[redacted]").finish()
+    }
+}
+
+impl<'a> SignOutForm<'a> {
+    /// The sign-out route's path (the form's `action`, method POST).
+    pub fn action(&self) -> &'a str {
+        self.action
+    }
+    /// The hidden field's name.
+    pub fn field(&self) -> &'static str {
+        CSRF_FIELD
+    }
+    /// The hidden field's value: this session's CSRF token.
+    pub fn token(&self) -> &'a str {
+        self.token
+    }
+    /// The whole form as HTML, with a button labelled `label` (escaped).
+    pub fn to_html(&self, label: &str) -> String {
+        use super::escape_html as e;
+        format!(
+            "<form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"{}\" value=\"{}\">\
+             <button type=\"submit\">{}</button></form>",
+            e(self.action),
+            CSRF_FIELD,
+            e(self.token),
+            e(label)
+        )
+    }
+}
+
+fn check_name(name: &str) -> Result<(), SessionDataError> {
+    if name.is_empty() || name.len() > MAX_DATA_NAME || !name.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(SessionDataError::BadName { max: MAX_DATA_NAME });
+    }
+    Ok(())
+}
+
+impl SessionHandle {
+    /// A handle on this request's session (adapters build it from the context their layer
+    /// loaded and the request's facts).
+    pub fn new(one_login: OneLogin, ctx: SessionContext, request: &RequestInfo<'_>) -> Self {
+        let api = one_login.is_api(request);
+        Self { locale: request.locale(), api, one_login, ctx }
+    }
+
+    /// The response the library would give for `error` on this request: the
+    /// [`Pages::problem`](super::Pages::problem) page, or JSON for API calls. Use it when a
+    /// handler's own call (such as [`insert`](Self::insert)) fails, so that its error looks
+    /// like the library's.
+    pub fn error_response(&self, error: &Error) -> super::WebResponse {
+        let path = "/";
+        let info = RequestInfo::new("GET", path).api(self.api);
+        let info = match self.locale {
+            Locale::Cy => info.accept_language(Some("cy")),
+            _ => info,
+        };
+        self.one_login.error_response(error, &info)
+    }
+
+    /// The engine.
+    pub fn one_login(&self) -> &OneLogin {
+        &self.one_login
+    }
+    /// The signed-in session, if any (at any level).
+    pub fn session(&self) -> Option<&SessionRecord> {
+        self.ctx.record.as_deref()
+    }
+    /// Whether the request has a live session.
+    pub fn is_signed_in(&self) -> bool {
+        self.ctx.record.is_some()
+    }
+    /// A link that signs in (or steps up) to `requirement` and comes back to `return_to`.
+    pub fn sign_in_link(&self, requirement: &Requirement, return_to: &ReturnPath) -> String {
+        self.one_login.login_link(requirement, return_to)
+    }
+    /// The sign-out form's facts, when there is a session to sign out of.
+    pub fn sign_out_form(&self) -> Option<SignOutForm<'_>> {
+        let record = self.ctx.record.as_deref()?;
+        Some(SignOutForm { action: &self.one_login.config().routes().logout, token: record.csrf_token() })
+    }
+
+    fn live(&self) -> Result<(&crate::session::SessionId, &SessionRecord), Error> {
+        match (&self.ctx.id, self.ctx.record.as_deref()) {
+            (Some(id), Some(record)) => Ok((id, record)),
+            _ => Err(SessionDataError::NoSession.into()),
+        }
+    }
+
+    /// The application's value named `name` in this session, if one was
+    /// [`insert`](Self::insert)ed. It follows the user through step-ups; it ends with the
+    /// session.
+    pub async fn get<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, Error> {
+        check_name(name)?;
+        let (id, record) = self.live()?;
+        let data = self.one_login.store().load_data(id, record.subject(), at(self.one_login.now())).await?;
+        match data.get(name) {
+            Some(json) => Ok(Some(serde_json::from_str(json).map_err(SessionDataError::Convert)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Keeps `value` (as JSON, at most [`MAX_DATA_VALUE`] bytes) under `name` (1 to
+    /// [`MAX_DATA_NAME`] visible ASCII characters) in this session, in one atomic step on the
+    /// store, replacing any value of that name. At most
+    /// [`MAX_DATA_ENTRIES`](crate::store::MAX_DATA_ENTRIES) names per session. Keep personal
+    /// data out of it unless you need it: it lives as long as the session.
+    pub async fn insert<T: Serialize + ?Sized>(&self, name: &str, value: &T) -> Result<(), Error> {
+        check_name(name)?;
+        let json = serde_json::to_string(value).map_err(SessionDataError::Convert)?;
+        if json.len() > MAX_DATA_VALUE {
+            return Err(SessionDataError::TooLarge { length: json.len(), max: MAX_DATA_VALUE }.into());
+        }
+        let (id, record) = self.live()?;
+        let now = self.one_login.now();
+        let store = self.one_login.store();
+        store.write_data(id, record.subject(), name, Some(&json), at(record.expires_at), at(now)).await?;
+        Ok(())
+    }
+
+    /// Removes the value named `name`, if any.
+    pub async fn remove(&self, name: &str) -> Result<(), Error> {
+        check_name(name)?;
+        let (id, record) = self.live()?;
+        let now = self.one_login.now();
+        self.one_login.store().write_data(id, record.subject(), name, None, at(record.expires_at), at(now)).await?;
+        Ok(())
+    }
+
+    /// Ends every session of this user, on every device and every instance sharing the store,
+    /// this one included (the browser's cookie then names nothing). It does not sign the user
+    /// out of GOV.UK One Login itself. Returns how many sessions were listed for the user.
+    pub async fn sign_out_everywhere(&self) -> Result<usize, Error> {
+        let (id, record) = self.live()?;
+        let ended = self.one_login.revoke_subject(record.subject()).await?;
+        self.one_login.store().delete_data(id, record.subject()).await?;
+        Ok(ended)
+    }
+}

@@ -1,0 +1,136 @@
+//! [`RequestInfo`]: the request facts core's decisions and routes read, and what makes a
+//! request an API call.
+
+use super::pages::Locale;
+
+/// The facts of one request that the guard and the routes read. Adapters fill it from their
+/// framework's request; nothing else of the request reaches core.
+///
+/// ```
+/// use govuk_one_login::web::RequestInfo;
+/// let info = RequestInfo::new("GET", "/apply?step=2").accept(Some("text/html")).accept_language(Some("cy"));
+/// assert_eq!(info.path(), "/apply");
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct RequestInfo<'a> {
+    method: &'a str,
+    path_and_query: &'a str,
+    accept: Option<&'a str>,
+    accept_language: Option<&'a str>,
+    content_type: Option<&'a str>,
+    api: bool,
+}
+
+impl<'a> RequestInfo<'a> {
+    /// A request with this method (such as `GET`) and path and query (such as
+    /// `/apply?step=2`: where to come back to after a sign-in).
+    pub fn new(method: &'a str, path_and_query: &'a str) -> Self {
+        Self { method, path_and_query, accept: None, accept_language: None, content_type: None, api: false }
+    }
+    /// The `Accept` header.
+    pub fn accept(mut self, accept: Option<&'a str>) -> Self {
+        self.accept = accept;
+        self
+    }
+    /// The `Accept-Language` header: pages are in Welsh when it prefers `cy`.
+    pub fn accept_language(mut self, accept_language: Option<&'a str>) -> Self {
+        self.accept_language = accept_language;
+        self
+    }
+    /// The `Content-Type` header (the back-channel logout route reads it).
+    pub fn content_type(mut self, content_type: Option<&'a str>) -> Self {
+        self.content_type = content_type;
+        self
+    }
+    /// Marks the request as an API call whatever its headers: it gets 401/403 JSON, never a
+    /// redirect. Adapters set it for routes declared as APIs.
+    pub fn api(mut self, api: bool) -> Self {
+        self.api |= api;
+        self
+    }
+
+    /// The method.
+    pub fn method(&self) -> &'a str {
+        self.method
+    }
+    /// The path and query.
+    pub fn path_and_query(&self) -> &'a str {
+        self.path_and_query
+    }
+    /// The path alone.
+    pub fn path(&self) -> &'a str {
+        self.path_and_query.split_once('?').map_or(self.path_and_query, |(p, _)| p)
+    }
+    /// The query alone (empty when there is none).
+    pub fn query(&self) -> &'a str {
+        self.path_and_query.split_once('?').map_or("", |(_, q)| q)
+    }
+    /// The `Content-Type` header.
+    pub fn content_type_header(&self) -> Option<&'a str> {
+        self.content_type
+    }
+    /// The `Accept-Language` header.
+    pub fn accept_language_header(&self) -> Option<&'a str> {
+        self.accept_language
+    }
+    /// The locale pages are rendered in: Welsh when `Accept-Language`'s most preferred
+    /// language is `cy`, English otherwise.
+    pub fn locale(&self) -> Locale {
+        Locale::from_accept_language(self.accept_language)
+    }
+
+    /// Whether the request is an API call by its own facts: marked with [`RequestInfo::api`],
+    /// `Accept` names `application/json` without preferring HTML, or a method other than
+    /// GET/HEAD (which a redirect to One Login could not complete). The engine adds the
+    /// configured API paths ([`OneLoginBuilder::api_paths`](crate::OneLoginBuilder::api_paths)).
+    pub(crate) fn is_api_by_headers(&self) -> bool {
+        self.api
+            || self.accept.is_some_and(accepts_json)
+            || !(self.method.eq_ignore_ascii_case("GET") || self.method.eq_ignore_ascii_case("HEAD"))
+    }
+}
+
+/// JSON is asked for when `application/json` is listed and `text/html` is not listed before it.
+fn accepts_json(accept: &str) -> bool {
+    let accept = accept.to_ascii_lowercase();
+    match (accept.find("application/json"), accept.find("text/html")) {
+        (Some(json), Some(html)) => json < html,
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+/// Whether `path` is `prefix` or lies below it (`/api` covers `/api` and `/api/x`, not `/apix`).
+pub(crate) fn under(path: &str, prefix: &str) -> bool {
+    let prefix = prefix.trim_end_matches('/');
+    prefix.is_empty() || path.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_requests_are_json_non_get_or_marked() {
+        let info = |method, accept| RequestInfo::new(method, "/").accept(accept);
+        assert!(!info("GET", None).is_api_by_headers());
+        assert!(!info("HEAD", Some("text/html")).is_api_by_headers());
+        assert!(info("GET", Some("application/json")).is_api_by_headers());
+        assert!(info("GET", Some("Application/JSON;q=0.9, text/html")).is_api_by_headers());
+        assert!(!info("GET", Some("text/html, application/json;q=0.9")).is_api_by_headers(), "a browser");
+        assert!(info("POST", None).is_api_by_headers(), "a redirect could not replay a POST");
+        assert!(info("DELETE", Some("text/html")).is_api_by_headers());
+        assert!(info("GET", None).api(true).is_api_by_headers(), "a route declared an API");
+        assert!(info("GET", None).api(true).api(false).is_api_by_headers(), "a declaration is not undone");
+    }
+
+    #[test]
+    fn paths_under_a_prefix() {
+        assert!(under("/api", "/api"));
+        assert!(under("/api/me", "/api/"));
+        assert!(!under("/apix", "/api"));
+        assert!(!under("/", "/api"));
+        assert_eq!(RequestInfo::new("GET", "/a/b?c=d").path(), "/a/b");
+        assert_eq!(RequestInfo::new("GET", "/a/b?c=d").query(), "c=d");
+    }
+}
