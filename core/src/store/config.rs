@@ -203,22 +203,20 @@ fn number(var: &'static str, v: &str) -> Result<u64, ConfigError> {
     v.trim().parse().map_err(|_| ConfigError::invalid(var, format!("`{}` is not a whole number", v.trim())))
 }
 
-/// A duration such as `1800`, `1800s`, `30m` or `8h`.
-pub(crate) fn duration(var: &'static str, v: &str) -> Result<Duration, ConfigError> {
+/// A duration such as `1800`, `1800s`, `30m` or `8h`; the error is the reason.
+pub(crate) fn duration(v: &str) -> Result<Duration, String> {
     let v = v.trim();
+    let bad = || format!("`{v}` is not a duration such as 1800, 1800s, 30m or 8h");
     let (digits, unit) = match v.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
         Some((i, _)) => v.split_at(i),
         None => (v, "s"),
     };
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| ConfigError::invalid(var, format!("`{v}` is not a duration such as 1800, 1800s, 30m or 8h")))?;
+    let n: u64 = digits.parse().map_err(|_| bad())?;
     let secs = match unit {
         "s" => Some(n),
         "m" => n.checked_mul(60),
         "h" => n.checked_mul(3600),
         _ => None,
     };
-    secs.map(Duration::from_secs)
-        .ok_or_else(|| ConfigError::invalid(var, format!("`{v}` is not a duration such as 1800, 1800s, 30m or 8h")))
+    secs.map(Duration::from_secs).ok_or_else(bad)
 }
