@@ -21,7 +21,7 @@ use std::time::Duration;
 use jsonwebtoken::{Algorithm, EncodingKey, jwk::Jwk};
 use url::Url;
 
-pub use error::ConfigError;
+pub use error::{ConfigError, ConfigSource};
 
 use crate::store::StoreSettings;
 use crate::types::ClientId;
@@ -195,21 +195,16 @@ pub(crate) struct SigningKey {
 }
 
 impl SigningKey {
-    fn from_pem(pem: &[u8]) -> Result<Self, ConfigError> {
+    fn from_pem(pem: &[u8], origin: ConfigSource) -> Result<Self, ConfigError> {
         let key = match EncodingKey::from_rsa_pem(pem) {
             Ok(key) => key,
-            Err(_) if EncodingKey::from_ec_pem(pem).is_ok() => {
-                return Err(ConfigError::EcKeyNotAccepted);
-            }
+            Err(_) if EncodingKey::from_ec_pem(pem).is_ok() => return Err(ConfigError::EcKeyNotAccepted { origin }),
             Err(e) => {
-                return Err(ConfigError::invalid(
-                    "ONE_LOGIN_PRIVATE_KEY",
-                    format!("not an RSA private key in PEM form ({e})"),
-                ));
+                return Err(ConfigError::invalid_at(origin, format!("not an RSA private key in PEM form ({e})")));
             }
         };
         let public = Jwk::from_encoding_key(&key, Algorithm::RS256)
-            .map_err(|e| ConfigError::invalid("ONE_LOGIN_PRIVATE_KEY", format!("unusable RSA key ({e})")))?;
+            .map_err(|e| ConfigError::invalid_at(origin, format!("unusable RSA key ({e})")))?;
         Ok(Self { key, public })
     }
 }
@@ -304,6 +299,8 @@ pub struct ConfigBuilder<K = NoKey> {
     environment: Environment,
     settings: Settings,
     key: K,
+    /// Set by [`Config::from_env`], so that errors name the variables rather than the methods.
+    from_env: bool,
 }
 
 /// The longest clock-skew leeway accepted: ID tokens live only 120 seconds.
@@ -466,18 +463,23 @@ impl<K> ConfigBuilder<K> {
     /// Our RSA private key in PEM form (`ONE_LOGIN_PRIVATE_KEY` or `ONE_LOGIN_PRIVATE_KEY_FILE`).
     /// An EC key is refused: One Login verifies client keys only with RSA.
     pub fn signing_key_pem(self, pem: impl AsRef<[u8]>) -> Result<ConfigBuilder<WithKey>, ConfigError> {
-        let key = SigningKey::from_pem(pem.as_ref())?;
-        Ok(ConfigBuilder { environment: self.environment, settings: self.settings, key: WithKey(key) })
+        self.signing_key(pem.as_ref(), ConfigSource::Builder("ConfigBuilder::signing_key_pem"))
+    }
+
+    fn signing_key(self, pem: &[u8], origin: ConfigSource) -> Result<ConfigBuilder<WithKey>, ConfigError> {
+        let key = SigningKey::from_pem(pem, origin)?;
+        let ConfigBuilder { environment, settings, key: _, from_env } = self;
+        Ok(ConfigBuilder { environment, settings, key: WithKey(key), from_env })
     }
 }
 
 impl ConfigBuilder<WithKey> {
     /// Checks everything and builds the configuration.
     pub fn build(self) -> Result<Config, ConfigError> {
-        let ConfigBuilder { environment, settings, key: WithKey(mut signing_key) } = self;
+        let ConfigBuilder { environment, settings, key: WithKey(mut signing_key), from_env } = self;
         let (issuer, identity_issuer, did_url) = environment.urls();
-        check::issuer(&issuer, &environment)?;
-        let cx = check::Checks { identity_issuer, did_url };
+        let cx = check::Checks { from_env, environment: environment.clone(), identity_issuer, did_url };
+        check::issuer(&issuer, &cx)?;
         let discovery_url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
         signing_key.public.common.key_id = settings.key_id.clone();
         signing_key.public.common.key_algorithm = Some(settings.client_signing_alg.jwt().into());
@@ -503,7 +505,7 @@ impl std::fmt::Debug for Config {
 impl Config {
     /// Starts a builder for an environment.
     pub fn builder(environment: Environment) -> ConfigBuilder<NoKey> {
-        ConfigBuilder { environment, settings: Settings::default(), key: NoKey }
+        ConfigBuilder { environment, settings: Settings::default(), key: NoKey, from_env: false }
     }
 
     /// The environment.

@@ -1,16 +1,19 @@
 //! [`Config::from_env`]: the `ONE_LOGIN_*` variables, each mapped onto the builder method it
-//! stands for.
+//! stands for, so that the builder's checks name the variable when it is the source.
 
 use std::time::Duration;
 
 use super::{
-    ClientSigningAlgorithm, Config, ConfigBuilder, ConfigError, Environment, IdTokenAlgorithm, IdentityClaim, WithKey,
+    ClientSigningAlgorithm, Config, ConfigBuilder, ConfigError, ConfigSource, Environment, IdTokenAlgorithm,
+    IdentityClaim, WithKey,
 };
 use crate::store::config::duration;
 
 /// A variable that sets one builder setting.
 struct Var {
     name: &'static str,
+    /// The builder method it stands for, such as `ConfigBuilder::client_id`.
+    method: &'static str,
     /// Parses the text and calls the method: a parse failure is the reason the value is bad.
     apply: fn(ConfigBuilder, &str) -> Result<ConfigBuilder, String>,
 }
@@ -21,6 +24,7 @@ macro_rules! vars {
     ($($name:literal => $method:ident($parse:path),)*) => {
         &[$(Var {
             name: $name,
+            method: concat!("ConfigBuilder::", stringify!($method)),
             apply: |b, v| Ok(b.$method($parse(v)?)),
         },)*]
     };
@@ -52,6 +56,17 @@ const ENVIRONMENT: &str = "ONE_LOGIN_ENVIRONMENT";
 const KEY: &str = "ONE_LOGIN_PRIVATE_KEY";
 const KEY_FILE: &str = "ONE_LOGIN_PRIVATE_KEY_FILE";
 
+/// The variable read for the value that `method` sets, in a builder [`Config::from_env`] filled.
+pub(super) fn variable_for(method: &str, environment: &Environment) -> Option<&'static str> {
+    match method {
+        "Config::builder" => Some(match environment {
+            Environment::Custom { .. } => ISSUER,
+            _ => ENVIRONMENT,
+        }),
+        _ => VARS.iter().find(|v| v.method == method).map(|v| v.name),
+    }
+}
+
 impl Config {
     /// Reads the configuration from `ONE_LOGIN_*` environment variables:
     ///
@@ -82,7 +97,7 @@ impl Config {
     /// | `ONE_LOGIN_REDIS_POOL_SIZE` | default 4 |
     /// | `ONE_LOGIN_REDIS_CA_FILE` | a PEM file of CA certificates to trust for `rediss://`, beside the web PKI roots |
     ///
-    /// A missing or malformed value is an error naming the variable.
+    /// A missing or malformed value is an error naming the variable ([`ConfigSource::Env`]).
     pub fn from_env() -> Result<Config, ConfigError> {
         Self::from_vars(|name| std::env::var(name).ok())
     }
@@ -91,9 +106,10 @@ impl Config {
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
         let mut b = Config::builder(environment(&get)?);
+        b.from_env = true;
         for v in VARS {
             if let Some(text) = get(v.name) {
-                b = (v.apply)(b, &text).map_err(|reason| ConfigError::invalid(v.name, reason))?;
+                b = (v.apply)(b, &text).map_err(|reason| ConfigError::invalid_at(ConfigSource::Env(v.name), reason))?;
             }
         }
         b = b.session_store(crate::store::config::from_vars(&get)?);
@@ -107,13 +123,17 @@ fn environment(get: &dyn Fn(&str) -> Option<String>) -> Result<Environment, Conf
         (None, Some(env)) => match env.trim().to_ascii_lowercase().as_str() {
             "integration" => Ok(Environment::Integration),
             "production" => Ok(Environment::Production),
-            other => Err(ConfigError::invalid(ENVIRONMENT, format!("`{other}` is not `integration` or `production`"))),
+            other => Err(ConfigError::invalid_at(
+                ConfigSource::Env(ENVIRONMENT),
+                format!("`{other}` is not `integration` or `production`"),
+            )),
         },
-        (Some(_), Some(_)) => {
-            Err(ConfigError::invalid(ISSUER, "set either ONE_LOGIN_ISSUER or ONE_LOGIN_ENVIRONMENT, not both"))
-        }
+        (Some(_), Some(_)) => Err(ConfigError::invalid_at(
+            ConfigSource::Env(ISSUER),
+            "set either ONE_LOGIN_ISSUER or ONE_LOGIN_ENVIRONMENT, not both",
+        )),
         (None, None) => Err(ConfigError::Missing {
-            var: ENVIRONMENT,
+            origin: ConfigSource::Env(ENVIRONMENT),
             hint: "set it to `integration` or `production`, or set ONE_LOGIN_ISSUER to a custom issuer",
         }),
     }
@@ -123,22 +143,23 @@ fn environment(get: &dyn Fn(&str) -> Option<String>) -> Result<Environment, Conf
 /// a file names the file's variable and path.
 fn signing_key(b: ConfigBuilder, get: &dyn Fn(&str) -> Option<String>) -> Result<ConfigBuilder<WithKey>, ConfigError> {
     match (get(KEY), get(KEY_FILE)) {
-        (Some(pem), None) => b.signing_key_pem(pem),
+        (Some(pem), None) => b.signing_key(pem.as_bytes(), ConfigSource::Env(KEY)),
         (None, Some(path)) => {
             let pem =
                 std::fs::read(&path).map_err(|source| ConfigError::KeyFile { path: path.clone().into(), source })?;
-            b.signing_key_pem(pem).map_err(|e| match e {
-                ConfigError::Invalid { var: KEY, reason } => {
-                    ConfigError::Invalid { var: KEY_FILE, reason: format!("`{path}`: {reason}") }
+            b.signing_key(&pem, ConfigSource::Env(KEY_FILE)).map_err(|e| match e {
+                ConfigError::Invalid { origin, reason } => {
+                    ConfigError::Invalid { origin, reason: format!("`{path}`: {reason}") }
                 }
                 e => e,
             })
         }
-        (Some(_), Some(_)) => {
-            Err(ConfigError::invalid(KEY, "set either ONE_LOGIN_PRIVATE_KEY or ONE_LOGIN_PRIVATE_KEY_FILE, not both"))
-        }
+        (Some(_), Some(_)) => Err(ConfigError::invalid_at(
+            ConfigSource::Env(KEY),
+            "set either ONE_LOGIN_PRIVATE_KEY or ONE_LOGIN_PRIVATE_KEY_FILE, not both",
+        )),
         (None, None) => Err(ConfigError::Missing {
-            var: KEY,
+            origin: ConfigSource::Env(KEY),
             hint: "our RSA private key as PEM text, or set ONE_LOGIN_PRIVATE_KEY_FILE to its path",
         }),
     }
