@@ -469,3 +469,51 @@ fn debug_through_box_dyn_error_carries_the_message_and_the_source() {
         format!("{:?}", from_env(&[("ONE_LOGIN_PRIVATE_KEY", ""), ("ONE_LOGIN_PRIVATE_KEY_FILE", file)]).unwrap_err());
     assert!(debug.contains("could not be read: caused by: "), "{debug}");
 }
+
+/// The `//!` lines of `config.rs`, whose table lists the variables.
+fn module_doc() -> Vec<&'static str> {
+    include_str!("../config.rs").lines().filter_map(|l| l.strip_prefix("//!")).collect()
+}
+
+/// The backquoted names in the first column of each table row.
+fn documented_variables() -> Vec<String> {
+    let mut names = Vec::new();
+    for row in module_doc().into_iter().filter(|l| l.trim_start().starts_with("| `")) {
+        let first_column = row.split('|').nth(1).unwrap();
+        names.extend(first_column.split('`').skip(1).step_by(2).map(str::to_owned));
+    }
+    names
+}
+
+#[test]
+fn the_module_doc_lists_every_variable_from_env_reads_once() {
+    let read = std::cell::RefCell::new(std::collections::BTreeSet::new());
+    let mut v = base();
+    v.push(("REDIS_URL", REDIS)); // the ONE_LOGIN_REDIS_* variables are read only for Redis
+    let lookup = vars(&v);
+    Config::from_vars(|name| {
+        read.borrow_mut().insert(name.to_owned());
+        lookup(name)
+    })
+    .unwrap();
+    let documented = documented_variables();
+    let listed: std::collections::BTreeSet<String> = documented.iter().cloned().collect();
+    assert_eq!(listed.len(), documented.len(), "a variable is listed twice: {documented:?}");
+    assert_eq!(listed, read.into_inner(), "the table in the module doc against what from_env reads");
+}
+
+#[test]
+fn each_builder_method_names_its_variable() {
+    let source = include_str!("../config.rs");
+    let setters = source.find("impl<K> ConfigBuilder<K> {").unwrap();
+    let source = &source[setters..source[setters..].find("\n}\n").unwrap() + setters];
+    for (var, method) in env::variables() {
+        let name = method.strip_prefix("ConfigBuilder::").unwrap();
+        let at = [format!("    pub fn {name}("), format!("    pub fn {name}<")]
+            .iter()
+            .find_map(|sig| source.find(sig.as_str()))
+            .unwrap_or_else(|| panic!("{method} is not in config.rs"));
+        let doc: String = source[..at].lines().rev().take_while(|l| l.trim_start().starts_with("///")).collect();
+        assert!(doc.contains(&format!("`{var}`")), "the documentation of {method} names {var}");
+    }
+}
