@@ -1,4 +1,6 @@
-//! Configuration: one builder, or [`Config::from_env`]. Everything is checked at start-up.
+//! Configuration: one builder, or [`Config::from_env`]. Everything is checked at start-up, and
+//! a bad or missing value is reported with where it came from ([`ConfigSource`]): the
+//! environment variable read, or the builder method called.
 //!
 //! ```
 //! use govuk_one_login::{Config, Environment};
@@ -11,7 +13,44 @@
 //! assert_eq!(config.issuer(), "https://oidc.integration.account.gov.uk/");
 //! # Ok::<(), govuk_one_login::ConfigError>(())
 //! ```
+//!
+//! # Environment variables
+//!
+//! [`Config::from_env`] reads these (and [`StoreSettings::from_env`](crate::store::StoreSettings::from_env)
+//! the store's alone). Each builder method names the variable that stands for it.
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `ONE_LOGIN_ENVIRONMENT` | `integration` or `production`: fills in every URL |
+//! | `ONE_LOGIN_ISSUER` | a custom issuer instead (the local stand-in, the simulator); http only on loopback |
+//! | `ONE_LOGIN_CLIENT_ID` | the client id |
+//! | `ONE_LOGIN_PRIVATE_KEY` / `ONE_LOGIN_PRIVATE_KEY_FILE` | our RSA private key, PEM text or a path |
+//! | `ONE_LOGIN_PRIVATE_KEY_ID` | optional `kid` for our JWT headers (needed with a published JWKS) |
+//! | `ONE_LOGIN_CLIENT_ASSERTION_ALG` | `RS256` (default) or `PS256` |
+//! | `ONE_LOGIN_REDIRECT_URI` | the registered callback URL |
+//! | `ONE_LOGIN_POST_LOGOUT_REDIRECT_URI` | optional, where One Login returns after sign-out |
+//! | `ONE_LOGIN_SCOPES` | default `openid email phone` |
+//! | `ONE_LOGIN_UI_LOCALES` | optional, `en` or `cy` |
+//! | `ONE_LOGIN_IDENTITY_CLAIMS` | identity claims to request, from `coreIdentityJWT address passport drivingPermit returnCode` (default `coreIdentityJWT`; only those registered on the client) |
+//! | `ONE_LOGIN_IDENTITY_ISSUER`, `ONE_LOGIN_DID_URL` | optional overrides |
+//! | `ONE_LOGIN_ID_TOKEN_ALG` | `ES256` (default) or `RS256` |
+//! | `ONE_LOGIN_CLOCK_SKEW_SECONDS` | default 30, at most 60 |
+//! | `ONE_LOGIN_REQUEST_OBJECT` | `true` (default) or `false` |
+//! | `ONE_LOGIN_USER_AGENT` | default `govuk-one-login-rs/<version>` |
+//! | `ONE_LOGIN_SESSION_LIFETIME` | absolute session lifetime, such as `8h` (the default), `30m` or `1800` (seconds) |
+//! | `ONE_LOGIN_SESSION_IDLE_TIMEOUT` | a session ends after this long without a request, default `30m` |
+//! | `ONE_LOGIN_SESSION_STORE` | `memory` or `redis`; unset: `redis` when `REDIS_URL` is set, else `memory` |
+//! | `REDIS_URL` | `redis://`, `rediss://` (TLS), `redis-cluster://host:port?node=host:port…` |
+//! | `ONE_LOGIN_REDIS_PREFIX` | key prefix, default `govuk-one-login:` |
+//! | `ONE_LOGIN_REDIS_TIMEOUT_MS`, `ONE_LOGIN_REDIS_CONNECT_TIMEOUT_MS` | default 1000 each |
+//! | `ONE_LOGIN_REDIS_POOL_SIZE` | default 4 |
+//! | `ONE_LOGIN_REDIS_CA_FILE` | a PEM file of CA certificates to trust for `rediss://`, beside the web PKI roots |
+//!
+//! A missing or malformed value is an error naming the variable, such as
+//! `ONE_LOGIN_REDIRECT_URI (environment variable): plain http is allowed only on loopback`; the
+//! same value given to the builder names the method: `ConfigBuilder::redirect_uri: …`.
 
+mod check;
 mod env;
 mod error;
 
@@ -20,7 +59,7 @@ use std::time::Duration;
 use jsonwebtoken::{Algorithm, EncodingKey, jwk::Jwk};
 use url::Url;
 
-pub use error::ConfigError;
+pub use error::{ConfigError, ConfigSource};
 
 use crate::store::StoreSettings;
 use crate::types::ClientId;
@@ -194,22 +233,100 @@ pub(crate) struct SigningKey {
 }
 
 impl SigningKey {
-    fn from_pem(pem: &[u8]) -> Result<Self, ConfigError> {
+    fn from_pem(pem: &[u8], origin: ConfigSource) -> Result<Self, ConfigError> {
         let key = match EncodingKey::from_rsa_pem(pem) {
             Ok(key) => key,
-            Err(_) if EncodingKey::from_ec_pem(pem).is_ok() => {
-                return Err(ConfigError::EcKeyNotAccepted);
-            }
+            Err(_) if EncodingKey::from_ec_pem(pem).is_ok() => return Err(ConfigError::EcKeyNotAccepted { origin }),
             Err(e) => {
-                return Err(ConfigError::invalid(
-                    "ONE_LOGIN_PRIVATE_KEY",
-                    format!("not an RSA private key in PEM form ({e})"),
-                ));
+                return Err(ConfigError::invalid_at(origin, format!("not an RSA private key in PEM form ({e})")));
             }
         };
         let public = Jwk::from_encoding_key(&key, Algorithm::RS256)
-            .map_err(|e| ConfigError::invalid("ONE_LOGIN_PRIVATE_KEY", format!("unusable RSA key ({e})")))?;
+            .map_err(|e| ConfigError::invalid_at(origin, format!("unusable RSA key ({e})")))?;
         Ok(Self { key, public })
+    }
+}
+
+/// Declares the configuration once. [`Config`]'s own fields are worked out by
+/// [`ConfigBuilder::build`]; each setting after them gives its name, the type the builder
+/// holds, its default and, when the value needs checking, the function in [`check`] that
+/// checks it (into the type after `=>` when [`Config`] holds another). The macro writes the
+/// builder's `Settings` with its `Default`, the fields of [`Config`], and `Settings::check`,
+/// which runs each setting's check into its field.
+macro_rules! settings {
+    (
+        $(#[$attr:meta])*
+        pub struct Config { $($derived:ident: $derived_ty:ty,)* }
+        struct Settings { $($field:ident: $ty:ty = $default:expr $(=> $checked:ty)? $(, $check:path)?;)* }
+    ) => {
+        /// Every setting as the builder holds it.
+        #[derive(Debug)]
+        struct Settings { $($field: $ty,)* }
+
+        impl Default for Settings {
+            fn default() -> Self {
+                Self { $($field: $default,)* }
+            }
+        }
+
+        /// [`Config`]'s fields that are not settings.
+        struct Derived { $($derived: $derived_ty,)* }
+
+        $(#[$attr])*
+        #[derive(Clone)]
+        pub struct Config {
+            $(pub(crate) $derived: $derived_ty,)*
+            $(pub(crate) $field: settings!(@type $ty $(=> $checked)?),)*
+        }
+
+        impl Settings {
+            /// Checks each setting on its own, in order, into its field of [`Config`].
+            fn check(self, cx: &check::Checks, derived: Derived) -> Result<Config, ConfigError> {
+                Ok(Config {
+                    $($derived: derived.$derived,)*
+                    $($field: settings!(@check self.$field, cx $(, $check)?),)*
+                })
+            }
+        }
+    };
+    (@type $ty:ty) => { $ty };
+    (@type $ty:ty => $checked:ty) => { $checked };
+    (@check $value:expr, $cx:expr) => { $value };
+    (@check $value:expr, $cx:expr, $check:path) => { $check($value, $cx)? };
+}
+
+settings! {
+    /// A checked configuration. Build it with [`Config::builder`] or [`Config::from_env`].
+    pub struct Config {
+        environment: Environment,
+        issuer: String,
+        discovery_url: String,
+        signing_key: SigningKey,
+    }
+    struct Settings {
+        client_id: Option<String> = None => ClientId, check::client_id;
+        redirect_uri: Option<String> = None => Url, check::redirect_uri;
+        post_logout_redirect_uri: Option<String> = None => Option<Url>, check::post_logout_redirect_uri;
+        scopes: Vec<String> = vec!["openid".into(), "email".into(), "phone".into()], check::scopes;
+        ui_locales: Option<String> = None, check::ui_locales;
+        identity_issuer: Option<String> = None => String, check::identity_issuer;
+        did_url: Option<String> = None => Url, check::did_url;
+        id_token_alg: IdTokenAlgorithm = IdTokenAlgorithm::Es256;
+        client_signing_alg: ClientSigningAlgorithm = ClientSigningAlgorithm::Rs256;
+        key_id: Option<String> = None;
+        clock_skew: Duration = Duration::from_secs(30), check::clock_skew;
+        request_objects: bool = true;
+        identity_claims: Vec<IdentityClaim> = vec![IdentityClaim::CoreIdentity], check::identity_claims;
+        user_agent: String = concat!("govuk-one-login-rs/", env!("CARGO_PKG_VERSION")).into(), check::user_agent;
+        http_timeout: Duration = Duration::from_secs(10);
+        session_ttl: Duration = Duration::from_secs(8 * 3600), check::session_ttl;
+        session_idle_timeout: Duration = Duration::from_secs(30 * 60), check::session_idle_timeout;
+        pending_login_ttl: Duration = Duration::from_secs(600);
+        store: StoreSettings = StoreSettings::default(), check::store;
+        key_cache_floor: Duration = Duration::from_secs(60);
+        key_cache_ceiling: Duration = Duration::from_secs(86_400);
+        unknown_kid_refetch_interval: Duration = Duration::from_secs(60);
+        routes: Routes = Routes::default();
     }
 }
 
@@ -217,37 +334,11 @@ impl SigningKey {
 #[derive(Debug)]
 #[must_use]
 pub struct ConfigBuilder<K = NoKey> {
+    environment: Environment,
     settings: Settings,
     key: K,
-}
-
-/// Everything but the key, as set so far.
-#[derive(Debug)]
-struct Settings {
-    environment: Environment,
-    client_id: Option<String>,
-    redirect_uri: Option<String>,
-    post_logout_redirect_uri: Option<String>,
-    scopes: Vec<String>,
-    ui_locales: Option<String>,
-    identity_issuer: Option<String>,
-    did_url: Option<String>,
-    id_token_alg: IdTokenAlgorithm,
-    client_signing_alg: ClientSigningAlgorithm,
-    key_id: Option<String>,
-    clock_skew: Duration,
-    request_objects: bool,
-    identity_claims: Vec<IdentityClaim>,
-    user_agent: String,
-    http_timeout: Duration,
-    session_ttl: Duration,
-    session_idle_timeout: Duration,
-    pending_login_ttl: Duration,
-    store: StoreSettings,
-    key_cache_floor: Duration,
-    key_cache_ceiling: Duration,
-    unknown_kid_refetch_interval: Duration,
-    routes: Routes,
+    /// Set by [`Config::from_env`], so that errors name the variables rather than the methods.
+    from_env: bool,
 }
 
 /// The longest clock-skew leeway accepted: ID tokens live only 120 seconds.
@@ -410,185 +501,31 @@ impl<K> ConfigBuilder<K> {
     /// Our RSA private key in PEM form (`ONE_LOGIN_PRIVATE_KEY` or `ONE_LOGIN_PRIVATE_KEY_FILE`).
     /// An EC key is refused: One Login verifies client keys only with RSA.
     pub fn signing_key_pem(self, pem: impl AsRef<[u8]>) -> Result<ConfigBuilder<WithKey>, ConfigError> {
-        let key = SigningKey::from_pem(pem.as_ref())?;
-        Ok(ConfigBuilder { settings: self.settings, key: WithKey(key) })
+        self.signing_key(pem.as_ref(), ConfigSource::Builder("ConfigBuilder::signing_key_pem"))
     }
-}
 
-fn parse_url(var: &'static str, value: &str) -> Result<Url, ConfigError> {
-    let url = Url::parse(value).map_err(|e| ConfigError::invalid(var, format!("`{value}` is not a URL ({e})")))?;
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if is_loopback(&url) => Ok(url),
-        "http" => {
-            Err(ConfigError::invalid(var, "plain http is allowed only on loopback (127.0.0.1, localhost, [::1])"))
-        }
-        other => Err(ConfigError::invalid(var, format!("scheme `{other}` is not https"))),
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d == "localhost",
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
+    fn signing_key(self, pem: &[u8], origin: ConfigSource) -> Result<ConfigBuilder<WithKey>, ConfigError> {
+        let key = SigningKey::from_pem(pem, origin)?;
+        let ConfigBuilder { environment, settings, key: _, from_env } = self;
+        Ok(ConfigBuilder { environment, settings, key: WithKey(key), from_env })
     }
 }
 
 impl ConfigBuilder<WithKey> {
     /// Checks everything and builds the configuration.
     pub fn build(self) -> Result<Config, ConfigError> {
-        let ConfigBuilder { settings, key } = self;
-        let (issuer, identity_issuer, did_url) = settings.environment.urls();
-        parse_url(
-            match settings.environment {
-                Environment::Custom { .. } => "ONE_LOGIN_ISSUER",
-                _ => "ONE_LOGIN_ENVIRONMENT",
-            },
-            &issuer,
-        )?;
-        let client_id = settings.client_id.filter(|c| !c.trim().is_empty()).ok_or(ConfigError::Missing {
-            var: "ONE_LOGIN_CLIENT_ID",
-            hint: "the client id from One Login's admin tool",
-        })?;
-        let redirect_uri = parse_url(
-            "ONE_LOGIN_REDIRECT_URI",
-            settings.redirect_uri.as_deref().ok_or(ConfigError::Missing {
-                var: "ONE_LOGIN_REDIRECT_URI",
-                hint: "the registered callback URL, such as https://service.example/auth/callback",
-            })?,
-        )?;
-        if redirect_uri.query().is_some() || redirect_uri.fragment().is_some() {
-            return Err(ConfigError::invalid("ONE_LOGIN_REDIRECT_URI", "must have no query or fragment"));
-        }
-        let post_logout_redirect_uri = settings
-            .post_logout_redirect_uri
-            .as_deref()
-            .map(|u| parse_url("ONE_LOGIN_POST_LOGOUT_REDIRECT_URI", u))
-            .transpose()?;
-        if !settings.scopes.iter().any(|s| s == "openid") {
-            return Err(ConfigError::invalid("ONE_LOGIN_SCOPES", "must include `openid`"));
-        }
-        if let Some(bad) = settings.scopes.iter().find(|s| s.is_empty() || s.contains(char::is_whitespace)) {
-            return Err(ConfigError::invalid("ONE_LOGIN_SCOPES", format!("scope `{bad}` is not a single token")));
-        }
-        if let Some(l) = &settings.ui_locales
-            && l.split(' ').any(|t| !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') || t.is_empty())
-        {
-            return Err(ConfigError::invalid("ONE_LOGIN_UI_LOCALES", "expected language tags such as `en` or `cy`"));
-        }
-        let identity_issuer = settings.identity_issuer.unwrap_or(identity_issuer);
-        parse_url("ONE_LOGIN_IDENTITY_ISSUER", &identity_issuer)?;
-        let did_url = parse_url("ONE_LOGIN_DID_URL", settings.did_url.as_deref().unwrap_or(&did_url))?;
-        if settings.clock_skew > MAX_CLOCK_SKEW {
-            return Err(ConfigError::invalid(
-                "ONE_LOGIN_CLOCK_SKEW_SECONDS",
-                format!("{}s is over the maximum of 60s (ID tokens live 120s)", settings.clock_skew.as_secs()),
-            ));
-        }
-        if settings.user_agent.trim().is_empty() || !settings.user_agent.chars().all(|c| (' '..='~').contains(&c)) {
-            return Err(ConfigError::invalid("ONE_LOGIN_USER_AGENT", "must be non-empty printable ASCII"));
-        }
-        if settings.session_ttl < Duration::from_secs(1) {
-            return Err(ConfigError::invalid("ONE_LOGIN_SESSION_LIFETIME", "must be at least one second"));
-        }
-        if settings.session_idle_timeout < Duration::from_secs(1) {
-            return Err(ConfigError::invalid("ONE_LOGIN_SESSION_IDLE_TIMEOUT", "must be at least one second"));
-        }
-        if let StoreSettings::Redis(redis) = &settings.store {
-            redis.check()?;
-        }
-        if settings.key_cache_floor > settings.key_cache_ceiling {
-            return Err(ConfigError::invalid("key_cache_bounds", "the floor is above the ceiling"));
-        }
-        for (var, path) in [
-            ("login_path", Some(&settings.routes.login)),
-            ("logout_path", Some(&settings.routes.logout)),
-            ("backchannel_logout_path", Some(&settings.routes.backchannel_logout)),
-            ("publish_jwks_at", settings.routes.jwks.as_ref()),
-        ] {
-            if let Some(p) = path
-                && (!p.starts_with('/') || p.contains(['?', '#']) || p == redirect_uri.path())
-            {
-                return Err(ConfigError::invalid(
-                    var,
-                    format!("`{p}` must be a plain absolute path, distinct from the callback"),
-                ));
-            }
-        }
+        let ConfigBuilder { environment, settings, key: WithKey(mut signing_key), from_env } = self;
+        let (issuer, identity_issuer, did_url) = environment.urls();
+        let cx = check::Checks { from_env, environment: environment.clone(), identity_issuer, did_url };
+        check::issuer(&issuer, &cx)?;
         let discovery_url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
-        let mut key = key.0;
-        key.public.common.key_id = settings.key_id.clone();
-        key.public.common.key_algorithm = Some(settings.client_signing_alg.jwt().into());
-        key.public.common.public_key_use = Some(jsonwebtoken::jwk::PublicKeyUse::Signature);
-        Ok(Config {
-            environment: settings.environment,
-            issuer,
-            discovery_url,
-            identity_issuer,
-            did_url,
-            client_id: ClientId::new(client_id),
-            redirect_uri,
-            post_logout_redirect_uri,
-            scopes: settings.scopes,
-            ui_locales: settings.ui_locales,
-            id_token_alg: settings.id_token_alg,
-            client_signing_alg: settings.client_signing_alg,
-            key_id: settings.key_id,
-            signing_key: key,
-            clock_skew: settings.clock_skew,
-            request_objects: settings.request_objects,
-            identity_claims: settings.identity_claims.iter().fold(vec![IdentityClaim::CoreIdentity], |mut all, c| {
-                if !all.contains(c) {
-                    all.push(*c);
-                }
-                all
-            }),
-            user_agent: settings.user_agent,
-            http_timeout: settings.http_timeout,
-            session_ttl: settings.session_ttl,
-            session_idle_timeout: settings.session_idle_timeout,
-            pending_login_ttl: settings.pending_login_ttl,
-            store: settings.store,
-            key_cache_floor: settings.key_cache_floor,
-            key_cache_ceiling: settings.key_cache_ceiling,
-            unknown_kid_refetch_interval: settings.unknown_kid_refetch_interval,
-            routes: settings.routes,
-        })
+        signing_key.public.common.key_id = settings.key_id.clone();
+        signing_key.public.common.key_algorithm = Some(settings.client_signing_alg.jwt().into());
+        signing_key.public.common.public_key_use = Some(jsonwebtoken::jwk::PublicKeyUse::Signature);
+        let config = settings.check(&cx, Derived { environment, issuer, discovery_url, signing_key })?;
+        check::together(&config, &cx)?;
+        Ok(config)
     }
-}
-
-/// A checked configuration. Build it with [`Config::builder`] or [`Config::from_env`].
-#[derive(Clone)]
-pub struct Config {
-    pub(crate) environment: Environment,
-    pub(crate) issuer: String,
-    pub(crate) discovery_url: String,
-    pub(crate) identity_issuer: String,
-    pub(crate) did_url: Url,
-    pub(crate) client_id: ClientId,
-    pub(crate) redirect_uri: Url,
-    pub(crate) post_logout_redirect_uri: Option<Url>,
-    pub(crate) scopes: Vec<String>,
-    pub(crate) ui_locales: Option<String>,
-    pub(crate) id_token_alg: IdTokenAlgorithm,
-    pub(crate) client_signing_alg: ClientSigningAlgorithm,
-    pub(crate) key_id: Option<String>,
-    pub(crate) signing_key: SigningKey,
-    pub(crate) clock_skew: Duration,
-    pub(crate) request_objects: bool,
-    pub(crate) identity_claims: Vec<IdentityClaim>,
-    pub(crate) user_agent: String,
-    pub(crate) http_timeout: Duration,
-    pub(crate) session_ttl: Duration,
-    pub(crate) session_idle_timeout: Duration,
-    pub(crate) pending_login_ttl: Duration,
-    pub(crate) store: StoreSettings,
-    pub(crate) key_cache_floor: Duration,
-    pub(crate) key_cache_ceiling: Duration,
-    pub(crate) unknown_kid_refetch_interval: Duration,
-    pub(crate) routes: Routes,
 }
 
 impl std::fmt::Debug for Config {
@@ -606,33 +543,7 @@ impl std::fmt::Debug for Config {
 impl Config {
     /// Starts a builder for an environment.
     pub fn builder(environment: Environment) -> ConfigBuilder<NoKey> {
-        let settings = Settings {
-            environment,
-            client_id: None,
-            redirect_uri: None,
-            post_logout_redirect_uri: None,
-            scopes: vec!["openid".into(), "email".into(), "phone".into()],
-            ui_locales: None,
-            identity_issuer: None,
-            did_url: None,
-            id_token_alg: IdTokenAlgorithm::Es256,
-            client_signing_alg: ClientSigningAlgorithm::Rs256,
-            key_id: None,
-            clock_skew: Duration::from_secs(30),
-            request_objects: true,
-            identity_claims: vec![IdentityClaim::CoreIdentity],
-            user_agent: concat!("govuk-one-login-rs/", env!("CARGO_PKG_VERSION")).into(),
-            http_timeout: Duration::from_secs(10),
-            session_ttl: Duration::from_secs(8 * 3600),
-            session_idle_timeout: Duration::from_secs(30 * 60),
-            pending_login_ttl: Duration::from_secs(600),
-            store: StoreSettings::default(),
-            key_cache_floor: Duration::from_secs(60),
-            key_cache_ceiling: Duration::from_secs(86_400),
-            unknown_kid_refetch_interval: Duration::from_secs(60),
-            routes: Routes::default(),
-        };
-        ConfigBuilder { settings, key: NoKey }
+        ConfigBuilder { environment, settings: Settings::default(), key: NoKey, from_env: false }
     }
 
     /// The environment.

@@ -1,40 +1,76 @@
-//! [`Config::from_env`]: the `ONE_LOGIN_*` variables.
+//! [`Config::from_env`]: the `ONE_LOGIN_*` variables, each mapped onto the builder method it
+//! stands for, so that the builder's checks name the variable when it is the source.
 
 use std::time::Duration;
 
-use super::{ClientSigningAlgorithm, Config, ConfigBuilder, ConfigError, Environment, IdTokenAlgorithm, IdentityClaim};
+use super::{
+    ClientSigningAlgorithm, Config, ConfigBuilder, ConfigError, ConfigSource, Environment, IdTokenAlgorithm,
+    IdentityClaim, WithKey,
+};
+use crate::store::config::duration;
+
+/// A variable that sets one builder setting.
+struct Var {
+    name: &'static str,
+    /// The builder method it stands for, such as `ConfigBuilder::client_id`.
+    method: &'static str,
+    /// Parses the text and calls the method: a parse failure is the reason the value is bad.
+    apply: fn(ConfigBuilder, &str) -> Result<ConfigBuilder, String>,
+}
+
+/// `"VARIABLE" => method(parse)`: `parse` turns the text into the argument of
+/// `ConfigBuilder::method`.
+macro_rules! vars {
+    ($($name:literal => $method:ident($parse:path),)*) => {
+        &[$(Var {
+            name: $name,
+            method: concat!("ConfigBuilder::", stringify!($method)),
+            apply: |b, v| Ok(b.$method($parse(v)?)),
+        },)*]
+    };
+}
+
+/// Every variable that sets one builder setting. The environment, the key and the store
+/// (`ONE_LOGIN_SESSION_STORE`, `REDIS_URL`, `ONE_LOGIN_REDIS_*`) are read on their own below.
+const VARS: &[Var] = vars! {
+    "ONE_LOGIN_CLIENT_ID" => client_id(trimmed),
+    "ONE_LOGIN_REDIRECT_URI" => redirect_uri(trimmed),
+    "ONE_LOGIN_POST_LOGOUT_REDIRECT_URI" => post_logout_redirect_uri(trimmed),
+    "ONE_LOGIN_SCOPES" => scopes(words),
+    "ONE_LOGIN_UI_LOCALES" => ui_locales(trimmed),
+    "ONE_LOGIN_IDENTITY_CLAIMS" => identity_claims(claims),
+    "ONE_LOGIN_IDENTITY_ISSUER" => identity_issuer(trimmed),
+    "ONE_LOGIN_DID_URL" => did_url(trimmed),
+    "ONE_LOGIN_ID_TOKEN_ALG" => id_token_alg(id_token_alg),
+    "ONE_LOGIN_CLIENT_ASSERTION_ALG" => client_signing_alg(client_signing_alg),
+    "ONE_LOGIN_CLOCK_SKEW_SECONDS" => clock_skew(seconds),
+    "ONE_LOGIN_REQUEST_OBJECT" => request_objects(boolean),
+    "ONE_LOGIN_USER_AGENT" => user_agent(verbatim),
+    "ONE_LOGIN_SESSION_LIFETIME" => session_ttl(duration),
+    "ONE_LOGIN_SESSION_IDLE_TIMEOUT" => session_idle_timeout(duration),
+    "ONE_LOGIN_PRIVATE_KEY_ID" => key_id(trimmed),
+};
+
+const ISSUER: &str = "ONE_LOGIN_ISSUER";
+const ENVIRONMENT: &str = "ONE_LOGIN_ENVIRONMENT";
+const KEY: &str = "ONE_LOGIN_PRIVATE_KEY";
+const KEY_FILE: &str = "ONE_LOGIN_PRIVATE_KEY_FILE";
+
+/// The variable read for the value that `method` sets, in a builder [`Config::from_env`] filled.
+pub(super) fn variable_for(method: &str, environment: &Environment) -> Option<&'static str> {
+    match method {
+        "Config::builder" => Some(match environment {
+            Environment::Custom { .. } => ISSUER,
+            _ => ENVIRONMENT,
+        }),
+        _ => VARS.iter().find(|v| v.method == method).map(|v| v.name),
+    }
+}
 
 impl Config {
-    /// Reads the configuration from `ONE_LOGIN_*` environment variables:
-    ///
-    /// | variable | meaning |
-    /// |---|---|
-    /// | `ONE_LOGIN_ENVIRONMENT` | `integration` or `production`: fills in every URL |
-    /// | `ONE_LOGIN_ISSUER` | a custom issuer instead (the local stand-in, the simulator); http only on loopback |
-    /// | `ONE_LOGIN_CLIENT_ID` | the client id |
-    /// | `ONE_LOGIN_PRIVATE_KEY` / `ONE_LOGIN_PRIVATE_KEY_FILE` | our RSA private key, PEM text or a path |
-    /// | `ONE_LOGIN_PRIVATE_KEY_ID` | optional `kid` for our JWT headers (needed with a published JWKS) |
-    /// | `ONE_LOGIN_CLIENT_ASSERTION_ALG` | `RS256` (default) or `PS256` |
-    /// | `ONE_LOGIN_REDIRECT_URI` | the registered callback URL |
-    /// | `ONE_LOGIN_POST_LOGOUT_REDIRECT_URI` | optional, where One Login returns after sign-out |
-    /// | `ONE_LOGIN_SCOPES` | default `openid email phone` |
-    /// | `ONE_LOGIN_UI_LOCALES` | optional, `en` or `cy` |
-    /// | `ONE_LOGIN_IDENTITY_CLAIMS` | identity claims to request, from `coreIdentityJWT address passport drivingPermit returnCode` (default `coreIdentityJWT`; only those registered on the client) |
-    /// | `ONE_LOGIN_IDENTITY_ISSUER`, `ONE_LOGIN_DID_URL` | optional overrides |
-    /// | `ONE_LOGIN_ID_TOKEN_ALG` | `ES256` (default) or `RS256` |
-    /// | `ONE_LOGIN_CLOCK_SKEW_SECONDS` | default 30, at most 60 |
-    /// | `ONE_LOGIN_REQUEST_OBJECT` | `true` (default) or `false` |
-    /// | `ONE_LOGIN_USER_AGENT` | default `govuk-one-login-rs/<version>` |
-    /// | `ONE_LOGIN_SESSION_LIFETIME` | absolute session lifetime, such as `8h` (the default), `30m` or `1800` (seconds) |
-    /// | `ONE_LOGIN_SESSION_IDLE_TIMEOUT` | a session ends after this long without a request, default `30m` |
-    /// | `ONE_LOGIN_SESSION_STORE` | `memory` or `redis`; unset: `redis` when `REDIS_URL` is set, else `memory` |
-    /// | `REDIS_URL` | `redis://`, `rediss://` (TLS), `redis-cluster://host:port?node=host:port…` |
-    /// | `ONE_LOGIN_REDIS_PREFIX` | key prefix, default `govuk-one-login:` |
-    /// | `ONE_LOGIN_REDIS_TIMEOUT_MS`, `ONE_LOGIN_REDIS_CONNECT_TIMEOUT_MS` | default 1000 each |
-    /// | `ONE_LOGIN_REDIS_POOL_SIZE` | default 4 |
-    /// | `ONE_LOGIN_REDIS_CA_FILE` | a PEM file of CA certificates to trust for `rediss://`, beside the web PKI roots |
-    ///
-    /// A missing or malformed value is an error naming the variable.
+    /// Reads the configuration from the `ONE_LOGIN_*` environment variables listed in the
+    /// [module documentation](crate::config#environment-variables). A missing or malformed
+    /// value is an error naming the variable ([`ConfigSource::Env`]).
     pub fn from_env() -> Result<Config, ConfigError> {
         Self::from_vars(|name| std::env::var(name).ok())
     }
@@ -42,152 +78,119 @@ impl Config {
     /// Like [`Config::from_env`], reading variables through `var` (handy in tests).
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
-        let environment = match (get("ONE_LOGIN_ISSUER"), get("ONE_LOGIN_ENVIRONMENT")) {
-            (Some(issuer), None) => Environment::Custom { issuer },
-            (None, Some(env)) => match env.trim().to_ascii_lowercase().as_str() {
-                "integration" => Environment::Integration,
-                "production" => Environment::Production,
-                other => {
-                    return Err(ConfigError::invalid(
-                        "ONE_LOGIN_ENVIRONMENT",
-                        format!("`{other}` is not `integration` or `production`"),
-                    ));
-                }
-            },
-            (Some(_), Some(_)) => {
-                return Err(ConfigError::invalid(
-                    "ONE_LOGIN_ISSUER",
-                    "set either ONE_LOGIN_ISSUER or ONE_LOGIN_ENVIRONMENT, not both",
-                ));
+        let mut b = Config::builder(environment(&get)?);
+        b.from_env = true;
+        for v in VARS {
+            if let Some(text) = get(v.name) {
+                b = (v.apply)(b, &text).map_err(|reason| ConfigError::invalid_at(ConfigSource::Env(v.name), reason))?;
             }
-            (None, None) => {
-                return Err(ConfigError::Missing {
-                    var: "ONE_LOGIN_ENVIRONMENT",
-                    hint: "set it to `integration` or `production`, or set ONE_LOGIN_ISSUER to a custom issuer",
-                });
-            }
-        };
-        let mut b: ConfigBuilder = Config::builder(environment);
-        if let Some(v) = get("ONE_LOGIN_CLIENT_ID") {
-            b = b.client_id(v.trim());
-        }
-        if let Some(v) = get("ONE_LOGIN_REDIRECT_URI") {
-            b = b.redirect_uri(v.trim());
-        }
-        if let Some(v) = get("ONE_LOGIN_POST_LOGOUT_REDIRECT_URI") {
-            b = b.post_logout_redirect_uri(v.trim());
-        }
-        if let Some(v) = get("ONE_LOGIN_SCOPES") {
-            b = b.scopes(v.split_whitespace());
-        }
-        if let Some(v) = get("ONE_LOGIN_UI_LOCALES") {
-            b = b.ui_locales(v.trim());
-        }
-        if let Some(v) = get("ONE_LOGIN_IDENTITY_CLAIMS") {
-            let claims = v
-                .split([' ', ','])
-                .filter(|c| !c.is_empty())
-                .map(|c| {
-                    IdentityClaim::parse(c).ok_or_else(|| {
-                        ConfigError::invalid(
-                            "ONE_LOGIN_IDENTITY_CLAIMS",
-                            format!(
-                                "`{c}` is not one of coreIdentityJWT, address, passport, drivingPermit, returnCode"
-                            ),
-                        )
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            b = b.identity_claims(claims);
-        }
-        if let Some(v) = get("ONE_LOGIN_IDENTITY_ISSUER") {
-            b = b.identity_issuer(v.trim());
-        }
-        if let Some(v) = get("ONE_LOGIN_DID_URL") {
-            b = b.did_url(v.trim());
-        }
-        if let Some(v) = get("ONE_LOGIN_ID_TOKEN_ALG") {
-            b = b.id_token_alg(match v.trim() {
-                "ES256" => IdTokenAlgorithm::Es256,
-                "RS256" => IdTokenAlgorithm::Rs256,
-                other => {
-                    return Err(ConfigError::invalid(
-                        "ONE_LOGIN_ID_TOKEN_ALG",
-                        format!("`{other}` is not ES256 or RS256"),
-                    ));
-                }
-            });
-        }
-        if let Some(v) = get("ONE_LOGIN_CLIENT_ASSERTION_ALG") {
-            b = b.client_signing_alg(match v.trim() {
-                "RS256" => ClientSigningAlgorithm::Rs256,
-                "PS256" => ClientSigningAlgorithm::Ps256,
-                other => {
-                    return Err(ConfigError::invalid(
-                        "ONE_LOGIN_CLIENT_ASSERTION_ALG",
-                        format!("`{other}` is not RS256 or PS256"),
-                    ));
-                }
-            });
-        }
-        if let Some(v) = get("ONE_LOGIN_CLOCK_SKEW_SECONDS") {
-            let secs: u64 = v.trim().parse().map_err(|_| {
-                ConfigError::invalid("ONE_LOGIN_CLOCK_SKEW_SECONDS", format!("`{v}` is not a whole number of seconds"))
-            })?;
-            b = b.clock_skew(Duration::from_secs(secs));
-        }
-        if let Some(v) = get("ONE_LOGIN_REQUEST_OBJECT") {
-            b = b.request_objects(match v.trim().to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" => true,
-                "false" | "0" | "no" => false,
-                other => {
-                    return Err(ConfigError::invalid(
-                        "ONE_LOGIN_REQUEST_OBJECT",
-                        format!("`{other}` is not true or false"),
-                    ));
-                }
-            });
-        }
-        if let Some(v) = get("ONE_LOGIN_USER_AGENT") {
-            b = b.user_agent(v);
-        }
-        if let Some(v) = get("ONE_LOGIN_SESSION_LIFETIME") {
-            b = b.session_ttl(crate::store::config::duration("ONE_LOGIN_SESSION_LIFETIME", &v)?);
-        }
-        if let Some(v) = get("ONE_LOGIN_SESSION_IDLE_TIMEOUT") {
-            b = b.session_idle_timeout(crate::store::config::duration("ONE_LOGIN_SESSION_IDLE_TIMEOUT", &v)?);
         }
         b = b.session_store(crate::store::config::from_vars(&get)?);
-        if let Some(v) = get("ONE_LOGIN_PRIVATE_KEY_ID") {
-            b = b.key_id(v.trim());
-        }
-        let (pem, from_file) = match (get("ONE_LOGIN_PRIVATE_KEY"), get("ONE_LOGIN_PRIVATE_KEY_FILE")) {
-            (Some(pem), None) => (pem.into_bytes(), None),
-            (None, Some(path)) => {
-                let pem = std::fs::read(&path)
-                    .map_err(|source| ConfigError::KeyFile { path: path.clone().into(), source })?;
-                (pem, Some(path))
-            }
-            (Some(_), Some(_)) => {
-                return Err(ConfigError::invalid(
-                    "ONE_LOGIN_PRIVATE_KEY",
-                    "set either ONE_LOGIN_PRIVATE_KEY or ONE_LOGIN_PRIVATE_KEY_FILE, not both",
-                ));
-            }
-            (None, None) => {
-                return Err(ConfigError::Missing {
-                    var: "ONE_LOGIN_PRIVATE_KEY",
-                    hint: "our RSA private key as PEM text, or set ONE_LOGIN_PRIVATE_KEY_FILE to its path",
-                });
-            }
-        };
-        // A bad key read from a file names the file's variable and path, not the PEM variable.
-        let with_key = b.signing_key_pem(pem).map_err(|e| match (e, &from_file) {
-            (ConfigError::Invalid { var: "ONE_LOGIN_PRIVATE_KEY", reason }, Some(path)) => {
-                ConfigError::Invalid { var: "ONE_LOGIN_PRIVATE_KEY_FILE", reason: format!("`{path}`: {reason}") }
-            }
-            (e, _) => e,
-        })?;
-        with_key.build()
+        signing_key(b, &get)?.build()
     }
+}
+
+fn environment(get: &dyn Fn(&str) -> Option<String>) -> Result<Environment, ConfigError> {
+    match (get(ISSUER), get(ENVIRONMENT)) {
+        (Some(issuer), None) => Ok(Environment::Custom { issuer }),
+        (None, Some(env)) => match env.trim().to_ascii_lowercase().as_str() {
+            "integration" => Ok(Environment::Integration),
+            "production" => Ok(Environment::Production),
+            other => Err(ConfigError::invalid_at(
+                ConfigSource::Env(ENVIRONMENT),
+                format!("`{other}` is not `integration` or `production`"),
+            )),
+        },
+        (Some(_), Some(_)) => Err(ConfigError::invalid_at(
+            ConfigSource::Env(ISSUER),
+            "set either ONE_LOGIN_ISSUER or ONE_LOGIN_ENVIRONMENT, not both",
+        )),
+        (None, None) => Err(ConfigError::Missing {
+            origin: ConfigSource::Env(ENVIRONMENT),
+            hint: "set it to `integration` or `production`, or set ONE_LOGIN_ISSUER to a custom issuer",
+        }),
+    }
+}
+
+/// The key from `ONE_LOGIN_PRIVATE_KEY` or `ONE_LOGIN_PRIVATE_KEY_FILE`. A bad key read from
+/// a file names the file's variable and path.
+fn signing_key(b: ConfigBuilder, get: &dyn Fn(&str) -> Option<String>) -> Result<ConfigBuilder<WithKey>, ConfigError> {
+    match (get(KEY), get(KEY_FILE)) {
+        (Some(pem), None) => b.signing_key(pem.as_bytes(), ConfigSource::Env(KEY)),
+        (None, Some(path)) => {
+            let pem =
+                std::fs::read(&path).map_err(|source| ConfigError::KeyFile { path: path.clone().into(), source })?;
+            b.signing_key(&pem, ConfigSource::Env(KEY_FILE)).map_err(|e| match e {
+                ConfigError::Invalid { origin, reason } => {
+                    ConfigError::Invalid { origin, reason: format!("`{path}`: {reason}") }
+                }
+                e => e,
+            })
+        }
+        (Some(_), Some(_)) => Err(ConfigError::invalid_at(
+            ConfigSource::Env(KEY),
+            "set either ONE_LOGIN_PRIVATE_KEY or ONE_LOGIN_PRIVATE_KEY_FILE, not both",
+        )),
+        (None, None) => Err(ConfigError::Missing {
+            origin: ConfigSource::Env(KEY),
+            hint: "our RSA private key as PEM text, or set ONE_LOGIN_PRIVATE_KEY_FILE to its path",
+        }),
+    }
+}
+
+fn trimmed(v: &str) -> Result<String, String> {
+    Ok(v.trim().to_owned())
+}
+
+fn verbatim(v: &str) -> Result<String, String> {
+    Ok(v.to_owned())
+}
+
+fn words(v: &str) -> Result<Vec<String>, String> {
+    Ok(v.split_whitespace().map(str::to_owned).collect())
+}
+
+/// Space- or comma-separated short names.
+fn claims(v: &str) -> Result<Vec<IdentityClaim>, String> {
+    v.split([' ', ','])
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            IdentityClaim::parse(c).ok_or_else(|| {
+                format!("`{c}` is not one of coreIdentityJWT, address, passport, drivingPermit, returnCode")
+            })
+        })
+        .collect()
+}
+
+fn id_token_alg(v: &str) -> Result<IdTokenAlgorithm, String> {
+    match v.trim() {
+        "ES256" => Ok(IdTokenAlgorithm::Es256),
+        "RS256" => Ok(IdTokenAlgorithm::Rs256),
+        other => Err(format!("`{other}` is not ES256 or RS256")),
+    }
+}
+
+fn client_signing_alg(v: &str) -> Result<ClientSigningAlgorithm, String> {
+    match v.trim() {
+        "RS256" => Ok(ClientSigningAlgorithm::Rs256),
+        "PS256" => Ok(ClientSigningAlgorithm::Ps256),
+        other => Err(format!("`{other}` is not RS256 or PS256")),
+    }
+}
+
+fn seconds(v: &str) -> Result<Duration, String> {
+    v.trim().parse().map(Duration::from_secs).map_err(|_| format!("`{v}` is not a whole number of seconds"))
+}
+
+fn boolean(v: &str) -> Result<bool, String> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        other => Err(format!("`{other}` is not true or false")),
+    }
+}
+
+#[cfg(test)]
+pub(super) fn variables() -> impl Iterator<Item = (&'static str, &'static str)> {
+    VARS.iter().map(|v| (v.name, v.method))
 }

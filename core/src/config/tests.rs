@@ -32,7 +32,8 @@ fn with(extra: &[(&'static str, &'static str)]) -> Result<Config, ConfigError> {
 
 fn invalid_var(r: Result<Config, ConfigError>) -> &'static str {
     match r {
-        Err(ConfigError::Invalid { var, .. }) | Err(ConfigError::Missing { var, .. }) => var,
+        Err(ConfigError::Invalid { origin: ConfigSource::Env(var), .. })
+        | Err(ConfigError::Missing { origin: ConfigSource::Env(var), .. }) => var,
         other => panic!("expected a variable error, got {other:?}"),
     }
 }
@@ -158,7 +159,7 @@ fn key_file_is_read_and_a_missing_file_is_named() {
 #[test]
 fn an_ec_key_is_refused_with_a_message_saying_so() {
     let err = with(&[("ONE_LOGIN_PRIVATE_KEY", EC_KEY)]).unwrap_err();
-    assert!(matches!(err, ConfigError::EcKeyNotAccepted));
+    assert!(matches!(err, ConfigError::EcKeyNotAccepted { origin: ConfigSource::Env("ONE_LOGIN_PRIVATE_KEY") }));
     assert!(err.to_string().contains("only RSA"));
 }
 
@@ -193,7 +194,10 @@ fn a_bad_key_file_is_reported_as_the_file_variable_with_its_path() {
     v.push(("ONE_LOGIN_PRIVATE_KEY_FILE", p));
     let err = Config::from_vars(vars(&v)).unwrap_err();
     std::fs::remove_file(&path).unwrap();
-    assert!(matches!(&err, ConfigError::Invalid { var: "ONE_LOGIN_PRIVATE_KEY_FILE", .. }), "{err}");
+    assert!(
+        matches!(&err, ConfigError::Invalid { origin: ConfigSource::Env("ONE_LOGIN_PRIVATE_KEY_FILE"), .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains(p), "the message names the file: {err}");
 }
 
@@ -210,4 +214,306 @@ fn debug_carries_the_message_and_its_causes() {
     let err = crate::Error::from(Config::from_vars(vars(&v)).unwrap_err());
     let debug = format!("{err:?}");
     assert!(debug.contains("could not be read") && debug.contains("caused by: "), "{debug}");
+}
+
+/// The builder `with` starts from, by method: everything but the key.
+fn builder() -> ConfigBuilder {
+    Config::builder(Environment::Integration)
+        .client_id("client-1")
+        .redirect_uri("https://service.example/auth/callback")
+}
+
+fn message(r: Result<Config, ConfigError>) -> String {
+    r.expect_err("a configuration error").to_string()
+}
+
+/// One bad value, given once through the environment and once through the builder.
+struct Case {
+    env: &'static [(&'static str, &'static str)],
+    var: &'static str,
+    build: fn() -> Result<Config, ConfigError>,
+    method: &'static str,
+}
+
+const REDIS: &str = "redis://127.0.0.1:6379";
+
+const CASES: &[Case] = &[
+    Case {
+        env: &[("ONE_LOGIN_REDIRECT_URI", "http://service.example/cb")],
+        var: "ONE_LOGIN_REDIRECT_URI",
+        build: || builder().redirect_uri("http://service.example/cb").signing_key_pem(RP_KEY)?.build(),
+        method: "ConfigBuilder::redirect_uri",
+    },
+    Case {
+        env: &[("ONE_LOGIN_REDIRECT_URI", "")],
+        var: "ONE_LOGIN_REDIRECT_URI",
+        build: || Config::builder(Environment::Integration).client_id("client-1").signing_key_pem(RP_KEY)?.build(),
+        method: "ConfigBuilder::redirect_uri",
+    },
+    Case {
+        env: &[("ONE_LOGIN_CLIENT_ID", "")],
+        var: "ONE_LOGIN_CLIENT_ID",
+        build: || {
+            Config::builder(Environment::Integration)
+                .redirect_uri("https://service.example/auth/callback")
+                .signing_key_pem(RP_KEY)?
+                .build()
+        },
+        method: "ConfigBuilder::client_id",
+    },
+    Case {
+        env: &[("ONE_LOGIN_ENVIRONMENT", ""), ("ONE_LOGIN_ISSUER", "http://op.example/")],
+        var: "ONE_LOGIN_ISSUER",
+        build: || {
+            Config::builder(Environment::Custom { issuer: "http://op.example/".into() })
+                .client_id("client-1")
+                .redirect_uri("https://service.example/auth/callback")
+                .signing_key_pem(RP_KEY)?
+                .build()
+        },
+        method: "Config::builder",
+    },
+    Case {
+        env: &[("ONE_LOGIN_POST_LOGOUT_REDIRECT_URI", "::")],
+        var: "ONE_LOGIN_POST_LOGOUT_REDIRECT_URI",
+        build: || builder().post_logout_redirect_uri("::").signing_key_pem(RP_KEY)?.build(),
+        method: "ConfigBuilder::post_logout_redirect_uri",
+    },
+    Case {
+        env: &[("ONE_LOGIN_SCOPES", "email phone")],
+        var: "ONE_LOGIN_SCOPES",
+        build: || builder().scopes(["email", "phone"]).signing_key_pem(RP_KEY)?.build(),
+        method: "ConfigBuilder::scopes",
+    },
+    Case {
+        env: &[("ONE_LOGIN_UI_LOCALES", "en;q=1")],
+        var: "ONE_LOGIN_UI_LOCALES",
+        build: || builder().ui_locales("en;q=1").signing_key_pem(RP_KEY)?.build(),
+        method: "ConfigBuilder::ui_locales",
+    },
+    Case {
+        env: &[("ONE_LOGIN_IDENTITY_ISSUER", "http://op.example/")],
+        var: "ONE_LOGIN_IDENTITY_ISSUER",
+        build: || builder().identity_issuer("http://op.example/").signing_key_pem(RP_KEY)?.build(),
+        method: "ConfigBuilder::identity_issuer",
+    },
+    Case {
+        env: &[("ONE_LOGIN_DID_URL", "ftp://x/")],
+        var: "ONE_LOGIN_DID_URL",
+        build: || builder().did_url("ftp://x/").signing_key_pem(RP_KEY)?.build(),
+        method: "ConfigBuilder::did_url",
+    },
+    Case {
+        env: &[("ONE_LOGIN_CLOCK_SKEW_SECONDS", "120")],
+        var: "ONE_LOGIN_CLOCK_SKEW_SECONDS",
+        build: || builder().clock_skew(Duration::from_secs(120)).signing_key_pem(RP_KEY)?.build(),
+        method: "ConfigBuilder::clock_skew",
+    },
+    Case {
+        env: &[("ONE_LOGIN_USER_AGENT", "bad\u{7f}agent")],
+        var: "ONE_LOGIN_USER_AGENT",
+        build: || builder().user_agent("bad\u{7f}agent").signing_key_pem(RP_KEY)?.build(),
+        method: "ConfigBuilder::user_agent",
+    },
+    Case {
+        env: &[("ONE_LOGIN_SESSION_LIFETIME", "0")],
+        var: "ONE_LOGIN_SESSION_LIFETIME",
+        build: || builder().session_ttl(Duration::ZERO).signing_key_pem(RP_KEY)?.build(),
+        method: "ConfigBuilder::session_ttl",
+    },
+    Case {
+        env: &[("ONE_LOGIN_SESSION_IDLE_TIMEOUT", "0m")],
+        var: "ONE_LOGIN_SESSION_IDLE_TIMEOUT",
+        build: || builder().session_idle_timeout(Duration::ZERO).signing_key_pem(RP_KEY)?.build(),
+        method: "ConfigBuilder::session_idle_timeout",
+    },
+    Case {
+        env: &[("ONE_LOGIN_PRIVATE_KEY", EC_KEY)],
+        var: "ONE_LOGIN_PRIVATE_KEY",
+        build: || builder().signing_key_pem(EC_KEY)?.build(),
+        method: "ConfigBuilder::signing_key_pem",
+    },
+    Case {
+        env: &[("ONE_LOGIN_PRIVATE_KEY", "not a pem")],
+        var: "ONE_LOGIN_PRIVATE_KEY",
+        build: || builder().signing_key_pem("not a pem")?.build(),
+        method: "ConfigBuilder::signing_key_pem",
+    },
+    Case {
+        env: &[("REDIS_URL", "http://127.0.0.1:6379")],
+        var: "REDIS_URL",
+        build: || {
+            let redis = crate::store::RedisSettings::new("http://127.0.0.1:6379");
+            builder().session_store(StoreSettings::Redis(redis)).signing_key_pem(RP_KEY)?.build()
+        },
+        method: "RedisSettings::url",
+    },
+    Case {
+        env: &[("REDIS_URL", REDIS), ("ONE_LOGIN_REDIS_PREFIX", "my service:")],
+        var: "ONE_LOGIN_REDIS_PREFIX",
+        build: || {
+            let redis = crate::store::RedisSettings::new(REDIS).prefix("my service:");
+            builder().session_store(StoreSettings::Redis(redis)).signing_key_pem(RP_KEY)?.build()
+        },
+        method: "RedisSettings::prefix",
+    },
+    Case {
+        env: &[("REDIS_URL", REDIS), ("ONE_LOGIN_REDIS_TIMEOUT_MS", "0")],
+        var: "ONE_LOGIN_REDIS_TIMEOUT_MS",
+        build: || {
+            let redis = crate::store::RedisSettings::new(REDIS).command_timeout(Duration::ZERO);
+            builder().session_store(StoreSettings::Redis(redis)).signing_key_pem(RP_KEY)?.build()
+        },
+        method: "RedisSettings::command_timeout",
+    },
+    Case {
+        env: &[("REDIS_URL", REDIS), ("ONE_LOGIN_REDIS_POOL_SIZE", "65")],
+        var: "ONE_LOGIN_REDIS_POOL_SIZE",
+        build: || {
+            let redis = crate::store::RedisSettings::new(REDIS).pool_size(65);
+            builder().session_store(StoreSettings::Redis(redis)).signing_key_pem(RP_KEY)?.build()
+        },
+        method: "RedisSettings::pool_size",
+    },
+];
+
+#[test]
+fn a_bad_variable_is_named_as_a_variable_and_the_same_value_from_the_builder_names_the_method() {
+    for case in CASES {
+        let from_env = message(with(case.env));
+        let env_prefix = format!("{} (environment variable)", case.var);
+        let reason = from_env.strip_prefix(&env_prefix).unwrap_or_else(|| panic!("{from_env:?} names {env_prefix}"));
+        let from_builder = message((case.build)());
+        let builder_reason =
+            from_builder.strip_prefix(case.method).unwrap_or_else(|| panic!("{from_builder:?} names {}", case.method));
+        assert_eq!(reason, builder_reason, "the same reason either way");
+        assert!(!from_builder.contains("ONE_LOGIN_") && !from_builder.contains("REDIS_URL"), "{from_builder:?}");
+    }
+}
+
+#[test]
+fn errors_carry_a_typed_source() {
+    for case in CASES {
+        assert_eq!(with(case.env).unwrap_err().origin(), Some(ConfigSource::Env(case.var)), "{}", case.var);
+        assert_eq!((case.build)().unwrap_err().origin(), Some(ConfigSource::Builder(case.method)), "{}", case.method);
+    }
+    let err = with(&[("ONE_LOGIN_REDIRECT_URI", "http://service.example/cb")]).unwrap_err();
+    assert!(matches!(err, ConfigError::Invalid { origin: ConfigSource::Env("ONE_LOGIN_REDIRECT_URI"), .. }), "{err:?}");
+    assert_eq!(ConfigSource::Env("ONE_LOGIN_SCOPES").name(), "ONE_LOGIN_SCOPES");
+    assert_eq!(ConfigSource::Builder("ConfigBuilder::scopes").to_string(), "ConfigBuilder::scopes");
+}
+
+#[test]
+fn store_variables_read_alone_are_named_as_variables() {
+    let get = vars(&[("ONE_LOGIN_SESSION_STORE", "redis")]);
+    let err = crate::store::config::from_vars(&get).unwrap_err();
+    assert!(err.to_string().starts_with("REDIS_URL (environment variable) is not set"), "{err}");
+    let get = vars(&[("ONE_LOGIN_SESSION_STORE", "disk")]);
+    let err = crate::store::config::from_vars(&get).unwrap_err();
+    assert!(err.to_string().starts_with("ONE_LOGIN_SESSION_STORE (environment variable): "), "{err}");
+    let get = vars(&[("REDIS_URL", REDIS), ("ONE_LOGIN_REDIS_CONNECT_TIMEOUT_MS", "soon")]);
+    let err = crate::store::config::from_vars(&get).unwrap_err();
+    assert!(err.to_string().starts_with("ONE_LOGIN_REDIS_CONNECT_TIMEOUT_MS (environment variable): "), "{err}");
+}
+
+fn key_file(name: &str, contents: &str) -> (std::path::PathBuf, Vec<(&'static str, &'static str)>) {
+    let path = std::env::temp_dir().join(format!("{name}-{}.pem", std::process::id()));
+    std::fs::write(&path, contents).unwrap();
+    let mut v = base();
+    v.retain(|(k, _)| *k != "ONE_LOGIN_PRIVATE_KEY");
+    v.push(("ONE_LOGIN_PRIVATE_KEY_FILE", Box::leak(path.to_str().unwrap().to_owned().into_boxed_str())));
+    (path, v)
+}
+
+#[test]
+fn an_ec_key_in_a_file_names_the_file_variable() {
+    let (path, v) = key_file("rp-ec-key", EC_KEY);
+    let err = Config::from_vars(vars(&v)).unwrap_err();
+    std::fs::remove_file(&path).unwrap();
+    let text = err.to_string();
+    assert!(text.starts_with("ONE_LOGIN_PRIVATE_KEY_FILE (environment variable) is an EC key"), "{text}");
+}
+
+#[test]
+fn a_bad_key_file_names_the_file_variable_and_its_path() {
+    let (path, v) = key_file("rp-junk-key", "not a key");
+    let err = Config::from_vars(vars(&v)).unwrap_err();
+    std::fs::remove_file(&path).unwrap();
+    let text = err.to_string();
+    let expected = format!("ONE_LOGIN_PRIVATE_KEY_FILE (environment variable): `{}`: not an RSA", path.display());
+    assert!(text.starts_with(&expected), "{text}");
+}
+
+/// What `main() -> Result<(), Box<dyn Error>>` prints on failure is the error's `Debug`.
+#[test]
+fn debug_through_box_dyn_error_carries_the_message_and_the_source() {
+    fn from_env(extra: &[(&'static str, &'static str)]) -> Result<(), Box<dyn std::error::Error>> {
+        with(extra)?;
+        Ok(())
+    }
+    fn from_builder() -> Result<(), Box<dyn std::error::Error>> {
+        builder().redirect_uri("http://service.example/cb").signing_key_pem(RP_KEY)?.build()?;
+        Ok(())
+    }
+    let loopback = "plain http is allowed only on loopback (127.0.0.1, localhost, [::1])";
+    let debug = format!("{:?}", from_env(&[("ONE_LOGIN_REDIRECT_URI", "http://service.example/cb")]).unwrap_err());
+    assert_eq!(debug, format!("ONE_LOGIN_REDIRECT_URI (environment variable): {loopback}"));
+    let debug = format!("{:?}", from_builder().unwrap_err());
+    assert_eq!(debug, format!("ConfigBuilder::redirect_uri: {loopback}"));
+    let debug = format!("{:?}", from_env(&[("ONE_LOGIN_PRIVATE_KEY", EC_KEY)]).unwrap_err());
+    assert!(debug.starts_with("ONE_LOGIN_PRIVATE_KEY (environment variable) is an EC key"), "{debug}");
+    assert!(debug.contains("only RSA"), "{debug}");
+    let missing = std::env::temp_dir().join(format!("rp-absent-key-{}.pem", std::process::id()));
+    let file: &'static str = Box::leak(missing.to_str().unwrap().to_owned().into_boxed_str());
+    let debug =
+        format!("{:?}", from_env(&[("ONE_LOGIN_PRIVATE_KEY", ""), ("ONE_LOGIN_PRIVATE_KEY_FILE", file)]).unwrap_err());
+    assert!(debug.contains("could not be read: caused by: "), "{debug}");
+}
+
+/// The `//!` lines of `config.rs`, whose table lists the variables.
+fn module_doc() -> Vec<&'static str> {
+    include_str!("../config.rs").lines().filter_map(|l| l.strip_prefix("//!")).collect()
+}
+
+/// The backquoted names in the first column of each table row.
+fn documented_variables() -> Vec<String> {
+    let mut names = Vec::new();
+    for row in module_doc().into_iter().filter(|l| l.trim_start().starts_with("| `")) {
+        let first_column = row.split('|').nth(1).unwrap();
+        names.extend(first_column.split('`').skip(1).step_by(2).map(str::to_owned));
+    }
+    names
+}
+
+#[test]
+fn the_module_doc_lists_every_variable_from_env_reads_once() {
+    let read = std::cell::RefCell::new(std::collections::BTreeSet::new());
+    let mut v = base();
+    v.push(("REDIS_URL", REDIS)); // the ONE_LOGIN_REDIS_* variables are read only for Redis
+    let lookup = vars(&v);
+    Config::from_vars(|name| {
+        read.borrow_mut().insert(name.to_owned());
+        lookup(name)
+    })
+    .unwrap();
+    let documented = documented_variables();
+    let listed: std::collections::BTreeSet<String> = documented.iter().cloned().collect();
+    assert_eq!(listed.len(), documented.len(), "a variable is listed twice: {documented:?}");
+    assert_eq!(listed, read.into_inner(), "the table in the module doc against what from_env reads");
+}
+
+#[test]
+fn each_builder_method_names_its_variable() {
+    let source = include_str!("../config.rs");
+    let setters = source.find("impl<K> ConfigBuilder<K> {").unwrap();
+    let source = &source[setters..source[setters..].find("\n}\n").unwrap() + setters];
+    for (var, method) in env::variables() {
+        let name = method.strip_prefix("ConfigBuilder::").unwrap();
+        let at = [format!("    pub fn {name}("), format!("    pub fn {name}<")]
+            .iter()
+            .find_map(|sig| source.find(sig.as_str()))
+            .unwrap_or_else(|| panic!("{method} is not in config.rs"));
+        let doc: String = source[..at].lines().rev().take_while(|l| l.trim_start().starts_with("///")).collect();
+        assert!(doc.contains(&format!("`{var}`")), "the documentation of {method} names {var}");
+    }
 }

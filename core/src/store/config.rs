@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::MemoryStoreLimits;
-use crate::config::ConfigError;
+use crate::config::{ConfigError, ConfigSource};
 
 /// Where the engine keeps its state.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,28 +115,41 @@ impl RedisSettings {
         }
     }
 
+    /// Checks settings given to the builder, naming the field to fix (`RedisSettings::prefix`).
     pub(crate) fn check(&self) -> Result<(), ConfigError> {
+        self.check_as(|_, field| ConfigSource::Builder(field))
+    }
+
+    /// `origin(variable, field)` says where each value came from.
+    fn check_as(&self, origin: impl Fn(&'static str, &'static str) -> ConfigSource) -> Result<(), ConfigError> {
+        let url_origin = origin("REDIS_URL", "RedisSettings::url");
         let url =
-            url::Url::parse(&self.url).map_err(|e| ConfigError::invalid("REDIS_URL", format!("not a URL ({e})")))?;
+            url::Url::parse(&self.url).map_err(|e| ConfigError::invalid_at(url_origin, format!("not a URL ({e})")))?;
         if !matches!(url.scheme(), "redis" | "rediss" | "redis-cluster" | "rediss-cluster") {
-            return Err(ConfigError::invalid(
-                "REDIS_URL",
+            return Err(ConfigError::invalid_at(
+                url_origin,
                 format!("scheme `{}` is not redis, rediss, redis-cluster or rediss-cluster", url.scheme()),
             ));
         }
         if self.prefix.is_empty() || !self.prefix.chars().all(|c| c.is_ascii_graphic()) {
-            return Err(ConfigError::invalid("ONE_LOGIN_REDIS_PREFIX", "must be non-empty visible ASCII"));
+            return Err(ConfigError::invalid_at(
+                origin("ONE_LOGIN_REDIS_PREFIX", "RedisSettings::prefix"),
+                "must be non-empty visible ASCII",
+            ));
         }
-        for (var, d) in [
-            ("ONE_LOGIN_REDIS_TIMEOUT_MS", self.command_timeout),
-            ("ONE_LOGIN_REDIS_CONNECT_TIMEOUT_MS", self.connect_timeout),
+        for (var, field, d) in [
+            ("ONE_LOGIN_REDIS_TIMEOUT_MS", "RedisSettings::command_timeout", self.command_timeout),
+            ("ONE_LOGIN_REDIS_CONNECT_TIMEOUT_MS", "RedisSettings::connect_timeout", self.connect_timeout),
         ] {
             if d.is_zero() || d > Duration::from_secs(30) {
-                return Err(ConfigError::invalid(var, "must be between 1 ms and 30 s"));
+                return Err(ConfigError::invalid_at(origin(var, field), "must be between 1 ms and 30 s"));
             }
         }
         if !(1..=64).contains(&self.pool_size) {
-            return Err(ConfigError::invalid("ONE_LOGIN_REDIS_POOL_SIZE", "must be between 1 and 64"));
+            return Err(ConfigError::invalid_at(
+                origin("ONE_LOGIN_REDIS_POOL_SIZE", "RedisSettings::pool_size"),
+                "must be between 1 and 64",
+            ));
         }
         Ok(())
     }
@@ -176,7 +189,7 @@ pub(crate) fn from_vars(get: &dyn Fn(&str) -> Option<String>) -> Result<StoreSet
         return Ok(StoreSettings::default());
     }
     let url = redis_url.ok_or(ConfigError::Missing {
-        var: "REDIS_URL",
+        origin: ConfigSource::Env("REDIS_URL"),
         hint: "ONE_LOGIN_SESSION_STORE=redis needs REDIS_URL, such as redis://127.0.0.1:6379",
     })?;
     let mut s = RedisSettings::new(url.trim());
@@ -195,7 +208,7 @@ pub(crate) fn from_vars(get: &dyn Fn(&str) -> Option<String>) -> Result<StoreSet
     if let Some(v) = get("ONE_LOGIN_REDIS_POOL_SIZE") {
         s.pool_size = number("ONE_LOGIN_REDIS_POOL_SIZE", &v)? as usize;
     }
-    s.check()?;
+    s.check_as(|var, _| ConfigSource::Env(var))?;
     Ok(StoreSettings::Redis(s))
 }
 
@@ -203,22 +216,20 @@ fn number(var: &'static str, v: &str) -> Result<u64, ConfigError> {
     v.trim().parse().map_err(|_| ConfigError::invalid(var, format!("`{}` is not a whole number", v.trim())))
 }
 
-/// A duration such as `1800`, `1800s`, `30m` or `8h`.
-pub(crate) fn duration(var: &'static str, v: &str) -> Result<Duration, ConfigError> {
+/// A duration such as `1800`, `1800s`, `30m` or `8h`; the error is the reason.
+pub(crate) fn duration(v: &str) -> Result<Duration, String> {
     let v = v.trim();
+    let bad = || format!("`{v}` is not a duration such as 1800, 1800s, 30m or 8h");
     let (digits, unit) = match v.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
         Some((i, _)) => v.split_at(i),
         None => (v, "s"),
     };
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| ConfigError::invalid(var, format!("`{v}` is not a duration such as 1800, 1800s, 30m or 8h")))?;
+    let n: u64 = digits.parse().map_err(|_| bad())?;
     let secs = match unit {
         "s" => Some(n),
         "m" => n.checked_mul(60),
         "h" => n.checked_mul(3600),
         _ => None,
     };
-    secs.map(Duration::from_secs)
-        .ok_or_else(|| ConfigError::invalid(var, format!("`{v}` is not a duration such as 1800, 1800s, 30m or 8h")))
+    secs.map(Duration::from_secs).ok_or_else(bad)
 }

@@ -1,0 +1,201 @@
+//! The checks [`ConfigBuilder::build`](super::ConfigBuilder::build) runs, one function per
+//! setting. Each names the builder method that sets its value; [`Checks::origin`] turns that
+//! into the environment variable read when [`Config::from_env`] filled the builder.
+
+use std::time::Duration;
+
+use url::Url;
+
+use super::{Config, ConfigError, ConfigSource, Environment, IdentityClaim, MAX_CLOCK_SKEW};
+use crate::store::StoreSettings;
+use crate::types::ClientId;
+
+/// What the checks need beside the value: where values came from, and the environment's
+/// defaults.
+pub(super) struct Checks {
+    /// Whether [`Config::from_env`] filled the builder.
+    pub(super) from_env: bool,
+    pub(super) environment: Environment,
+    /// The environment's identity issuer and DID document URL, used unless overridden.
+    pub(super) identity_issuer: String,
+    pub(super) did_url: String,
+}
+
+impl Checks {
+    /// Where the value set by `method` (such as `ConfigBuilder::redirect_uri`) came from.
+    pub(super) fn origin(&self, method: &'static str) -> ConfigSource {
+        match self.from_env.then(|| super::env::variable_for(method, &self.environment)).flatten() {
+            Some(var) => ConfigSource::Env(var),
+            None => ConfigSource::Builder(method),
+        }
+    }
+}
+
+/// An `https` URL, or plain `http` on loopback.
+pub(super) fn url(origin: ConfigSource, value: &str) -> Result<Url, ConfigError> {
+    let url =
+        Url::parse(value).map_err(|e| ConfigError::invalid_at(origin, format!("`{value}` is not a URL ({e})")))?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => {
+            Err(ConfigError::invalid_at(origin, "plain http is allowed only on loopback (127.0.0.1, localhost, [::1])"))
+        }
+        other => Err(ConfigError::invalid_at(origin, format!("scheme `{other}` is not https"))),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// The environment's issuer (set with [`Config::builder`]).
+pub(super) fn issuer(issuer: &str, cx: &Checks) -> Result<(), ConfigError> {
+    url(cx.origin("Config::builder"), issuer).map(drop)
+}
+
+pub(super) fn client_id(id: Option<String>, cx: &Checks) -> Result<ClientId, ConfigError> {
+    match id.filter(|c| !c.trim().is_empty()) {
+        Some(id) => Ok(ClientId::new(id)),
+        None => Err(ConfigError::Missing {
+            origin: cx.origin("ConfigBuilder::client_id"),
+            hint: "the client id from One Login's admin tool",
+        }),
+    }
+}
+
+pub(super) fn redirect_uri(uri: Option<String>, cx: &Checks) -> Result<Url, ConfigError> {
+    let origin = cx.origin("ConfigBuilder::redirect_uri");
+    let uri = uri.ok_or(ConfigError::Missing {
+        origin,
+        hint: "the registered callback URL, such as https://service.example/auth/callback",
+    })?;
+    let uri = url(origin, &uri)?;
+    if uri.query().is_some() || uri.fragment().is_some() {
+        return Err(ConfigError::invalid_at(origin, "must have no query or fragment"));
+    }
+    Ok(uri)
+}
+
+pub(super) fn post_logout_redirect_uri(uri: Option<String>, cx: &Checks) -> Result<Option<Url>, ConfigError> {
+    uri.map(|u| url(cx.origin("ConfigBuilder::post_logout_redirect_uri"), &u)).transpose()
+}
+
+pub(super) fn scopes(scopes: Vec<String>, cx: &Checks) -> Result<Vec<String>, ConfigError> {
+    let origin = cx.origin("ConfigBuilder::scopes");
+    if !scopes.iter().any(|s| s == "openid") {
+        return Err(ConfigError::invalid_at(origin, "must include `openid`"));
+    }
+    if let Some(bad) = scopes.iter().find(|s| s.is_empty() || s.contains(char::is_whitespace)) {
+        return Err(ConfigError::invalid_at(origin, format!("scope `{bad}` is not a single token")));
+    }
+    Ok(scopes)
+}
+
+pub(super) fn ui_locales(locales: Option<String>, cx: &Checks) -> Result<Option<String>, ConfigError> {
+    if let Some(l) = &locales
+        && l.split(' ').any(|t| t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+    {
+        return Err(ConfigError::invalid_at(
+            cx.origin("ConfigBuilder::ui_locales"),
+            "expected language tags such as `en` or `cy`",
+        ));
+    }
+    Ok(locales)
+}
+
+pub(super) fn identity_issuer(issuer: Option<String>, cx: &Checks) -> Result<String, ConfigError> {
+    let issuer = issuer.unwrap_or_else(|| cx.identity_issuer.clone());
+    url(cx.origin("ConfigBuilder::identity_issuer"), &issuer)?;
+    Ok(issuer)
+}
+
+pub(super) fn did_url(did: Option<String>, cx: &Checks) -> Result<Url, ConfigError> {
+    url(cx.origin("ConfigBuilder::did_url"), did.as_deref().unwrap_or(&cx.did_url))
+}
+
+pub(super) fn clock_skew(skew: Duration, cx: &Checks) -> Result<Duration, ConfigError> {
+    if skew > MAX_CLOCK_SKEW {
+        return Err(ConfigError::invalid_at(
+            cx.origin("ConfigBuilder::clock_skew"),
+            format!("{}s is over the maximum of 60s (ID tokens live 120s)", skew.as_secs()),
+        ));
+    }
+    Ok(skew)
+}
+
+/// `coreIdentityJWT` first, then the others once each.
+pub(super) fn identity_claims(claims: Vec<IdentityClaim>, _: &Checks) -> Result<Vec<IdentityClaim>, ConfigError> {
+    Ok(claims.into_iter().fold(vec![IdentityClaim::CoreIdentity], |mut all, c| {
+        if !all.contains(&c) {
+            all.push(c);
+        }
+        all
+    }))
+}
+
+pub(super) fn user_agent(ua: String, cx: &Checks) -> Result<String, ConfigError> {
+    if ua.trim().is_empty() || !ua.chars().all(|c| (' '..='~').contains(&c)) {
+        return Err(ConfigError::invalid_at(
+            cx.origin("ConfigBuilder::user_agent"),
+            "must be non-empty printable ASCII",
+        ));
+    }
+    Ok(ua)
+}
+
+pub(super) fn session_ttl(ttl: Duration, cx: &Checks) -> Result<Duration, ConfigError> {
+    at_least_a_second(ttl, cx.origin("ConfigBuilder::session_ttl"))
+}
+
+pub(super) fn session_idle_timeout(timeout: Duration, cx: &Checks) -> Result<Duration, ConfigError> {
+    at_least_a_second(timeout, cx.origin("ConfigBuilder::session_idle_timeout"))
+}
+
+fn at_least_a_second(d: Duration, origin: ConfigSource) -> Result<Duration, ConfigError> {
+    if d < Duration::from_secs(1) {
+        return Err(ConfigError::invalid_at(origin, "must be at least one second"));
+    }
+    Ok(d)
+}
+
+/// Redis settings name their own fields (`RedisSettings::prefix`); read from the environment,
+/// they were checked, naming the variables, as they were read.
+pub(super) fn store(store: StoreSettings, _: &Checks) -> Result<StoreSettings, ConfigError> {
+    if let StoreSettings::Redis(redis) = &store {
+        redis.check()?;
+    }
+    Ok(store)
+}
+
+/// The checks that involve more than one setting.
+pub(super) fn together(config: &Config, cx: &Checks) -> Result<(), ConfigError> {
+    if config.key_cache_floor > config.key_cache_ceiling {
+        return Err(ConfigError::invalid_at(
+            cx.origin("ConfigBuilder::key_cache_bounds"),
+            "the floor is above the ceiling",
+        ));
+    }
+    let routes = &config.routes;
+    for (method, path) in [
+        ("ConfigBuilder::login_path", Some(&routes.login)),
+        ("ConfigBuilder::logout_path", Some(&routes.logout)),
+        ("ConfigBuilder::backchannel_logout_path", Some(&routes.backchannel_logout)),
+        ("ConfigBuilder::publish_jwks_at", routes.jwks.as_ref()),
+    ] {
+        if let Some(p) = path
+            && (!p.starts_with('/') || p.contains(['?', '#']) || p == config.redirect_uri.path())
+        {
+            return Err(ConfigError::invalid_at(
+                cx.origin(method),
+                format!("`{p}` must be a plain absolute path, distinct from the callback"),
+            ));
+        }
+    }
+    Ok(())
+}
