@@ -1,26 +1,78 @@
 //! # govuk-one-login
 //!
-//! The framework-agnostic core of a GOV.UK One Login relying party: configuration, levels of
-//! authentication and identity confidence, the OIDC round trip (signed request objects, PKCE,
-//! `private_key_jwt`, ID token, userinfo), core identity verification against the DID
-//! document, server-side sessions with per-user revocation, and logout.
+//! The framework-free core of a GOV.UK One Login relying party. A web service normally uses it
+//! through an adapter, `govuk-one-login-tower` (tower and axum) or `govuk-one-login-actix`,
+//! which re-export what it needs from here; this crate holds every protocol check, once.
 //!
-//! Web frameworks use it through an adapter: `govuk-one-login-tower` (tower/axum) or
-//! `govuk-one-login-actix`. Protocol checks live here, once.
+//! - **Configuration**: [`Config::from_env`] or [`Config::builder`], checked at start-up
+//!   (see [`config`] for every variable).
+//! - **Levels**: what a route needs is a [`Requirement`] (a [`VectorOfTrust`] such as `Cl.Cm`
+//!   or `Cl.Cm.P2`, and optionally a `max_age`).
+//! - **The round trip**: signed request objects, PKCE, `private_key_jwt`, the ID token,
+//!   userinfo and the `coreIdentityJWT` (verified against the DID document), in
+//!   [`OneLogin::start_login`] and [`OneLogin::complete_login`].
+//! - **Decisions**: [`OneLogin::decide`] says, without I/O, whether a request may go on, and
+//!   if not, what to do ([`web::Decision`]); [`OneLogin::guard`] acts on it. The application
+//!   chooses how pages look ([`web::Pages`]).
+//! - **Sessions**: server-side, behind the [`store::Store`] contract (in memory, or Redis and
+//!   Redis Cluster for many instances), with revocation by subject and back-channel logout.
+//!   Handlers act through [`web::SessionHandle`] (sign-in links, the sign-out form, the
+//!   application's own data, sign-out everywhere).
 //!
-//! ```no_run
-//! use govuk_one_login::{Config, LoginRequest, OneLogin, Requirement, ReturnPath};
-//! # async fn demo() -> Result<(), govuk_one_login::Error> {
-//! let one_login = OneLogin::new(Config::from_env()?)?;
-//! let start = one_login
-//!     .start_login(LoginRequest::new(Requirement::IDENTITY_P2, ReturnPath::parse_or_root("/apply")))
-//!     .await?;
-//! // set the flow cookie `start.flow_cookie`, then redirect the browser to `start.url`
+//! ## A whole sign-in, framework-free
+//!
+//! What an adapter does for a guarded page, step by step, against the local One Login
+//! stand-in:
+//!
+//! ```
+//! use govuk_one_login::web::{RequestInfo, SessionContext};
+//! use govuk_one_login::{Config, Environment, OneLogin, Requirement};
+//! # use govuk_one_login_mock::{CLIENT_ID, MockProvider, keys};
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let mock = MockProvider::start().await;
+//! let callback = "http://127.0.0.1:8080/auth/callback";
+//! # mock.register_redirect_uri(callback);
+//! let config = Config::builder(Environment::Custom { issuer: mock.issuer().to_owned() })
+//!     .client_id(CLIENT_ID)
+//!     .redirect_uri(callback)
+//!     .signing_key_pem(keys::RP_PRIVATE_KEY_PEM)?
+//!     .build()?;
+//! let one_login = OneLogin::new(config)?;
+//!
+//! // A page that needs `Cl.Cm`, and no session: the guard starts a sign-in.
+//! let page = RequestInfo::new("GET", "/account");
+//! let no_session = SessionContext::default();
+//! let to_one_login = one_login.guard(&Requirement::MEDIUM, &no_session, &page).await.unwrap_err();
+//! assert_eq!(to_one_login.status, 302);
+//! let flow_cookie = to_one_login.header_value("set-cookie").unwrap().split(';').next().unwrap();
+//!
+//! // The user signs in at One Login and comes back to the callback with the flow cookie.
+//! let back = url::Url::parse(&mock.sign_in(to_one_login.header_value("location").unwrap()).await)?;
+//! let ctx = one_login.session_context(Some(flow_cookie)).await?;
+//! let path = format!("{}?{}", back.path(), back.query().unwrap_or(""));
+//! let signed_in = one_login.callback_route(&RequestInfo::new("GET", &path), &ctx).await;
+//! assert_eq!(signed_in.status, 303);
+//! assert_eq!(signed_in.header_value("location"), Some("/account"));
+//!
+//! // The next request carries the new session cookie, and the guard lets it through.
+//! let session_cookie = signed_in.header_value("set-cookie").unwrap().split(';').next().unwrap();
+//! let ctx = one_login.session_context(Some(session_cookie)).await?;
+//! let session = one_login.guard(&Requirement::MEDIUM, &ctx, &page).await.unwrap();
+//! assert_eq!(session.achieved().to_string(), "Cl.Cm");
 //! # Ok(()) }
 //! ```
 //!
-//! What every part checks is listed on [`OneLogin::complete_login`],
-//! [`OneLogin::verify_logout_token`] and [`Config::from_env`].
+//! ## What is checked
+//!
+//! Every check One Login expects of a relying party is listed on
+//! [`OneLogin::complete_login`] (the callback: state, browser binding, ID token, userinfo,
+//! core identity), [`OneLogin::verify_logout_token`] (back-channel logout) and
+//! [`Config::from_env`] (start-up).
+//!
+//! ## Features
+//!
+//! - `redis` (default): [`store::RedisStore`], for Redis and Redis Cluster.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -219,6 +219,17 @@ impl MockProvider {
         Self { shared, addr, task }
     }
 
+    /// Plays the user at One Login: follows an `/authorize` URL (auto-approving) and returns
+    /// where the stand-in sends the browser back: the callback URL with `code` and `state` (or
+    /// `error`). For examples and tests that drive a whole sign-in without a browser.
+    pub async fn sign_in(&self, authorize_url: &str) -> String {
+        let client =
+            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("an HTTP client");
+        let response = client.get(authorize_url).send().await.expect("the stand-in answers /authorize");
+        let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        location.unwrap_or_else(|| panic!("the stand-in did not redirect back ({})", response.status()))
+    }
+
     /// The issuer, `http://127.0.0.1:<port>/`.
     pub fn issuer(&self) -> &str {
         &self.shared.issuer
