@@ -53,10 +53,6 @@ pub use layer::{OneLoginLayer, OneLoginService};
 pub use require::{RequireLayer, RequireService, require};
 pub use routes::{OneLoginRouterExt, routes};
 
+/// Everything of the core crate, so that a service depends on this crate alone.
 #[doc(no_inline)]
-pub use govuk_one_login::{
-    AuthLevel, Config, ConfigBuilder, ConfigError, CoreIdentity, Environment, Error, IdentityLevel, OneLogin,
-    OneLoginBuilder, Requirement, ReturnPath, SessionRecord, Subject, VectorOfTrust,
-};
-#[doc(no_inline)]
-pub use govuk_one_login::{config, identity, store, web};
+pub use govuk_one_login::*;

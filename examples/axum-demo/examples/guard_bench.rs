@@ -10,8 +10,8 @@
 
 use axum::Router;
 use axum::routing::get;
-use govuk_one_login::{CallbackParams, Config, Environment, LoginRequest, OneLogin, Requirement, ReturnPath};
 use govuk_one_login_mock::{CLIENT_ID, MockProvider, keys};
+use govuk_one_login_tower::{CallbackParams, Config, Environment, LoginRequest, OneLogin, Requirement, ReturnPath};
 use govuk_one_login_tower::{OneLoginRouterExt, require};
 
 const BODY: &str = "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\
