@@ -43,7 +43,7 @@ pub mod web;
 pub use client::{CallbackParams, LoginOutcome, LoginRedirect, LoginRequest, OneLogin, OneLoginBuilder};
 pub use config::{Config, ConfigBuilder, ConfigError, Environment};
 pub use error::Error;
-pub use identity::{IdentityOutcome, VerifiedIdentity};
+pub use identity::{CoreIdentity, IdentityOutcome};
 pub use levels::{AuthLevel, IdentityLevel, Requirement, VectorOfTrust};
 pub use return_path::ReturnPath;
 pub use session::{SessionId, SessionRecord};

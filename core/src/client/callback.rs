@@ -335,7 +335,7 @@ impl OneLogin {
         token: &str,
         sub: &str,
         pending: &PendingLogin,
-    ) -> Result<crate::identity::VerifiedIdentity, Error> {
+    ) -> Result<crate::identity::CoreIdentity, Error> {
         let err = Error::token(TokenKind::CoreIdentity);
         let header = jwt::header(token, Algorithm::ES256).map_err(err)?;
         let kid = header.kid.ok_or(TokenError::MissingKeyId).map_err(err)?;

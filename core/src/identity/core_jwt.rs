@@ -3,7 +3,7 @@
 use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 
-use super::{Address, BirthDate, DrivingPermit, Name, Passport, VerifiedIdentity};
+use super::{Address, BirthDate, CoreIdentity, DrivingPermit, Name, Passport};
 use crate::error::TokenError;
 use crate::jwt::{self, Audience};
 use crate::keys::DidDocument;
@@ -91,7 +91,7 @@ pub(crate) fn verify(
     token: &str,
     jwk: &jsonwebtoken::jwk::Jwk,
     ex: &Expectations<'_>,
-) -> Result<VerifiedIdentity, TokenError> {
+) -> Result<CoreIdentity, TokenError> {
     let claims: CoreIdentityClaims = jwt::verify(token, jwk, Algorithm::ES256)?;
     let iss = claims.iss.ok_or(TokenError::MissingClaim("iss"))?;
     if iss != ex.identity_issuer {
@@ -116,7 +116,7 @@ pub(crate) fn verify(
     if subject.name.is_empty() {
         return Err(TokenError::MissingClaim("vc.credentialSubject.name"));
     }
-    Ok(VerifiedIdentity {
+    Ok(CoreIdentity {
         level,
         names: subject.name,
         birth_dates: subject.birth_date,

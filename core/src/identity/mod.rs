@@ -15,7 +15,7 @@ use crate::levels::IdentityLevel;
 /// This value exists only after verification: a service cannot build one from strings.
 /// Its `Debug` output carries the level only.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VerifiedIdentity {
+pub struct CoreIdentity {
     pub(crate) level: IdentityLevel,
     pub(crate) names: Vec<Name>,
     pub(crate) birth_dates: Vec<BirthDate>,
@@ -28,13 +28,13 @@ pub struct VerifiedIdentity {
     pub(crate) verified_at: i64,
 }
 
-impl std::fmt::Debug for VerifiedIdentity {
+impl std::fmt::Debug for CoreIdentity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VerifiedIdentity").field("level", &self.level).finish_non_exhaustive()
+        f.debug_struct("CoreIdentity").field("level", &self.level).finish_non_exhaustive()
     }
 }
 
-impl VerifiedIdentity {
+impl CoreIdentity {
     /// The verified level of confidence (the core identity's `vot`).
     pub fn level(&self) -> IdentityLevel {
         self.level

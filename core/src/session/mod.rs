@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
-use crate::identity::{ReturnCode, VerifiedIdentity};
+use crate::identity::{ReturnCode, CoreIdentity};
 use crate::levels::{AuthLevel, IdentityLevel, VectorOfTrust};
 use crate::types::{ClientId, IdToken, Subject};
 
@@ -64,7 +64,7 @@ pub struct SessionRecord {
     #[serde(default)]
     pub(crate) phone_number_verified: bool,
     pub(crate) auth_level: AuthLevel,
-    pub(crate) identity: Option<VerifiedIdentity>,
+    pub(crate) identity: Option<CoreIdentity>,
     #[serde(default)]
     pub(crate) return_codes: Vec<ReturnCode>,
     pub(crate) auth_time: Option<i64>,
@@ -129,7 +129,7 @@ impl SessionRecord {
         VectorOfTrust::new(self.auth_level, self.identity_level()).unwrap_or(VectorOfTrust::LOW)
     }
     /// The verified identity, if one was proven.
-    pub fn identity(&self) -> Option<&VerifiedIdentity> {
+    pub fn identity(&self) -> Option<&CoreIdentity> {
         self.identity.as_ref()
     }
     /// Return codes from the last identity request.

@@ -41,8 +41,8 @@ macro_rules! extractor_types {
         }
 
         impl ::std::ops::Deref for VerifiedIdentity {
-            type Target = $crate::VerifiedIdentity;
-            fn deref(&self) -> &$crate::VerifiedIdentity {
+            type Target = $crate::CoreIdentity;
+            fn deref(&self) -> &$crate::CoreIdentity {
                 self.0.identity().expect("built only from a session with a verified identity")
             }
         }
