@@ -41,7 +41,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let own = text.replace(&subject, &format!("{subject}{i:08}"));
         let record: govuk_one_login::SessionRecord = serde_json::from_str(&own)?;
         let id = SessionId::parse(&random_id()).expect("id");
-        store.create_session(&id, Arc::new(record), now + 1800, now).await?;
+        store.create_session(&id, Arc::new(record), now + time::Duration::minutes(30), now).await?;
     }
     store.run_pending_tasks();
     let after = rss_bytes();

@@ -2,6 +2,7 @@
 //! token, a `sub` or other personal data, so every error is safe to log.
 
 use std::fmt;
+use std::time::Duration;
 
 use http::StatusCode;
 
@@ -160,10 +161,10 @@ pub enum CallbackError {
     #[error("the callback state matches no pending login (already used, expired after 10 minutes, or forged)")]
     UnknownState,
     /// The pending login was found but has expired.
-    #[error("the pending login expired {by_seconds}s ago: the user took too long at One Login")]
+    #[error("the pending login expired {}s ago: the user took too long at One Login", by.as_secs())]
     Expired {
         /// How long ago it expired.
-        by_seconds: i64,
+        by: Duration,
     },
     /// The login was started in another browser (the flow cookie is missing or does not match).
     #[error("the callback came from a browser that did not start this login (flow cookie missing or different)")]
@@ -404,16 +405,19 @@ pub enum TokenError {
         expected: String,
     },
     /// `exp` has passed, beyond the leeway.
-    #[error("expired {by_seconds}s ago (leeway included): check the server clock")]
+    #[error("expired {}s ago (leeway included): check the server clock", by.as_secs())]
     Expired {
-        /// Seconds past `exp` + leeway.
-        by_seconds: i64,
+        /// How long past `exp` + leeway (or `auth_time` + `max_age` + leeway).
+        by: Duration,
     },
     /// `iat` or `nbf` is in the future, beyond the leeway.
-    #[error("not valid for another {by_seconds}s (iat/nbf in the future, leeway included): check the server clock")]
+    #[error(
+        "not valid for another {}s (iat/nbf in the future, leeway included): check the server clock",
+        by.as_secs()
+    )]
     NotYetValid {
-        /// Seconds until it becomes valid.
-        by_seconds: i64,
+        /// How long until it becomes valid.
+        by: Duration,
     },
     /// `nonce` does not match the pending login's.
     #[error("nonce does not match the one sent with this login")]

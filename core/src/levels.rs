@@ -9,6 +9,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 /// Why a level string was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -291,18 +292,18 @@ impl Requirement {
         self.max_age
     }
 
-    /// Whether a session with the `achieved` levels, signed in at `auth_time` (seconds since
-    /// the epoch), meets this requirement at `now`.
-    pub fn is_met_by(&self, achieved: VectorOfTrust, auth_time: Option<i64>, now: i64) -> bool {
+    /// Whether a session with the `achieved` levels, whose user last entered their credentials
+    /// at `auth_time`, meets this requirement at `now`.
+    pub fn is_met_by(&self, achieved: VectorOfTrust, auth_time: Option<OffsetDateTime>, now: OffsetDateTime) -> bool {
         achieved.meets(self.vector) && self.is_fresh(auth_time, now)
     }
 
     /// Whether `auth_time` is recent enough for `max_age` (always true without `max_age`).
-    pub fn is_fresh(&self, auth_time: Option<i64>, now: i64) -> bool {
+    pub fn is_fresh(&self, auth_time: Option<OffsetDateTime>, now: OffsetDateTime) -> bool {
         match (self.max_age, auth_time) {
             (None, _) => true,
             (Some(_), None) => false,
-            (Some(max), Some(at)) => now.saturating_sub(at) <= max.as_secs() as i64,
+            (Some(max), Some(at)) => now - at <= max,
         }
     }
 }

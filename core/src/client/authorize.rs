@@ -82,7 +82,7 @@ impl OneLogin {
             return Err(AuthorizeError::NeedsRequestObject.into());
         }
         let meta = self.metadata().await?;
-        let now = self.now();
+        let now = self.unix_now();
         let flow_cookie = request
             .flow_cookie
             .filter(|c| {
@@ -160,7 +160,8 @@ impl OneLogin {
             return Err(AuthorizeError::QueryTooLong { length }.into());
         }
         // Kept a minute past its expiry so that a late callback is reported as expired.
-        self.store().put_pending(&pending, pending.expires_at + 60, now).await?;
+        let (keep_until, now) = (crate::clock::from_unix(pending.expires_at + 60), crate::clock::from_unix(now));
+        self.store().put_pending(&pending, keep_until, now).await?;
         Ok(LoginRedirect { url, flow_cookie })
     }
 }

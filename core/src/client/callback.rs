@@ -101,6 +101,11 @@ fn null_as_empty<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) ->
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
+/// A positive number of seconds as a duration.
+fn seconds(secs: i64) -> std::time::Duration {
+    std::time::Duration::from_secs(secs.max(0) as u64)
+}
+
 fn bounded(value: Option<String>, param: &'static str) -> Result<Option<String>, CallbackError> {
     match value {
         Some(v) if v.len() > MAX_PARAM => Err(CallbackError::TooLong { param }),
@@ -139,9 +144,9 @@ impl OneLogin {
         if !flow_ok {
             return Err(CallbackError::BrowserMismatch.into());
         }
-        let now = self.now();
+        let now = self.unix_now();
         if now > pending.expires_at {
-            return Err(CallbackError::Expired { by_seconds: now - pending.expires_at }.into());
+            return Err(CallbackError::Expired { by: seconds(now - pending.expires_at) }.into());
         }
         if let Some(error) = error {
             let code = OpErrorCode::parse(&error);
@@ -220,7 +225,7 @@ impl OneLogin {
     async fn exchange_code(&self, code: &str, pending: &PendingLogin) -> Result<(String, AccessToken), Error> {
         let meta = self.metadata().await?;
         let config = self.config();
-        let assertion = client_assertion(config, &meta.token_endpoint, self.now());
+        let assertion = client_assertion(config, &meta.token_endpoint, self.unix_now());
         let form = [
             ("grant_type", "authorization_code"),
             ("code", code),
@@ -285,7 +290,7 @@ impl OneLogin {
         if c.sub.as_deref().is_none_or(str::is_empty) {
             return Err(TokenError::MissingClaim("sub"));
         }
-        let now = self.now();
+        let now = self.unix_now();
         let leeway = config.clock_skew.as_secs() as i64;
         jwt::check_times(now, leeway, c.exp, Some(c.iat.ok_or(TokenError::MissingClaim("iat"))?), c.nbf)?;
         let nonce = c.nonce.as_deref().ok_or(TokenError::MissingClaim("nonce"))?;
@@ -306,7 +311,7 @@ impl OneLogin {
         if let Some(max_age) = pending.max_age {
             let auth_time = c.auth_time.ok_or(TokenError::MissingClaim("auth_time"))?;
             if now - auth_time > max_age as i64 + leeway {
-                return Err(TokenError::Expired { by_seconds: now - auth_time - max_age as i64 - leeway });
+                return Err(TokenError::Expired { by: seconds(now - auth_time - max_age as i64 - leeway) });
             }
         }
         Ok(())
@@ -346,7 +351,7 @@ impl OneLogin {
             client_id: config.client_id.as_str(),
             subject: sub,
             required: pending.vector.identity_level(),
-            now: self.now(),
+            now: self.unix_now(),
             leeway: config.clock_skew.as_secs() as i64,
         };
         core_jwt::verify(token, &key, &ex).map_err(Error::token(TokenKind::CoreIdentity))

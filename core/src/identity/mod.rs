@@ -67,9 +67,9 @@ impl CoreIdentity {
     pub fn driving_permits(&self) -> &[DrivingPermit] {
         &self.driving_permits
     }
-    /// When the core identity was verified (seconds since the epoch).
-    pub fn verified_at(&self) -> i64 {
-        self.verified_at
+    /// When the core identity was verified (the engine's clock, whole seconds).
+    pub fn verified_at(&self) -> time::OffsetDateTime {
+        crate::clock::from_unix(self.verified_at)
     }
 }
 

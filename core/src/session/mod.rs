@@ -6,8 +6,10 @@ use std::fmt;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
-use crate::identity::{ReturnCode, CoreIdentity};
+use crate::clock::from_unix;
+use crate::identity::{CoreIdentity, ReturnCode};
 use crate::levels::{AuthLevel, IdentityLevel, VectorOfTrust};
 use crate::types::{ClientId, IdToken, Subject};
 
@@ -137,16 +139,16 @@ impl SessionRecord {
         &self.return_codes
     }
     /// When the user last entered their credentials (`auth_time`), if One Login said.
-    pub fn auth_time(&self) -> Option<i64> {
-        self.auth_time
+    pub fn auth_time(&self) -> Option<OffsetDateTime> {
+        self.auth_time.map(from_unix)
     }
-    /// When the sign-in that made this session began (seconds since the epoch).
-    pub fn signed_in_at(&self) -> i64 {
-        self.signed_in_at
+    /// When the sign-in that made this session began (the engine's clock, whole seconds).
+    pub fn signed_in_at(&self) -> OffsetDateTime {
+        from_unix(self.signed_in_at)
     }
-    /// When this session ends whatever its activity (seconds since the epoch).
-    pub fn expires_at(&self) -> i64 {
-        self.expires_at
+    /// When this session ends whatever its activity.
+    pub fn expires_at(&self) -> OffsetDateTime {
+        from_unix(self.expires_at)
     }
     /// The issuer this session was made for.
     pub fn issuer(&self) -> &str {

@@ -138,7 +138,7 @@ async fn logout_token_checks() {
                 c.insert("exp".into(), json!(1_000));
                 c.insert("iat".into(), json!(900));
             }),
-            TokenError::Expired { by_seconds: 0 },
+            TokenError::Expired { by: std::time::Duration::ZERO },
         ),
         (
             Box::new(|_, c| {
@@ -146,7 +146,7 @@ async fn logout_token_checks() {
                 c.insert("iat".into(), json!(now + 3600));
                 c.insert("exp".into(), json!(now + 3700));
             }),
-            TokenError::NotYetValid { by_seconds: 0 },
+            TokenError::NotYetValid { by: std::time::Duration::ZERO },
         ),
     ];
     for (edit, expected) in cases {

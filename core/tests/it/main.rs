@@ -18,6 +18,11 @@ use govuk_one_login::{
 };
 use govuk_one_login_mock::{CLIENT_ID, MockProvider, keys};
 
+/// `n` seconds, to move the times the store contract takes.
+pub fn secs(n: i64) -> time::Duration {
+    time::Duration::seconds(n)
+}
+
 pub const REDIRECT_URI: &str = "http://127.0.0.1:9/auth/callback";
 pub const POST_LOGOUT_URI: &str = "http://127.0.0.1:9/signed-out";
 

@@ -22,6 +22,7 @@ use govuk_one_login::{ConfigBuilder, LoginOutcome, LoginRequest, OneLogin, Requi
 use govuk_one_login_mock::{MockProvider, TestUser, keys};
 use govuk_one_login_test_redis::{RedisCluster, RedisServer};
 
+pub use crate::secs;
 use crate::{POST_LOGOUT_URI, REDIRECT_URI, authorize, config_for};
 
 /// Instantiates each named `async fn name(backend: Backend)` of the enclosing module once per
@@ -372,7 +373,7 @@ pub async fn refused_within(engines: &[OneLogin], ids: &[SessionId], bound: Dura
 
 /// Waits until `ol`'s clock has passed `at`, so that a sign-in starts after a revocation made
 /// at `at` (times are whole seconds).
-pub async fn wait_past(ol: &OneLogin, at: i64) {
+pub async fn wait_past(ol: &OneLogin, at: time::OffsetDateTime) {
     while ol.now() <= at {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

@@ -9,6 +9,7 @@ use govuk_one_login::session::SessionRecord;
 use govuk_one_login::store::MAX_SESSIONS_PER_SUBJECT;
 use govuk_one_login::{LoginRequest, Requirement, ReturnPath, SessionId, Subject};
 use govuk_one_login_mock::TestUser;
+use time::OffsetDateTime;
 use tokio::task::JoinSet;
 
 use super::*;
@@ -56,7 +57,7 @@ async fn parallel_sign_ins_racing_revocations_never_outlive_them(backend: Backen
     let mid_after = engines[2].now();
     let in_flight = N - done.load(Ordering::SeqCst);
 
-    let sessions: Vec<(SessionId, i64)> = tasks.join_all().await;
+    let sessions: Vec<(SessionId, OffsetDateTime)> = tasks.join_all().await;
     let early: Vec<SessionId> = sessions.iter().filter(|(_, at)| *at <= mid_before).map(|(id, _)| *id).collect();
     let late: Vec<SessionId> = sessions.iter().filter(|(_, at)| *at > mid_after).map(|(id, _)| *id).collect();
     eprintln!(
@@ -202,7 +203,7 @@ async fn a_touch_never_recreates_an_ended_session(backend: Backend) {
     assert!(loads(&b, &out.session_id).await);
     a.sign_out(Some(out.session_id)).await.unwrap();
     let now = b.now();
-    b.store().touch_session(&out.session_id, &out.session, now + 600, now).await.unwrap();
+    b.store().touch_session(&out.session_id, &out.session, now + secs(600), now).await.unwrap();
     refused_within(&[a.clone(), b.clone()], &[out.session_id], backend.bound(), "after sign-out and a touch").await;
     assert!(a.store().load_session(&out.session_id, now).await.unwrap().is_none());
     let fresh = d.engine().await;
@@ -210,9 +211,9 @@ async fn a_touch_never_recreates_an_ended_session(backend: Backend) {
 }
 
 /// `record` with its sign-in moved to `signed_in_at`.
-fn signed_in(record: &SessionRecord, signed_in_at: i64) -> SessionRecord {
+fn signed_in(record: &SessionRecord, signed_in_at: OffsetDateTime) -> SessionRecord {
     let mut json = serde_json::to_value(record).unwrap();
-    json["signed_in_at"] = signed_in_at.into();
+    json["signed_in_at"] = signed_in_at.unix_timestamp().into();
     serde_json::from_value(json).unwrap()
 }
 
@@ -224,16 +225,16 @@ async fn the_revocation_time_only_grows_and_comes_with_every_load(backend: Backe
     let out = sign_in(&a).await;
     let subject = out.session.subject().clone();
     let now = a.now();
-    let later = now + 100;
+    let later = now + secs(100);
 
-    let listed = a.store().revoke_subject(&subject, later, now + 900, now, None).await.unwrap();
+    let listed = a.store().revoke_subject(&subject, later, now + secs(900), now, None).await.unwrap();
     assert_eq!(listed, Some(1), "it lists the session");
     assert!(a.store().load_session(&out.session_id, now).await.unwrap().is_none(), "and deletes it");
-    assert_eq!(b.store().revoke_subject(&subject, now, now + 900, now, None).await.unwrap(), Some(0));
+    assert_eq!(b.store().revoke_subject(&subject, now, now + secs(900), now, None).await.unwrap(), Some(0));
 
     let id = fresh_session_id();
-    let record = Arc::new(signed_in(&out.session, later + 1));
-    b.store().create_session(&id, record, now + 600, now).await.unwrap();
+    let record = Arc::new(signed_in(&out.session, later + secs(1)));
+    b.store().create_session(&id, record, now + secs(600), now).await.unwrap();
     for (name, ol) in [("A", &a), ("B", &b), ("a new instance", &d.engine().await)] {
         let found = ol.store().load_session(&id, now).await.unwrap().expect("the session is stored");
         assert_eq!(found.revoked_at, Some(later), "{name} sees the highest revocation time, not the last");
@@ -242,7 +243,7 @@ async fn the_revocation_time_only_grows_and_comes_with_every_load(backend: Backe
     assert!(loads(&a, &id).await, "a session begun after the revocation time is honoured");
 
     let before = fresh_session_id();
-    b.store().create_session(&before, Arc::new(signed_in(&out.session, later)), now + 600, now).await.unwrap();
+    b.store().create_session(&before, Arc::new(signed_in(&out.session, later)), now + secs(600), now).await.unwrap();
     assert!(!loads(&a, &before).await, "a session begun at the revocation time is refused");
     let fresh = d.engine().await;
     assert!(fresh.store().load_session(&before, now).await.unwrap().is_none(), "and deleted from the store");
