@@ -10,7 +10,7 @@ use super::authorize::PendingLogin;
 use crate::error::{CallbackError, Endpoint, Error, OpErrorCode, ProviderError, TokenError, TokenKind};
 use crate::fetch::read_json;
 use crate::identity::core_jwt::{self, Expectations};
-use crate::identity::{Address, DrivingPermit, IdentityOutcome, Passport, ReturnCode};
+use crate::identity::{Address, DrivingPermit, IdentityOutcome, Passport, ReturnCode, wire};
 use crate::jwt::{self, Audience};
 use crate::levels::AuthLevel;
 use crate::return_path::ReturnPath;
@@ -87,13 +87,13 @@ struct Userinfo {
     #[serde(rename = "https://vocab.account.gov.uk/v1/coreIdentityJWT")]
     core_identity: Option<String>,
     #[serde(rename = "https://vocab.account.gov.uk/v1/address", default, deserialize_with = "null_as_empty")]
-    address: Vec<Address>,
+    address: Vec<wire::Address>,
     #[serde(rename = "https://vocab.account.gov.uk/v1/passport", default, deserialize_with = "null_as_empty")]
-    passport: Vec<Passport>,
+    passport: Vec<wire::Passport>,
     #[serde(rename = "https://vocab.account.gov.uk/v1/drivingPermit", default, deserialize_with = "null_as_empty")]
-    driving_permit: Vec<DrivingPermit>,
+    driving_permit: Vec<wire::DrivingPermit>,
     #[serde(rename = "https://vocab.account.gov.uk/v1/returnCode", default, deserialize_with = "null_as_empty")]
-    return_code: Vec<ReturnCode>,
+    return_code: Vec<wire::ReturnCode>,
 }
 
 /// An array claim that may also come as `null`.
@@ -166,18 +166,19 @@ impl OneLogin {
         let claims = self.verify_id_token(&id_token, &pending).await?;
         let sub = claims.sub.clone().unwrap_or_default();
         let userinfo = self.userinfo(&access_token, &sub).await?;
+        let return_codes: Vec<ReturnCode> = userinfo.return_code.into_iter().map(ReturnCode).collect();
 
         let (identity, outcome) = if pending.vector.needs_identity() {
             match &userinfo.core_identity {
                 Some(jwt) => {
                     let mut identity = self.verify_core_identity(jwt, &sub, &pending).await?;
-                    identity.addresses = userinfo.address.clone();
-                    identity.passports = userinfo.passport.clone();
-                    identity.driving_permits = userinfo.driving_permit.clone();
+                    identity.addresses = userinfo.address.into_iter().map(Address).collect();
+                    identity.passports = userinfo.passport.into_iter().map(Passport).collect();
+                    identity.driving_permits = userinfo.driving_permit.into_iter().map(DrivingPermit).collect();
                     let level = identity.level;
-                    (Some(identity), IdentityOutcome::Verified { level, return_codes: userinfo.return_code.clone() })
+                    (Some(identity), IdentityOutcome::Verified { level, return_codes: return_codes.clone() })
                 }
-                None => (None, IdentityOutcome::NotProven { return_codes: userinfo.return_code.clone() }),
+                None => (None, IdentityOutcome::NotProven { return_codes: return_codes.clone() }),
             }
         } else {
             (None, IdentityOutcome::NotRequested)
@@ -208,7 +209,7 @@ impl OneLogin {
             phone_number_verified: userinfo.phone_number_verified.unwrap_or(false),
             auth_level,
             identity,
-            return_codes: userinfo.return_code,
+            return_codes,
             auth_time: claims.auth_time,
             signed_in_at: now,
             expires_at: now.saturating_add(self.config().session_ttl.as_secs() as i64),

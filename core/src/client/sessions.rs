@@ -8,6 +8,7 @@ use super::OneLogin;
 use crate::clock::{from_unix, unix};
 use crate::error::Error;
 use crate::session::{SessionId, SessionRecord};
+use crate::store::StoreError;
 use crate::types::Subject;
 
 /// The longest the idle deadline is left unmoved while a session is in use.
@@ -26,8 +27,15 @@ impl OneLogin {
 
     pub(crate) async fn load_session(&self, id: &SessionId) -> Result<Option<Arc<SessionRecord>>, Error> {
         let now = self.unix_now();
-        let Some(found) = self.store().load_session(id, from_unix(now)).await? else {
-            return Ok(None);
+        let found = match self.store().load_session(id, from_unix(now)).await {
+            Ok(Some(found)) => found,
+            Ok(None) => return Ok(None),
+            Err(StoreError::Decode { what, source }) => {
+                // A record another version wrote, or not this crate: it is no session.
+                tracing::warn!(what, error = %source, "a stored session could not be read and was treated as signed out");
+                return Ok(None);
+            }
+            Err(error) => return Err(error.into()),
         };
         let record = found.record;
         let config = self.config();

@@ -3,7 +3,7 @@
 use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 
-use super::{Address, BirthDate, CoreIdentity, DrivingPermit, Name, Passport};
+use super::{BirthDate, CoreIdentity, Name, wire};
 use crate::error::TokenError;
 use crate::jwt::{self, Audience};
 use crate::keys::DidDocument;
@@ -30,8 +30,8 @@ struct Vc {
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
 struct CredentialSubject {
-    name: Vec<Name>,
-    birth_date: Vec<BirthDate>,
+    name: Vec<wire::Name>,
+    birth_date: Vec<wire::BirthDate>,
 }
 
 /// The header `kid` split into the DID controller and the full key id.
@@ -118,11 +118,11 @@ pub(crate) fn verify(
     }
     Ok(CoreIdentity {
         level,
-        names: subject.name,
-        birth_dates: subject.birth_date,
-        addresses: Vec::<Address>::new(),
-        passports: Vec::<Passport>::new(),
-        driving_permits: Vec::<DrivingPermit>::new(),
+        names: subject.name.into_iter().map(Name::from_wire).collect(),
+        birth_dates: subject.birth_date.into_iter().map(BirthDate).collect(),
+        addresses: Vec::new(),
+        passports: Vec::new(),
+        driving_permits: Vec::new(),
         verified_at: ex.now,
     })
 }

@@ -2,8 +2,7 @@
 
 mod claims;
 pub(crate) mod core_jwt;
-
-use serde::{Deserialize, Serialize};
+pub(crate) mod wire;
 
 pub use claims::{Address, BirthDate, DrivingPermit, Name, NamePart, Passport, ReturnCode};
 
@@ -12,20 +11,51 @@ use crate::levels::IdentityLevel;
 /// A core identity whose `coreIdentityJWT` was verified against the DID document keys, with the
 /// address, passport and driving-permit claims that came in the same userinfo answer.
 ///
-/// This value exists only after verification: a service cannot build one from strings.
+/// This value exists only after verification: a service cannot build one from strings, and it
+/// has no `Deserialize` (stores keep it through a private form).
 /// Its `Debug` output carries the level only.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// ```compile_fail
+/// fn from_json<T: serde::de::DeserializeOwned>() {}
+/// from_json::<govuk_one_login::CoreIdentity>();
+/// ```
+#[derive(Clone, PartialEq, Eq)]
 pub struct CoreIdentity {
     pub(crate) level: IdentityLevel,
     pub(crate) names: Vec<Name>,
     pub(crate) birth_dates: Vec<BirthDate>,
-    #[serde(default)]
     pub(crate) addresses: Vec<Address>,
-    #[serde(default)]
     pub(crate) passports: Vec<Passport>,
-    #[serde(default)]
     pub(crate) driving_permits: Vec<DrivingPermit>,
     pub(crate) verified_at: i64,
+}
+
+impl From<&CoreIdentity> for wire::StoredIdentity {
+    fn from(i: &CoreIdentity) -> Self {
+        Self {
+            level: i.level,
+            names: i.names.iter().map(Name::to_wire).collect(),
+            birth_dates: i.birth_dates.iter().map(|b| b.0.clone()).collect(),
+            addresses: i.addresses.iter().map(|a| a.0.clone()).collect(),
+            passports: i.passports.iter().map(|p| p.0.clone()).collect(),
+            driving_permits: i.driving_permits.iter().map(|d| d.0.clone()).collect(),
+            verified_at: i.verified_at,
+        }
+    }
+}
+
+impl From<wire::StoredIdentity> for CoreIdentity {
+    fn from(s: wire::StoredIdentity) -> Self {
+        Self {
+            level: s.level,
+            names: s.names.into_iter().map(Name::from_wire).collect(),
+            birth_dates: s.birth_dates.into_iter().map(BirthDate).collect(),
+            addresses: s.addresses.into_iter().map(Address).collect(),
+            passports: s.passports.into_iter().map(Passport).collect(),
+            driving_permits: s.driving_permits.into_iter().map(DrivingPermit).collect(),
+            verified_at: s.verified_at,
+        }
+    }
 }
 
 impl std::fmt::Debug for CoreIdentity {

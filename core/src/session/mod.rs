@@ -5,7 +5,6 @@ use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::clock::from_unix;
@@ -56,18 +55,23 @@ impl fmt::Debug for SessionId {
 
 /// What the service knows of a signed-in user. Stored server-side; the browser holds only
 /// the session id. `Debug` prints no personal data and no token.
-#[derive(Clone, Serialize, Deserialize)]
+///
+/// Only a completed sign-in makes one. It has no `Serialize` or `Deserialize`: the stores keep
+/// it through a private form, so no JSON can be turned into a session.
+///
+/// ```compile_fail
+/// fn from_json<T: serde::de::DeserializeOwned>() {}
+/// from_json::<govuk_one_login::SessionRecord>();
+/// ```
+#[derive(Clone)]
 pub struct SessionRecord {
     pub(crate) subject: Subject,
     pub(crate) email: Option<String>,
-    #[serde(default)]
     pub(crate) email_verified: bool,
     pub(crate) phone_number: Option<String>,
-    #[serde(default)]
     pub(crate) phone_number_verified: bool,
     pub(crate) auth_level: AuthLevel,
     pub(crate) identity: Option<CoreIdentity>,
-    #[serde(default)]
     pub(crate) return_codes: Vec<ReturnCode>,
     pub(crate) auth_time: Option<i64>,
     /// When the callback that made this session began (this engine's clock). Revocation

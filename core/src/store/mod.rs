@@ -33,6 +33,7 @@ pub(crate) mod config;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
+pub(crate) mod wire;
 
 use std::fmt;
 use std::sync::Arc;

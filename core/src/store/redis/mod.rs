@@ -36,7 +36,7 @@ use self::invalidation::Invalidation;
 use self::scripts::Scripts;
 use super::{
     LoadedSession, MAX_SESSIONS_PER_SUBJECT, PendingLogin, RedisSettings, ReplayKey, Store, StoreError, pending_digest,
-    subject_digest, ttl_secs,
+    subject_digest, ttl_secs, wire,
 };
 use crate::clock::{from_unix, unix};
 use crate::session::{SessionId, SessionRecord};
@@ -265,7 +265,18 @@ impl RedisStore {
         let bytes = value
             .as_bytes()
             .ok_or_else(|| StoreError::unavailable(BACKEND, "load session", "the session value is not a string"))?;
-        let record: Arc<SessionRecord> = Arc::new(decode("session", bytes)?);
+        let record: Arc<SessionRecord> = match wire::decode_session(bytes) {
+            Ok(record) => Arc::new(record),
+            Err(error) => {
+                // Written by another version, or not by this crate: it is no session. Deleted so
+                // that the next request does not read it again.
+                tracing::warn!(%error, "a stored session could not be read and was treated as signed out");
+                if let Err(error) = self.end_sessions(&[digest.to_owned()]).await {
+                    tracing::warn!(%error, "the unreadable session could not be deleted yet");
+                }
+                return Ok(None);
+            }
+        };
         let pttl = pttl.as_i64().unwrap_or(0);
         let idle_until = (now + pttl / 1000).min(record.expires_at);
         let subject = subject_digest(&record.subject);
@@ -433,7 +444,7 @@ impl Store for RedisStore {
         )
         .await
         .map_err(unavailable("index session"))?;
-        let value = encode("session", &*record)?;
+        let value = wire::encode_session(&record).map_err(|source| StoreError::Decode { what: "session", source })?;
         let ttl = ttl_secs(idle_until.min(expires_at), now) as i64;
         let _: () = self
             .client()

@@ -259,6 +259,31 @@ async fn a_redis_outage_fails_closed_and_service_resumes() {
     assert!(!loads(&ol, &out.session_id).await);
 }
 
+/// A session record this version cannot read (written by another version, or not by this
+/// crate) is no session: its cookie loads as signed out, not as an error, and the record is
+/// deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_session_record_is_no_session() {
+    let d = Deployment::new(Backend::Redis).await;
+    let store = d.redis_store().await;
+    let ol = d.engine_over(store.clone(), |b| b);
+    let out = sign_in(&ol).await;
+    let key = store.session_key(&out.session_id);
+    assert!(loads(&ol, &out.session_id).await);
+    for unreadable in [r#"{"format":"another"}"#, "not json", r#"{"subject":"","auth_level":"Cl"}"#] {
+        let other = sign_in(&ol).await;
+        let key = store.session_key(&other.session_id);
+        assert_eq!(d.server().command(&["SET", &key, unreadable, "KEEPTTL"]), "+OK\r\n");
+        let fresh = d.engine_over(d.redis_store().await, |b| b);
+        let found = fresh.session(&other.session_id.to_cookie_value()).await;
+        assert!(matches!(found, Ok(None)), "{unreadable:?} is no session: {found:?}");
+        assert_eq!(d.server().command(&["EXISTS", &key]), ":0\r\n", "and it was deleted");
+        assert!(!loads(&ol, &other.session_id).await);
+    }
+    assert_eq!(d.server().command(&["EXISTS", &key]), ":1\r\n", "a readable record stays");
+    assert!(loads(&ol, &out.session_id).await);
+}
+
 /// The calls of each command Redis has answered (`INFO commandstats`).
 fn command_calls(d: &Deployment) -> std::collections::HashMap<String, i64> {
     let info = d.server().command(&["INFO", "commandstats"]);
