@@ -15,8 +15,9 @@ use crate::types::{IdToken, Nonce, PkceVerifier, State, random_token, sha256_b64
 /// One Login's firewall refuses an `/authorize` query longer than this.
 pub const MAX_AUTHORIZE_QUERY: usize = 4096;
 
-/// What to start a login for.
+/// What to start a login for: [`LoginRequest::new`], then set the optional fields.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct LoginRequest {
     /// The levels to ask for.
     pub requirement: Requirement,
@@ -39,6 +40,7 @@ impl LoginRequest {
 
 /// Where to send the browser, and the flow cookie to set first.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct LoginRedirect {
     /// The One Login `/authorize` URL.
     pub url: Url,

@@ -20,8 +20,10 @@ use crate::types::{AccessToken, IdToken, Subject, ct_eq, sha256_b64};
 /// Longest callback parameter accepted (codes and states are far shorter).
 const MAX_PARAM: usize = 2048;
 
-/// The callback's query parameters.
+/// The callback's query parameters: [`CallbackParams::from_query`], or deserialise them with
+/// a framework's query extractor.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[non_exhaustive]
 pub struct CallbackParams {
     /// The authorization code.
     pub code: Option<String>,
@@ -35,6 +37,7 @@ pub struct CallbackParams {
 
 /// A completed login.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct LoginOutcome {
     /// The new session's id (never the pre-login one). Set it as the session cookie.
     pub session_id: SessionId,
@@ -44,6 +47,27 @@ pub struct LoginOutcome {
     pub return_to: ReturnPath,
     /// What came of the identity request, if there was one.
     pub identity: IdentityOutcome,
+}
+
+impl CallbackParams {
+    /// Reads the parameters from the callback's query string (without the `?`). Other
+    /// parameters are ignored; of a repeated one, the first counts.
+    pub fn from_query(query: &str) -> Self {
+        let mut p = Self::default();
+        for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+            let slot = match &*k {
+                "code" => &mut p.code,
+                "state" => &mut p.state,
+                "error" => &mut p.error,
+                "error_description" => &mut p.error_description,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(v.into_owned());
+            }
+        }
+        p
+    }
 }
 
 #[derive(Deserialize)]
@@ -356,5 +380,20 @@ impl OneLogin {
             leeway: config.clock_skew.as_secs() as i64,
         };
         core_jwt::verify(token, &key, &ex).map_err(Error::token(TokenKind::CoreIdentity))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callback_params_from_a_query() {
+        let p = CallbackParams::from_query("state=s%2B1&code=c&code=second&other=x&error_description=a+b");
+        assert_eq!(p.state.as_deref(), Some("s+1"));
+        assert_eq!(p.code.as_deref(), Some("c"), "the first of a repeated parameter counts");
+        assert_eq!(p.error, None);
+        assert_eq!(p.error_description.as_deref(), Some("a b"));
+        assert!(CallbackParams::from_query("").state.is_none());
     }
 }

@@ -67,13 +67,7 @@ pub async fn authorize(url: &url::Url) -> CallbackParams {
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let back = url::Url::parse(&location).unwrap();
     assert_eq!(&back[..url::Position::AfterPath], REDIRECT_URI);
-    let get = |k: &str| back.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
-    CallbackParams {
-        code: get("code"),
-        state: get("state"),
-        error: get("error"),
-        error_description: get("error_description"),
-    }
+    CallbackParams::from_query(back.query().unwrap_or_default())
 }
 
 impl Harness {

@@ -125,10 +125,10 @@ async fn missing_or_oversized_parameters_are_typed_errors() {
     let h = harness().await;
     let err = h.ol.complete_login(CallbackParams::default(), None, None).await.unwrap_err();
     assert!(matches!(err, Error::Callback(CallbackError::MissingState)));
-    let huge = CallbackParams { state: Some("s".repeat(5000)), ..Default::default() };
+    let huge = CallbackParams::from_query(&format!("state={}", "s".repeat(5000)));
     let err = h.ol.complete_login(huge, None, None).await.unwrap_err();
     assert!(matches!(err, Error::Callback(CallbackError::TooLong { param: "state" })));
-    let forged = CallbackParams { state: Some("forged".into()), code: Some("c".into()), ..Default::default() };
+    let forged = CallbackParams::from_query("state=forged&code=c");
     let err = h.ol.complete_login(forged, Some("x"), None).await.unwrap_err();
     assert!(matches!(err, Error::Callback(CallbackError::UnknownState)));
 }
@@ -270,9 +270,7 @@ async fn decide_on_the_page(
     fields.extend_from_slice(form);
     let back = client.post(format!("{}authorize/decision", h.mock.issuer())).form(&fields).send().await.unwrap();
     let location = url::Url::parse(back.headers()["location"].to_str().unwrap()).unwrap();
-    let get = |k: &str| location.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
-    let params =
-        CallbackParams { code: get("code"), state: get("state"), error: get("error"), error_description: None };
+    let params = CallbackParams::from_query(location.query().unwrap_or_default());
     h.ol.complete_login(params, Some(&start.flow_cookie), None).await
 }
 
