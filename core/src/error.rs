@@ -1,14 +1,14 @@
-//! The crate's error type. Every variant says what failed and what to check; none carries a
-//! token, a `sub` or other personal data, so every error is safe to log.
+//! What each stage of [`Error`] says went wrong. Every variant says what failed
+//! and what to check; none carries a token, a `sub` or other personal data, so every error is
+//! safe to log.
 
 use std::fmt;
 use std::time::Duration;
 
-use http::StatusCode;
-
-pub use crate::config::ConfigError;
 pub use crate::levels::LevelError;
-pub use crate::store::StoreError;
+
+pub(crate) mod top;
+pub(crate) use top::Error;
 
 /// Writes an error's message and, after it, each cause's: what `Debug` shows for this crate's
 /// errors, so that a `main` returning one prints what to fix.
@@ -25,105 +25,6 @@ pub(crate) fn write_chain(error: &dyn std::error::Error, f: &mut fmt::Formatter<
         source = cause.source();
     }
     f.write_str(&text)
-}
-
-/// Everything that can go wrong, by stage. `Debug` prints the message and its causes.
-#[derive(thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// The configuration is incomplete or inconsistent (found at start-up).
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// A level string could not be parsed.
-    #[error(transparent)]
-    Level(#[from] LevelError),
-    /// The login could not be started.
-    #[error(transparent)]
-    Authorize(#[from] AuthorizeError),
-    /// The browser's return to the callback was refused, or One Login reported an error there.
-    #[error(transparent)]
-    Callback(#[from] CallbackError),
-    /// A call to One Login failed, or its answer could not be used.
-    #[error(transparent)]
-    Provider(#[from] ProviderError),
-    /// A token failed verification.
-    #[error("{kind} rejected: {source}")]
-    Token {
-        /// Which token.
-        kind: TokenKind,
-        /// What check failed.
-        #[source]
-        source: TokenError,
-    },
-    /// The session store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl fmt::Debug for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_chain(self, f)
-    }
-}
-
-impl Error {
-    pub(crate) fn token(kind: TokenKind) -> impl Fn(TokenError) -> Error + Copy {
-        move |source| Error::Token { kind, source }
-    }
-
-    /// The HTTP status a service should answer with for this error.
-    pub fn http_status(&self) -> StatusCode {
-        match self {
-            Error::Store(StoreError::Decode { .. }) => StatusCode::INTERNAL_SERVER_ERROR,
-            Error::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Error::Config(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            Error::Level(_) | Error::Authorize(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            Error::Callback(CallbackError::OneLogin { code, .. }) => match code {
-                OpErrorCode::AccessDenied => StatusCode::FORBIDDEN,
-                OpErrorCode::LoginRequired => StatusCode::UNAUTHORIZED,
-                OpErrorCode::TemporarilyUnavailable | OpErrorCode::ServerError => StatusCode::SERVICE_UNAVAILABLE,
-                OpErrorCode::UnauthorizedClient => StatusCode::SERVICE_UNAVAILABLE,
-                _ => StatusCode::BAD_GATEWAY,
-            },
-            Error::Callback(_) => StatusCode::BAD_REQUEST,
-            Error::Provider(ProviderError::Timeout { .. }) => StatusCode::SERVICE_UNAVAILABLE,
-            Error::Provider(ProviderError::Status { status, .. }) if *status == 503 => StatusCode::SERVICE_UNAVAILABLE,
-            Error::Provider(_) => StatusCode::BAD_GATEWAY,
-            Error::Token { kind: TokenKind::LogoutToken, .. } => StatusCode::BAD_REQUEST,
-            Error::Token { .. } => StatusCode::BAD_GATEWAY,
-        }
-    }
-
-    /// A short message that is safe to show to a user: no internals, no One Login
-    /// `error_description`, no token content.
-    pub fn public_message(&self) -> &'static str {
-        match self {
-            Error::Callback(CallbackError::OneLogin { code, .. }) => match code {
-                OpErrorCode::AccessDenied => {
-                    "You did not finish signing in or proving your identity. You can try again."
-                }
-                OpErrorCode::LoginRequired => "You have been signed out. Sign in again to continue.",
-                OpErrorCode::TemporarilyUnavailable | OpErrorCode::ServerError => {
-                    "GOV.UK One Login is temporarily unavailable. Try again in a few minutes."
-                }
-                OpErrorCode::UnauthorizedClient => "This service is unavailable. Try again later.",
-                _ => "Sign-in could not be completed because of a problem with this service.",
-            },
-            Error::Callback(_) => "This sign-in link has expired or was already used. Start again from the service.",
-            Error::Provider(_) => "GOV.UK One Login could not be reached. Try again in a few minutes.",
-            Error::Store(StoreError::Unavailable { .. } | StoreError::Full { .. }) => {
-                "Sorry, the service is unavailable. Try again in a few minutes."
-            }
-            Error::Token { kind: TokenKind::LogoutToken, .. } => "Invalid logout token.",
-            Error::Token { .. } => "Sign-in could not be completed. Try again.",
-            _ => "Sorry, there is a problem with this service. Try again later.",
-        }
-    }
-
-    /// Whether the service must end the user's local session (One Login's `login_required`).
-    pub fn ends_session(&self) -> bool {
-        matches!(self, Error::Callback(CallbackError::OneLogin { code: OpErrorCode::LoginRequired, .. }))
-    }
 }
 
 /// Why a login could not be started.

@@ -12,8 +12,6 @@ use crate::identity::{CoreIdentity, ReturnCode};
 use crate::levels::{AuthLevel, IdentityLevel, VectorOfTrust};
 use crate::types::{ClientId, IdToken, Subject};
 
-pub use crate::store::MAX_SESSIONS_PER_SUBJECT;
-
 /// A session id: 256 random bits, what the session cookie holds (43 characters of base64url).
 /// Its `Debug` output is redacted; stores key sessions by a digest of it.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]

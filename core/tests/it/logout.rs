@@ -194,7 +194,7 @@ async fn forged_and_malformed_logout_tokens() {
 
 #[tokio::test]
 async fn each_subject_keeps_a_bounded_number_of_sessions_and_all_are_revoked() {
-    use govuk_one_login::session::MAX_SESSIONS_PER_SUBJECT;
+    use govuk_one_login::store::MAX_SESSIONS_PER_SUBJECT;
     let h = harness_with(|b| b.request_objects(false)).await;
     let mut ids = Vec::new();
     for _ in 0..MAX_SESSIONS_PER_SUBJECT + 2 {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use govuk_one_login::Requirement;
-use govuk_one_login::session::SessionRecord;
+use govuk_one_login::SessionRecord;
 use govuk_one_login::store::{LoadedSession, MemoryStore, PendingLogin, ReplayKey, Store, StoreError};
 use govuk_one_login::web::SessionContext;
 use govuk_one_login::{State, Subject};
