@@ -257,23 +257,12 @@ impl Requirement {
     /// `Cl.Cm`: password and second factor. One Login's default.
     pub const MEDIUM: Self = Self { vector: VectorOfTrust::MEDIUM, max_age: None };
     /// `Cl.Cm.P1`.
-    pub const IDENTITY_P1: Self = Self::identity(IdentityLevel::P1);
+    pub const IDENTITY_P1: Self = Self::vector_of_trust(VectorOfTrust::identity(IdentityLevel::P1));
     /// `Cl.Cm.P2`: the usual identity level.
-    pub const IDENTITY_P2: Self = Self::identity(IdentityLevel::P2);
+    pub const IDENTITY_P2: Self = Self::vector_of_trust(VectorOfTrust::identity(IdentityLevel::P2));
 
-    /// `Cl`.
-    pub const fn low() -> Self {
-        Self::LOW
-    }
-    /// `Cl.Cm`.
-    pub const fn medium() -> Self {
-        Self::MEDIUM
-    }
-    /// `Cl.Cm` with the given identity level.
-    pub const fn identity(level: IdentityLevel) -> Self {
-        Self { vector: VectorOfTrust::identity(level), max_age: None }
-    }
-    /// A requirement for a given vector.
+    /// A requirement for any other vector, such as one parsed from configuration (the
+    /// constants above name the usual ones).
     pub const fn vector_of_trust(vector: VectorOfTrust) -> Self {
         Self { vector, max_age: None }
     }

@@ -20,7 +20,7 @@
 //! let one_login = OneLogin::new(Config::from_env()?)?;
 //! let app: Router = Router::new()
 //!     .route("/account", get(account).route_layer(require(Requirement::MEDIUM)))
-//!     .route("/apply", get(apply).route_layer(require(Requirement::identity(IdentityLevel::P2))))
+//!     .route("/apply", get(apply).route_layer(require(Requirement::IDENTITY_P2)))
 //!     .route("/", get(|| async { "public" }))
 //!     // mounts the callback, sign-out and back-channel logout routes, and loads sessions:
 //!     .with_one_login(one_login);
