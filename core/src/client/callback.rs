@@ -21,8 +21,8 @@ use crate::types::{AccessToken, IdToken, Subject, ct_eq, sha256_b64};
 const MAX_PARAM: usize = 2048;
 
 /// The callback's query parameters: [`CallbackParams::from_query`], or deserialise them with
-/// a framework's query extractor.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// a framework's query extractor. `Debug` shows neither the code nor the state.
+#[derive(Clone, Default, Deserialize)]
 #[non_exhaustive]
 pub struct CallbackParams {
     /// The authorization code.
@@ -47,6 +47,18 @@ pub struct LoginOutcome {
     pub return_to: ReturnPath,
     /// What came of the identity request, if there was one.
     pub identity: IdentityOutcome,
+}
+
+impl std::fmt::Debug for CallbackParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use super::authorize::redacted;
+        f.debug_struct("CallbackParams")
+            .field("code", &redacted(&self.code))
+            .field("state", &redacted(&self.state))
+            .field("error", &self.error)
+            .field("error_description", &self.error_description)
+            .finish()
+    }
 }
 
 impl CallbackParams {
@@ -395,5 +407,15 @@ mod tests {
         assert_eq!(p.error, None);
         assert_eq!(p.error_description.as_deref(), Some("a b"));
         assert!(CallbackParams::from_query("").state.is_none());
+    }
+
+    #[test]
+    fn debug_shows_no_code_or_state() {
+        let printed = format!("{:?}", CallbackParams::from_query("code=secret-code&state=secret-state&error=x"));
+        assert!(!printed.contains("secret"), "{printed}");
+        assert!(
+            printed.contains(r#"code: Some("[redacted]")"#) && printed.contains(r#"error: Some("x")"#),
+            "{printed}"
+        );
     }
 }
