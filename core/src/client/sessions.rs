@@ -31,8 +31,16 @@ impl OneLogin {
             Ok(Some(found)) => found,
             Ok(None) => return Ok(None),
             Err(StoreError::Decode { what, source }) => {
-                // A record another version wrote, or not this crate: it is no session.
-                tracing::warn!(what, error = %source, "a stored session could not be read and was treated as signed out");
+                // A record another version wrote, or not this crate: it is no session. Where it
+                // failed, not the message: serde's messages quote the value, which may be
+                // personal data.
+                tracing::warn!(
+                    what,
+                    category = ?source.classify(),
+                    line = source.line(),
+                    column = source.column(),
+                    "a stored session could not be read and was treated as signed out"
+                );
                 return Ok(None);
             }
             Err(error) => return Err(error.into()),

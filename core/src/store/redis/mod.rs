@@ -269,8 +269,14 @@ impl RedisStore {
             Ok(record) => Arc::new(record),
             Err(error) => {
                 // Written by another version, or not by this crate: it is no session. Deleted so
-                // that the next request does not read it again.
-                tracing::warn!(%error, "a stored session could not be read and was treated as signed out");
+                // that the next request does not read it again. Where it failed, not the
+                // message: serde's messages quote the value, which may be personal data.
+                tracing::warn!(
+                    category = ?error.classify(),
+                    line = error.line(),
+                    column = error.column(),
+                    "a stored session could not be read and was treated as signed out"
+                );
                 if let Err(error) = self.end_sessions(&[digest.to_owned()]).await {
                     tracing::warn!(%error, "the unreadable session could not be deleted yet");
                 }

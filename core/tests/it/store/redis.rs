@@ -261,7 +261,7 @@ async fn a_redis_outage_fails_closed_and_service_resumes() {
 
 /// A session record this version cannot read (written by another version, or not by this
 /// crate) is no session: its cookie loads as signed out, not as an error, and the record is
-/// deleted.
+/// deleted. The warning it logs quotes nothing of the record.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreadable_session_record_is_no_session() {
     let d = Deployment::new(Backend::Redis).await;
@@ -270,16 +270,33 @@ async fn an_unreadable_session_record_is_no_session() {
     let out = sign_in(&ol).await;
     let key = store.session_key(&out.session_id);
     assert!(loads(&ol, &out.session_id).await);
-    for unreadable in [r#"{"format":"another"}"#, "not json", r#"{"subject":"","auth_level":"Cl"}"#] {
+    let logs = crate::opaque::Captured::default();
+    let writer = logs.clone();
+    let dispatch = tracing::Dispatch::new(tracing_subscriber::layer::SubscriberExt::with(
+        tracing_subscriber::registry(),
+        tracing_subscriber::fmt::layer().with_ansi(false).with_writer(move || writer.clone()),
+    ));
+    for unreadable in [
+        r#"{"format":"another"}"#,
+        "not json",
+        r#"{"subject":"","auth_level":"Cl"}"#,
+        r#"{"subject":"x","email":"a@example.com","email_verified":"secret@example.com"}"#,
+    ] {
         let other = sign_in(&ol).await;
         let key = store.session_key(&other.session_id);
         assert_eq!(d.server().command(&["SET", &key, unreadable, "KEEPTTL"]), "+OK\r\n");
         let fresh = d.engine_over(d.redis_store().await, |b| b);
-        let found = fresh.session(&other.session_id.to_cookie_value()).await;
+        let found = {
+            let _guard = tracing::dispatcher::set_default(&dispatch);
+            fresh.session(&other.session_id.to_cookie_value()).await
+        };
         assert!(matches!(found, Ok(None)), "{unreadable:?} is no session: {found:?}");
         assert_eq!(d.server().command(&["EXISTS", &key]), ":0\r\n", "and it was deleted");
         assert!(!loads(&ol, &other.session_id).await);
     }
+    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(logged.matches("could not be read").count(), 4, "{logged}");
+    assert!(!logged.contains("secret"), "the log quotes the record: {logged}");
     assert_eq!(d.server().command(&["EXISTS", &key]), ":1\r\n", "a readable record stays");
     assert!(loads(&ol, &out.session_id).await);
 }
