@@ -1,6 +1,8 @@
 //! Resident memory per live session in the in-memory store: N genuine sign-ins of distinct
 //! users through the local stand-in (each with a verified P2 identity and every identity
-//! claim), each kept by the store under its own id; prints the RSS growth divided by N.
+//! claim), each kept by the store under its own id; prints the RSS growth divided by N. Every
+//! session comes from a real sign-in (records cannot be built any other way), so 100,000 take
+//! some minutes.
 //!
 //! `cargo run --release -p govuk-one-login --example session_memory -- 100000`
 
