@@ -23,7 +23,7 @@
 //!             .wrap(OneLoginMiddleware::new(one_login.clone())) // loads the session
 //!             .configure(configure(one_login.clone())) // callback, sign-in, sign-out, back-channel logout
 //!             .service(web::resource("/account").wrap(require(Requirement::MEDIUM)).to(account))
-//!             .service(web::resource("/apply").wrap(require(Requirement::identity(IdentityLevel::P2))).to(apply))
+//!             .service(web::resource("/apply").wrap(require(Requirement::IDENTITY_P2)).to(apply))
 //!     })
 //!     .bind("127.0.0.1:8080")?
 //!     .run()

@@ -1,14 +1,15 @@
 //! Time, behind a trait so that tests can move it.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use time::{OffsetDateTime, PrimitiveDateTime};
 
-/// A source of the current time, in whole seconds since the Unix epoch.
+/// A source of the current time.
 ///
 /// Every time check in this crate (token lifetimes, pending-login expiry, session freshness)
-/// asks the [`Clock`] held by [`OneLogin`](crate::OneLogin), never the system directly.
+/// asks the [`Clock`] held by [`OneLogin`](crate::OneLogin), never the system directly. The
+/// engine keeps whole seconds of what it answers, as token and session times are whole seconds.
 pub trait Clock: Send + Sync + std::fmt::Debug + 'static {
-    /// Seconds since the Unix epoch.
-    fn now(&self) -> i64;
+    /// The current time.
+    fn now(&self) -> OffsetDateTime;
 }
 
 /// The system clock.
@@ -16,20 +17,57 @@ pub trait Clock: Send + Sync + std::fmt::Debug + 'static {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    fn now(&self) -> i64 {
-        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
     }
 }
 
 /// A clock that reads the system time plus a fixed offset, for tests of skew and expiry.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OffsetClock {
-    /// Seconds added to the system time (negative moves it back).
-    pub offset: i64,
+    offset: time::Duration,
+}
+
+impl OffsetClock {
+    /// The system time moved by `offset` (a negative offset moves it back).
+    pub const fn new(offset: time::Duration) -> Self {
+        Self { offset }
+    }
+    /// The offset added to the system time.
+    pub const fn offset(&self) -> time::Duration {
+        self.offset
+    }
 }
 
 impl Clock for OffsetClock {
-    fn now(&self) -> i64 {
-        SystemClock.now() + self.offset
+    fn now(&self) -> OffsetDateTime {
+        SystemClock.now().saturating_add(self.offset)
+    }
+}
+
+/// Whole seconds since the Unix epoch, what tokens and stored records carry.
+pub(crate) fn unix(t: OffsetDateTime) -> i64 {
+    t.unix_timestamp()
+}
+
+/// The time `secs` seconds after the Unix epoch, clamped to the range `time` can represent (a
+/// token's claim may hold any number).
+pub(crate) fn from_unix(secs: i64) -> OffsetDateTime {
+    let min = PrimitiveDateTime::MIN.assume_utc().unix_timestamp();
+    let max = PrimitiveDateTime::MAX.assume_utc().unix_timestamp();
+    OffsetDateTime::from_unix_timestamp(secs.clamp(min, max)).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unix_seconds_round_trip_and_clamp() {
+        assert_eq!(unix(from_unix(1_700_000_000)), 1_700_000_000);
+        assert_eq!(from_unix(i64::MAX).year(), 9999);
+        assert_eq!(from_unix(i64::MIN), PrimitiveDateTime::MIN.assume_utc());
+        let ahead = OffsetClock::new(time::Duration::minutes(10)).now() - SystemClock.now();
+        assert!((time::Duration::seconds(599)..=time::Duration::seconds(601)).contains(&ahead), "{ahead}");
     }
 }

@@ -1,13 +1,14 @@
-//! The crate's error type. Every variant says what failed and what to check; none carries a
-//! token, a `sub` or other personal data, so every error is safe to log.
+//! What each stage of [`Error`] says went wrong. Every variant says what failed
+//! and what to check; none carries a token, a `sub` or other personal data, so every error is
+//! safe to log.
 
 use std::fmt;
+use std::time::Duration;
 
-use http::StatusCode;
-
-pub use crate::config::ConfigError;
 pub use crate::levels::LevelError;
-pub use crate::store::StoreError;
+
+pub(crate) mod top;
+pub(crate) use top::Error;
 
 /// Writes an error's message and, after it, each cause's: what `Debug` shows for this crate's
 /// errors, so that a `main` returning one prints what to fix.
@@ -24,42 +25,6 @@ pub(crate) fn write_chain(error: &dyn std::error::Error, f: &mut fmt::Formatter<
         source = cause.source();
     }
     f.write_str(&text)
-}
-
-/// Everything that can go wrong, by stage. `Debug` prints the message and its causes.
-#[derive(thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// The configuration is incomplete or inconsistent (found at start-up).
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// A level string could not be parsed.
-    #[error(transparent)]
-    Level(#[from] LevelError),
-    /// The login could not be started.
-    #[error(transparent)]
-    Authorize(#[from] AuthorizeError),
-    /// The browser's return to the callback was refused, or One Login reported an error there.
-    #[error(transparent)]
-    Callback(#[from] CallbackError),
-    /// A call to One Login failed, or its answer could not be used.
-    #[error(transparent)]
-    Provider(#[from] ProviderError),
-    /// A token failed verification.
-    #[error("{kind} rejected: {source}")]
-    Token {
-        /// Which token.
-        kind: TokenKind,
-        /// What check failed.
-        #[source]
-        source: TokenError,
-    },
-    /// The session store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The application's session data could not be read or written as asked.
-    #[error(transparent)]
-    SessionData(#[from] SessionDataError),
 }
 
 /// Why the application's session data ([`SessionHandle`](crate::web::SessionHandle)) could
@@ -87,55 +52,6 @@ pub enum SessionDataError {
     /// A value could not be turned into JSON, or the JSON kept is not of the type asked for.
     #[error("a session data value could not be converted: {0}")]
     Convert(#[source] serde_json::Error),
-}
-
-impl fmt::Debug for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_chain(self, f)
-    }
-}
-
-impl Error {
-    pub(crate) fn token(kind: TokenKind) -> impl Fn(TokenError) -> Error + Copy {
-        move |source| Error::Token { kind, source }
-    }
-
-    /// The HTTP status a service should answer with for this error.
-    pub fn http_status(&self) -> StatusCode {
-        match self {
-            Error::Store(StoreError::Decode { .. }) => StatusCode::INTERNAL_SERVER_ERROR,
-            Error::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Error::Config(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            Error::Level(_) | Error::Authorize(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            Error::Callback(CallbackError::OneLogin { code, .. }) => match code {
-                OpErrorCode::AccessDenied => StatusCode::FORBIDDEN,
-                OpErrorCode::LoginRequired => StatusCode::UNAUTHORIZED,
-                OpErrorCode::TemporarilyUnavailable | OpErrorCode::ServerError => StatusCode::SERVICE_UNAVAILABLE,
-                OpErrorCode::UnauthorizedClient => StatusCode::SERVICE_UNAVAILABLE,
-                _ => StatusCode::BAD_GATEWAY,
-            },
-            Error::Callback(_) => StatusCode::BAD_REQUEST,
-            Error::Provider(ProviderError::Timeout { .. }) => StatusCode::SERVICE_UNAVAILABLE,
-            Error::Provider(ProviderError::Status { status, .. }) if *status == 503 => StatusCode::SERVICE_UNAVAILABLE,
-            Error::Provider(_) => StatusCode::BAD_GATEWAY,
-            Error::Token { kind: TokenKind::LogoutToken, .. } => StatusCode::BAD_REQUEST,
-            Error::Token { .. } => StatusCode::BAD_GATEWAY,
-            Error::SessionData(SessionDataError::NoSession) => StatusCode::UNAUTHORIZED,
-            Error::SessionData(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    /// A short message that is safe to show to a user: no internals, no One Login
-    /// `error_description`, no token content. It is the message of its
-    /// [`problem_kind`](Self::problem_kind).
-    pub fn public_message(&self) -> &'static str {
-        self.problem_kind().message()
-    }
-
-    /// Whether the service must end the user's local session (One Login's `login_required`).
-    pub fn ends_session(&self) -> bool {
-        matches!(self, Error::Callback(CallbackError::OneLogin { code: OpErrorCode::LoginRequired, .. }))
-    }
 }
 
 /// Why a login could not be started.
@@ -173,10 +89,10 @@ pub enum CallbackError {
     #[error("the callback state matches no pending login (already used, expired after 10 minutes, or forged)")]
     UnknownState,
     /// The pending login was found but has expired.
-    #[error("the pending login expired {by_seconds}s ago: the user took too long at One Login")]
+    #[error("the pending login expired {}s ago: the user took too long at One Login", by.as_secs())]
     Expired {
         /// How long ago it expired.
-        by_seconds: i64,
+        by: Duration,
     },
     /// The login was started in another browser (the flow cookie is missing or does not match).
     #[error("the callback came from a browser that did not start this login (flow cookie missing or different)")]
@@ -417,16 +333,19 @@ pub enum TokenError {
         expected: String,
     },
     /// `exp` has passed, beyond the leeway.
-    #[error("expired {by_seconds}s ago (leeway included): check the server clock")]
+    #[error("expired {}s ago (leeway included): check the server clock", by.as_secs())]
     Expired {
-        /// Seconds past `exp` + leeway.
-        by_seconds: i64,
+        /// How long past `exp` + leeway (or `auth_time` + `max_age` + leeway).
+        by: Duration,
     },
     /// `iat` or `nbf` is in the future, beyond the leeway.
-    #[error("not valid for another {by_seconds}s (iat/nbf in the future, leeway included): check the server clock")]
+    #[error(
+        "not valid for another {}s (iat/nbf in the future, leeway included): check the server clock",
+        by.as_secs()
+    )]
     NotYetValid {
-        /// Seconds until it becomes valid.
-        by_seconds: i64,
+        /// How long until it becomes valid.
+        by: Duration,
     },
     /// `nonce` does not match the pending login's.
     #[error("nonce does not match the one sent with this login")]

@@ -101,14 +101,19 @@ pub(crate) fn check_times(
 ) -> Result<(), TokenError> {
     let exp = exp.ok_or(TokenError::MissingClaim("exp"))?;
     if now > exp.saturating_add(leeway) {
-        return Err(TokenError::Expired { by_seconds: now - exp.saturating_add(leeway) });
+        return Err(TokenError::Expired { by: seconds(now - exp.saturating_add(leeway)) });
     }
     for t in [iat, nbf].into_iter().flatten() {
         if t > now.saturating_add(leeway) {
-            return Err(TokenError::NotYetValid { by_seconds: t - now.saturating_add(leeway) });
+            return Err(TokenError::NotYetValid { by: seconds(t - now.saturating_add(leeway)) });
         }
     }
     Ok(())
+}
+
+/// A positive number of seconds as a duration.
+fn seconds(secs: i64) -> std::time::Duration {
+    std::time::Duration::from_secs(secs.max(0) as u64)
 }
 
 /// An `aud` claim: a string or an array of strings.
@@ -132,18 +137,26 @@ impl Audience {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]
     fn times_with_leeway() {
         assert_eq!(check_times(1000, 30, Some(1000), Some(900), None), Ok(()));
         assert_eq!(check_times(1030, 30, Some(1000), None, None), Ok(()));
-        assert_eq!(check_times(1031, 30, Some(1000), None, None), Err(TokenError::Expired { by_seconds: 1 }));
+        assert_eq!(
+            check_times(1031, 30, Some(1000), None, None),
+            Err(TokenError::Expired { by: Duration::from_secs(1) })
+        );
         assert_eq!(
             check_times(1000, 30, Some(2000), Some(1040), None),
-            Err(TokenError::NotYetValid { by_seconds: 10 })
+            Err(TokenError::NotYetValid { by: Duration::from_secs(10) })
         );
-        assert_eq!(check_times(1000, 30, Some(2000), None, Some(1031)), Err(TokenError::NotYetValid { by_seconds: 1 }));
+        assert_eq!(
+            check_times(1000, 30, Some(2000), None, Some(1031)),
+            Err(TokenError::NotYetValid { by: Duration::from_secs(1) })
+        );
         assert_eq!(check_times(1000, 30, None, None, None), Err(TokenError::MissingClaim("exp")));
     }
 

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 /// Why a level string was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -256,23 +257,12 @@ impl Requirement {
     /// `Cl.Cm`: password and second factor. One Login's default.
     pub const MEDIUM: Self = Self { vector: VectorOfTrust::MEDIUM, max_age: None };
     /// `Cl.Cm.P1`.
-    pub const IDENTITY_P1: Self = Self::identity(IdentityLevel::P1);
+    pub const IDENTITY_P1: Self = Self::vector_of_trust(VectorOfTrust::identity(IdentityLevel::P1));
     /// `Cl.Cm.P2`: the usual identity level.
-    pub const IDENTITY_P2: Self = Self::identity(IdentityLevel::P2);
+    pub const IDENTITY_P2: Self = Self::vector_of_trust(VectorOfTrust::identity(IdentityLevel::P2));
 
-    /// `Cl`.
-    pub const fn low() -> Self {
-        Self::LOW
-    }
-    /// `Cl.Cm`.
-    pub const fn medium() -> Self {
-        Self::MEDIUM
-    }
-    /// `Cl.Cm` with the given identity level.
-    pub const fn identity(level: IdentityLevel) -> Self {
-        Self { vector: VectorOfTrust::identity(level), max_age: None }
-    }
-    /// A requirement for a given vector.
+    /// A requirement for any other vector, such as one parsed from configuration (the
+    /// constants above name the usual ones).
     pub const fn vector_of_trust(vector: VectorOfTrust) -> Self {
         Self { vector, max_age: None }
     }
@@ -291,18 +281,18 @@ impl Requirement {
         self.max_age
     }
 
-    /// Whether a session with the `achieved` levels, signed in at `auth_time` (seconds since
-    /// the epoch), meets this requirement at `now`.
-    pub fn is_met_by(&self, achieved: VectorOfTrust, auth_time: Option<i64>, now: i64) -> bool {
+    /// Whether a session with the `achieved` levels, whose user last entered their credentials
+    /// at `auth_time`, meets this requirement at `now`.
+    pub fn is_met_by(&self, achieved: VectorOfTrust, auth_time: Option<OffsetDateTime>, now: OffsetDateTime) -> bool {
         achieved.meets(self.vector) && self.is_fresh(auth_time, now)
     }
 
     /// Whether `auth_time` is recent enough for `max_age` (always true without `max_age`).
-    pub fn is_fresh(&self, auth_time: Option<i64>, now: i64) -> bool {
+    pub fn is_fresh(&self, auth_time: Option<OffsetDateTime>, now: OffsetDateTime) -> bool {
         match (self.max_age, auth_time) {
             (None, _) => true,
             (Some(_), None) => false,
-            (Some(max), Some(at)) => now.saturating_sub(at) <= max.as_secs() as i64,
+            (Some(max), Some(at)) => now - at <= max,
         }
     }
 }

@@ -77,6 +77,8 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// Each public item has one path: what a service names every day is at the root (from private
+// modules), the rest in its public module.
 mod client;
 pub mod clock;
 pub mod config;
@@ -85,19 +87,17 @@ mod fetch;
 pub mod identity;
 mod jwt;
 mod keys;
-pub mod levels;
+mod levels;
 mod return_path;
-pub mod session;
+mod session;
 pub mod store;
 mod types;
 pub mod web;
 
 pub use client::{CallbackParams, LoginOutcome, LoginRedirect, LoginRequest, OneLogin, OneLoginBuilder};
 pub use config::{Config, ConfigBuilder, ConfigError, Environment};
-pub use error::Error;
-#[doc(hidden)]
-pub use identity::VerifiedIdentity as CoreIdentity;
-pub use identity::{IdentityOutcome, VerifiedIdentity};
+pub use error::top::Error;
+pub use identity::verified::{CoreIdentity, IdentityOutcome};
 pub use levels::{AuthLevel, IdentityLevel, Requirement, VectorOfTrust};
 pub use return_path::ReturnPath;
 pub use session::{SessionId, SessionRecord};

@@ -3,10 +3,13 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// A local path (and query) to return to after sign-in, such as `/apply?step=2`.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// It serialises as its string; deserialising goes through [`ReturnPath::parse`], so a stored
+/// or submitted value that is not a local path is refused rather than trusted.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct ReturnPath(String);
 
@@ -41,6 +44,13 @@ impl ReturnPath {
     /// The path.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for ReturnPath {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let candidate = String::deserialize(d)?;
+        Self::parse(&candidate).ok_or_else(|| serde::de::Error::custom("not a local return path"))
     }
 }
 
@@ -91,6 +101,17 @@ mod tests {
         }
         assert_eq!(ReturnPath::parse_or_root("//evil").as_str(), "/");
         assert!(ReturnPath::parse(&format!("/{}", "a".repeat(1100))).is_none());
+    }
+
+    #[test]
+    fn deserializing_goes_through_parse() {
+        for p in ["//evil.example", "https://x", "/\\evil.example", "/%2f/evil.example", "", "evil"] {
+            let r = serde_json::from_value::<ReturnPath>(serde_json::json!(p));
+            assert!(r.is_err(), "{p:?} must be refused when deserialised, got {r:?}");
+        }
+        let kept: ReturnPath = serde_json::from_str(r#""/apply?step=2""#).unwrap();
+        assert_eq!(kept.as_str(), "/apply?step=2");
+        assert_eq!(serde_json::to_string(&kept).unwrap(), r#""/apply?step=2""#);
     }
 
     proptest! {

@@ -24,7 +24,6 @@ pub async fn sign_in(engine: &OneLogin) -> Result<LoginOutcome, Box<dyn std::err
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
     let back = client.get(start.url.as_str()).send().await?;
     let location = url::Url::parse(back.headers()["location"].to_str()?)?;
-    let get = |k: &str| location.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
-    let params = CallbackParams { code: get("code"), state: get("state"), error: None, error_description: None };
+    let params = CallbackParams::from_query(location.query().unwrap_or_default());
     Ok(engine.complete_login(params, Some(&start.flow_cookie), None).await?)
 }

@@ -15,8 +15,10 @@ use crate::types::{IdToken, Nonce, PkceVerifier, State, random_token, sha256_b64
 /// One Login's firewall refuses an `/authorize` query longer than this.
 pub const MAX_AUTHORIZE_QUERY: usize = 4096;
 
-/// What to start a login for.
-#[derive(Debug, Clone)]
+/// What to start a login for: [`LoginRequest::new`], then set the optional fields. `Debug`
+/// shows neither the flow cookie nor the login hint (an email address).
+#[derive(Clone)]
+#[non_exhaustive]
 pub struct LoginRequest {
     /// The levels to ask for.
     pub requirement: Requirement,
@@ -37,14 +39,42 @@ impl LoginRequest {
     }
 }
 
-/// Where to send the browser, and the flow cookie to set first.
-#[derive(Debug, Clone)]
+/// Where to send the browser, and the flow cookie to set first. `Debug` shows the URL without
+/// its query (which carries the `state`, the `nonce` and the request object) and no cookie.
+#[derive(Clone)]
+#[non_exhaustive]
 pub struct LoginRedirect {
     /// The One Login `/authorize` URL.
     pub url: Url,
     /// The flow cookie value binding this login to this browser. Set it (HttpOnly) before
     /// redirecting; the callback needs it back.
     pub flow_cookie: String,
+}
+
+/// `[redacted]` for a value that is there.
+pub(crate) fn redacted<T>(value: &Option<T>) -> Option<&'static str> {
+    value.as_ref().map(|_| "[redacted]")
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("requirement", &self.requirement)
+            .field("return_to", &self.return_to)
+            .field("flow_cookie", &redacted(&self.flow_cookie))
+            .field("reauthenticate", &self.reauthenticate)
+            .field("login_hint", &redacted(&self.login_hint))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for LoginRedirect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRedirect")
+            .field("url", &&self.url[..url::Position::AfterPath])
+            .field("flow_cookie", &"[redacted]")
+            .finish()
+    }
 }
 
 /// A started login, kept server-side under a digest of its `state` until the callback takes
@@ -82,7 +112,7 @@ impl OneLogin {
             return Err(AuthorizeError::NeedsRequestObject.into());
         }
         let meta = self.metadata().await?;
-        let now = self.now();
+        let now = self.unix_now();
         let flow_cookie = request
             .flow_cookie
             .filter(|c| {
@@ -160,7 +190,29 @@ impl OneLogin {
             return Err(AuthorizeError::QueryTooLong { length }.into());
         }
         // Kept a minute past its expiry so that a late callback is reported as expired.
-        self.store().put_pending(&pending, pending.expires_at + 60, now).await?;
+        let (keep_until, now) = (crate::clock::from_unix(pending.expires_at + 60), crate::clock::from_unix(now));
+        self.store().put_pending(&pending, keep_until, now).await?;
         Ok(LoginRedirect { url, flow_cookie })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_no_cookie_hint_or_query() {
+        let mut request = LoginRequest::new(Requirement::MEDIUM, ReturnPath::root());
+        request.flow_cookie = Some("secret-flow".into());
+        request.login_hint = Some("secret@example.com".into());
+        request.reauthenticate = Some(IdToken::new("secret.id.token"));
+        let redirect = LoginRedirect {
+            url: Url::parse("https://oidc.example/authorize?state=secret-state&nonce=secret-nonce").unwrap(),
+            flow_cookie: "secret-flow".into(),
+        };
+        for printed in [format!("{request:?}"), format!("{redirect:?}")] {
+            assert!(!printed.contains("secret"), "{printed}");
+        }
+        assert!(format!("{redirect:?}").contains("https://oidc.example/authorize"));
     }
 }

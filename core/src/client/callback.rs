@@ -10,7 +10,7 @@ use super::authorize::PendingLogin;
 use crate::error::{CallbackError, Endpoint, Error, OpErrorCode, ProviderError, TokenError, TokenKind};
 use crate::fetch::read_json;
 use crate::identity::core_jwt::{self, Expectations};
-use crate::identity::{Address, DrivingPermit, IdentityOutcome, Passport, ReturnCode};
+use crate::identity::{Address, DrivingPermit, IdentityOutcome, Passport, ReturnCode, wire};
 use crate::jwt::{self, Audience};
 use crate::levels::AuthLevel;
 use crate::return_path::ReturnPath;
@@ -20,8 +20,10 @@ use crate::types::{AccessToken, IdToken, Subject, ct_eq, sha256_b64};
 /// Longest callback parameter accepted (codes and states are far shorter).
 const MAX_PARAM: usize = 2048;
 
-/// The callback's query parameters.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// The callback's query parameters: [`CallbackParams::from_query`], or deserialise them with
+/// a framework's query extractor. `Debug` shows neither the code nor the state.
+#[derive(Clone, Default, Deserialize)]
+#[non_exhaustive]
 pub struct CallbackParams {
     /// The authorization code.
     pub code: Option<String>,
@@ -35,6 +37,7 @@ pub struct CallbackParams {
 
 /// A completed login.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct LoginOutcome {
     /// The new session's id (never the pre-login one). Set it as the session cookie.
     pub session_id: SessionId,
@@ -44,6 +47,39 @@ pub struct LoginOutcome {
     pub return_to: ReturnPath,
     /// What came of the identity request, if there was one.
     pub identity: IdentityOutcome,
+}
+
+impl std::fmt::Debug for CallbackParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use super::authorize::redacted;
+        f.debug_struct("CallbackParams")
+            .field("code", &redacted(&self.code))
+            .field("state", &redacted(&self.state))
+            .field("error", &self.error)
+            .field("error_description", &self.error_description)
+            .finish()
+    }
+}
+
+impl CallbackParams {
+    /// Reads the parameters from the callback's query string (without the `?`). Other
+    /// parameters are ignored; of a repeated one, the first counts.
+    pub fn from_query(query: &str) -> Self {
+        let mut p = Self::default();
+        for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+            let slot = match &*k {
+                "code" => &mut p.code,
+                "state" => &mut p.state,
+                "error" => &mut p.error,
+                "error_description" => &mut p.error_description,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(v.into_owned());
+            }
+        }
+        p
+    }
 }
 
 #[derive(Deserialize)]
@@ -87,18 +123,23 @@ struct Userinfo {
     #[serde(rename = "https://vocab.account.gov.uk/v1/coreIdentityJWT")]
     core_identity: Option<String>,
     #[serde(rename = "https://vocab.account.gov.uk/v1/address", default, deserialize_with = "null_as_empty")]
-    address: Vec<Address>,
+    address: Vec<wire::Address>,
     #[serde(rename = "https://vocab.account.gov.uk/v1/passport", default, deserialize_with = "null_as_empty")]
-    passport: Vec<Passport>,
+    passport: Vec<wire::Passport>,
     #[serde(rename = "https://vocab.account.gov.uk/v1/drivingPermit", default, deserialize_with = "null_as_empty")]
-    driving_permit: Vec<DrivingPermit>,
+    driving_permit: Vec<wire::DrivingPermit>,
     #[serde(rename = "https://vocab.account.gov.uk/v1/returnCode", default, deserialize_with = "null_as_empty")]
-    return_code: Vec<ReturnCode>,
+    return_code: Vec<wire::ReturnCode>,
 }
 
 /// An array claim that may also come as `null`.
 fn null_as_empty<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A positive number of seconds as a duration.
+fn seconds(secs: i64) -> std::time::Duration {
+    std::time::Duration::from_secs(secs.max(0) as u64)
 }
 
 fn bounded(value: Option<String>, param: &'static str) -> Result<Option<String>, CallbackError> {
@@ -139,9 +180,9 @@ impl OneLogin {
         if !flow_ok {
             return Err(CallbackError::BrowserMismatch.into());
         }
-        let now = self.now();
+        let now = self.unix_now();
         if now > pending.expires_at {
-            return Err(CallbackError::Expired { by_seconds: now - pending.expires_at }.into());
+            return Err(CallbackError::Expired { by: seconds(now - pending.expires_at) }.into());
         }
         if let Some(error) = error {
             let code = OpErrorCode::parse(&error);
@@ -162,18 +203,19 @@ impl OneLogin {
         let claims = self.verify_id_token(&id_token, &pending).await?;
         let sub = claims.sub.clone().unwrap_or_default();
         let userinfo = self.userinfo(&access_token, &sub).await?;
+        let return_codes: Vec<ReturnCode> = userinfo.return_code.into_iter().map(ReturnCode).collect();
 
         let (identity, outcome) = if pending.vector.needs_identity() {
             match &userinfo.core_identity {
                 Some(jwt) => {
                     let mut identity = self.verify_core_identity(jwt, &sub, &pending).await?;
-                    identity.addresses = userinfo.address.clone();
-                    identity.passports = userinfo.passport.clone();
-                    identity.driving_permits = userinfo.driving_permit.clone();
+                    identity.addresses = userinfo.address.into_iter().map(Address).collect();
+                    identity.passports = userinfo.passport.into_iter().map(Passport).collect();
+                    identity.driving_permits = userinfo.driving_permit.into_iter().map(DrivingPermit).collect();
                     let level = identity.level;
-                    (Some(identity), IdentityOutcome::Verified { level, return_codes: userinfo.return_code.clone() })
+                    (Some(identity), IdentityOutcome::Verified { level, return_codes: return_codes.clone() })
                 }
-                None => (None, IdentityOutcome::NotProven { return_codes: userinfo.return_code.clone() }),
+                None => (None, IdentityOutcome::NotProven { return_codes: return_codes.clone() }),
             }
         } else {
             (None, IdentityOutcome::NotRequested)
@@ -206,7 +248,7 @@ impl OneLogin {
             phone_number_verified: userinfo.phone_number_verified.unwrap_or(false),
             auth_level,
             identity,
-            return_codes: userinfo.return_code,
+            return_codes,
             auth_time: claims.auth_time,
             signed_in_at: now,
             expires_at: now.saturating_add(self.config().session_ttl.as_secs() as i64),
@@ -226,7 +268,7 @@ impl OneLogin {
     async fn exchange_code(&self, code: &str, pending: &PendingLogin) -> Result<(String, AccessToken), Error> {
         let meta = self.metadata().await?;
         let config = self.config();
-        let assertion = client_assertion(config, &meta.token_endpoint, self.now());
+        let assertion = client_assertion(config, &meta.token_endpoint, self.unix_now());
         let form = [
             ("grant_type", "authorization_code"),
             ("code", code),
@@ -291,7 +333,7 @@ impl OneLogin {
         if c.sub.as_deref().is_none_or(str::is_empty) {
             return Err(TokenError::MissingClaim("sub"));
         }
-        let now = self.now();
+        let now = self.unix_now();
         let leeway = config.clock_skew.as_secs() as i64;
         jwt::check_times(now, leeway, c.exp, Some(c.iat.ok_or(TokenError::MissingClaim("iat"))?), c.nbf)?;
         let nonce = c.nonce.as_deref().ok_or(TokenError::MissingClaim("nonce"))?;
@@ -312,7 +354,7 @@ impl OneLogin {
         if let Some(max_age) = pending.max_age {
             let auth_time = c.auth_time.ok_or(TokenError::MissingClaim("auth_time"))?;
             if now - auth_time > max_age as i64 + leeway {
-                return Err(TokenError::Expired { by_seconds: now - auth_time - max_age as i64 - leeway });
+                return Err(TokenError::Expired { by: seconds(now - auth_time - max_age as i64 - leeway) });
             }
         }
         Ok(())
@@ -341,7 +383,7 @@ impl OneLogin {
         token: &str,
         sub: &str,
         pending: &PendingLogin,
-    ) -> Result<crate::identity::VerifiedIdentity, Error> {
+    ) -> Result<crate::identity::CoreIdentity, Error> {
         let err = Error::token(TokenKind::CoreIdentity);
         let header = jwt::header(token, Algorithm::ES256).map_err(err)?;
         let kid = header.kid.ok_or(TokenError::MissingKeyId).map_err(err)?;
@@ -352,9 +394,34 @@ impl OneLogin {
             client_id: config.client_id.as_str(),
             subject: sub,
             required: pending.vector.identity_level(),
-            now: self.now(),
+            now: self.unix_now(),
             leeway: config.clock_skew.as_secs() as i64,
         };
         core_jwt::verify(token, &key, &ex).map_err(Error::token(TokenKind::CoreIdentity))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callback_params_from_a_query() {
+        let p = CallbackParams::from_query("state=s%2B1&code=c&code=second&other=x&error_description=a+b");
+        assert_eq!(p.state.as_deref(), Some("s+1"));
+        assert_eq!(p.code.as_deref(), Some("c"), "the first of a repeated parameter counts");
+        assert_eq!(p.error, None);
+        assert_eq!(p.error_description.as_deref(), Some("a b"));
+        assert!(CallbackParams::from_query("").state.is_none());
+    }
+
+    #[test]
+    fn debug_shows_no_code_or_state() {
+        let printed = format!("{:?}", CallbackParams::from_query("code=secret-code&state=secret-state&error=x"));
+        assert!(!printed.contains("secret"), "{printed}");
+        assert!(
+            printed.contains(r#"code: Some("[redacted]")"#) && printed.contains(r#"error: Some("x")"#),
+            "{printed}"
+        );
     }
 }

@@ -99,7 +99,7 @@ impl OneLogin {
         if !aud.is_for(config.client_id.as_str(), None) {
             return Err(err(TokenError::WrongAudience { expected: config.client_id.to_string() }));
         }
-        let now = self.now();
+        let now = self.unix_now();
         let leeway = config.clock_skew.as_secs() as i64;
         let iat = claims.iat.ok_or(TokenError::MissingClaim("iat")).map_err(err)?;
         jwt::check_times(now, leeway, claims.exp, Some(iat), None).map_err(err)?;
@@ -131,7 +131,8 @@ impl OneLogin {
     /// not seen before (remembered for at least 3 minutes, on every instance sharing the store).
     pub async fn verify_logout_token(&self, token: &str) -> Result<Subject, Error> {
         let checked = self.check_logout_token(token).await?;
-        if !self.store().insert_if_absent(&checked.replay, checked.remember_until, self.now()).await? {
+        let remember_until = crate::clock::from_unix(checked.remember_until);
+        if !self.store().insert_if_absent(&checked.replay, remember_until, self.now()).await? {
             return Err(Error::token(TokenKind::LogoutToken)(TokenError::Replayed));
         }
         Ok(checked.subject)

@@ -181,9 +181,15 @@ impl OneLogin {
         &*self.inner.store
     }
 
-    /// The current time by this engine's clock.
-    pub fn now(&self) -> i64 {
-        self.inner.clock.now()
+    /// The current time by this engine's clock, in whole seconds (UTC): every time this crate
+    /// checks, stores or hands to a [`Store`] is whole seconds.
+    pub fn now(&self) -> time::OffsetDateTime {
+        crate::clock::from_unix(self.unix_now())
+    }
+
+    /// [`OneLogin::now`] as seconds since the Unix epoch, for token claims and arithmetic.
+    pub(crate) fn unix_now(&self) -> i64 {
+        crate::clock::unix(self.inner.clock.now())
     }
 
     /// The discovery document (cached), checked to name the configured issuer.

@@ -5,8 +5,10 @@
 use std::sync::Arc;
 
 use super::OneLogin;
+use crate::clock::{from_unix, unix};
 use crate::error::Error;
 use crate::session::{SessionId, SessionRecord};
+use crate::store::StoreError;
 use crate::types::Subject;
 
 /// The longest the idle deadline is left unmoved while a session is in use.
@@ -24,9 +26,24 @@ impl OneLogin {
     }
 
     pub(crate) async fn load_session(&self, id: &SessionId) -> Result<Option<Arc<SessionRecord>>, Error> {
-        let now = self.now();
-        let Some(found) = self.store().load_session(id, now).await? else {
-            return Ok(None);
+        let now = self.unix_now();
+        let found = match self.store().load_session(id, from_unix(now)).await {
+            Ok(Some(found)) => found,
+            Ok(None) => return Ok(None),
+            Err(StoreError::Decode { what, source }) => {
+                // A record another version wrote, or not this crate: it is no session. Where it
+                // failed, not the message: serde's messages quote the value, which may be
+                // personal data.
+                tracing::warn!(
+                    what,
+                    category = ?source.classify(),
+                    line = source.line(),
+                    column = source.column(),
+                    "a stored session could not be read and was treated as signed out"
+                );
+                return Ok(None);
+            }
+            Err(error) => return Err(error.into()),
         };
         let record = found.record;
         let config = self.config();
@@ -39,15 +56,16 @@ impl OneLogin {
             );
             return Ok(None);
         }
-        let revoked = found.revoked_at.is_some_and(|at| record.signed_in_at <= at);
-        if revoked || record.expires_at <= now || found.idle_until <= now {
+        let idle_until = unix(found.idle_until);
+        let revoked = found.revoked_at.is_some_and(|at| record.signed_in_at <= unix(at));
+        if revoked || record.expires_at <= now || idle_until <= now {
             self.store().delete_session(id, &record.subject).await?;
             return Ok(None);
         }
         let idle = config.session_idle_timeout.as_secs() as i64;
-        let since_touch = idle - (found.idle_until - now);
+        let since_touch = idle - (idle_until - now);
         if since_touch >= TOUCH_EVERY.min(idle / 2).max(1) {
-            self.store().touch_session(id, &record, now.saturating_add(idle), now).await?;
+            self.store().touch_session(id, &record, from_unix(now.saturating_add(idle)), from_unix(now)).await?;
         }
         Ok(Some(record))
     }
@@ -55,9 +73,9 @@ impl OneLogin {
     /// Stores a new session under a fresh random id.
     pub(crate) async fn create_session(&self, record: SessionRecord) -> Result<SessionId, Error> {
         let id = SessionId::generate();
-        let now = self.now();
+        let now = self.unix_now();
         let idle_until = now.saturating_add(self.config().session_idle_timeout.as_secs() as i64);
-        self.store().create_session(&id, Arc::new(record), idle_until, now).await?;
+        self.store().create_session(&id, Arc::new(record), from_unix(idle_until), from_unix(now)).await?;
         Ok(id)
     }
 
@@ -73,7 +91,7 @@ impl OneLogin {
     ) -> Result<(), Error> {
         let store = self.store();
         if crate::types::ct_eq(old.subject.as_str().as_bytes(), new.subject.as_str().as_bytes()) {
-            let (expires_at, now) = (at(new.expires_at), at(self.now()));
+            let (expires_at, now) = (new.expires_at(), self.now());
             store.move_data(from, to, &new.subject, expires_at, now).await?;
         } else {
             store.delete_data(from, &old.subject).await?;
@@ -100,15 +118,12 @@ impl OneLogin {
         sub: &Subject,
         once: Option<(&crate::store::ReplayKey, i64)>,
     ) -> Result<Option<usize>, Error> {
-        let now = self.now();
+        let now = self.unix_now();
         // Long enough to outlive every session it governs (their sign-in began by `now`).
         let keep_until = now.saturating_add(self.config().session_ttl.as_secs() as i64).saturating_add(60);
+        let once = once.map(|(key, until)| (key, from_unix(until)));
+        let (now, keep_until) = (from_unix(now), from_unix(keep_until));
         Ok(self.store().revoke_subject(sub, now, keep_until, now, once).await?)
     }
 }
 
-/// A time in seconds since the epoch as an `OffsetDateTime` (clamped to what it can hold).
-pub(crate) fn at(secs: i64) -> time::OffsetDateTime {
-    time::OffsetDateTime::from_unix_timestamp(secs.clamp(-377_705_116_800, 253_402_300_799))
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-}

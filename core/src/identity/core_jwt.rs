@@ -3,7 +3,7 @@
 use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 
-use super::{Address, BirthDate, DrivingPermit, Name, Passport, VerifiedIdentity};
+use super::{BirthDate, CoreIdentity, Name, wire};
 use crate::error::TokenError;
 use crate::jwt::{self, Audience};
 use crate::keys::DidDocument;
@@ -30,8 +30,8 @@ struct Vc {
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
 struct CredentialSubject {
-    name: Vec<Name>,
-    birth_date: Vec<BirthDate>,
+    name: Vec<wire::Name>,
+    birth_date: Vec<wire::BirthDate>,
 }
 
 /// The header `kid` split into the DID controller and the full key id.
@@ -91,7 +91,7 @@ pub(crate) fn verify(
     token: &str,
     jwk: &jsonwebtoken::jwk::Jwk,
     ex: &Expectations<'_>,
-) -> Result<VerifiedIdentity, TokenError> {
+) -> Result<CoreIdentity, TokenError> {
     let claims: CoreIdentityClaims = jwt::verify(token, jwk, Algorithm::ES256)?;
     let iss = claims.iss.ok_or(TokenError::MissingClaim("iss"))?;
     if iss != ex.identity_issuer {
@@ -116,13 +116,13 @@ pub(crate) fn verify(
     if subject.name.is_empty() {
         return Err(TokenError::MissingClaim("vc.credentialSubject.name"));
     }
-    Ok(VerifiedIdentity {
+    Ok(CoreIdentity {
         level,
-        names: subject.name,
-        birth_dates: subject.birth_date,
-        addresses: Vec::<Address>::new(),
-        passports: Vec::<Passport>::new(),
-        driving_permits: Vec::<DrivingPermit>::new(),
+        names: subject.name.into_iter().map(Name::from_wire).collect(),
+        birth_dates: subject.birth_date.into_iter().map(BirthDate).collect(),
+        addresses: Vec::new(),
+        passports: Vec::new(),
+        driving_permits: Vec::new(),
         verified_at: ex.now,
     })
 }

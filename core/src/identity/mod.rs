@@ -1,96 +1,10 @@
-//! Identity verification: the verified core identity and the claims that come with it.
+//! The claims that come with a verified core identity ([`CoreIdentity`]):
+//! names, birth dates, addresses, passports, driving permits and return codes.
 
 mod claims;
 pub(crate) mod core_jwt;
-
-use serde::{Deserialize, Serialize};
+pub(crate) mod verified;
+pub(crate) mod wire;
 
 pub use claims::{Address, BirthDate, DrivingPermit, Name, NamePart, Passport, ReturnCode};
-
-use crate::levels::IdentityLevel;
-
-/// A core identity whose `coreIdentityJWT` was verified against the DID document keys, with the
-/// address, passport and driving-permit claims that came in the same userinfo answer.
-///
-/// This value exists only after verification: a service cannot build one from strings.
-/// Its `Debug` output carries the level only.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VerifiedIdentity {
-    pub(crate) level: IdentityLevel,
-    pub(crate) names: Vec<Name>,
-    pub(crate) birth_dates: Vec<BirthDate>,
-    #[serde(default)]
-    pub(crate) addresses: Vec<Address>,
-    #[serde(default)]
-    pub(crate) passports: Vec<Passport>,
-    #[serde(default)]
-    pub(crate) driving_permits: Vec<DrivingPermit>,
-    pub(crate) verified_at: i64,
-}
-
-impl std::fmt::Debug for VerifiedIdentity {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VerifiedIdentity").field("level", &self.level).finish_non_exhaustive()
-    }
-}
-
-impl VerifiedIdentity {
-    /// The verified level of confidence (the core identity's `vot`).
-    pub fn level(&self) -> IdentityLevel {
-        self.level
-    }
-    /// All names, most relevant first. One Login currently sends the current name only.
-    pub fn names(&self) -> &[Name] {
-        &self.names
-    }
-    /// The current name (no `validUntil`), or the first one.
-    pub fn current_name(&self) -> Option<&Name> {
-        self.names.iter().find(|n| n.is_current()).or_else(|| self.names.first())
-    }
-    /// Birth dates, most trusted first.
-    pub fn birth_dates(&self) -> &[BirthDate] {
-        &self.birth_dates
-    }
-    /// The most trusted birth date.
-    pub fn birth_date(&self) -> Option<&BirthDate> {
-        self.birth_dates.first()
-    }
-    /// Addresses, when the address claim was requested.
-    pub fn addresses(&self) -> &[Address] {
-        &self.addresses
-    }
-    /// Passports used for the check, when requested.
-    pub fn passports(&self) -> &[Passport] {
-        &self.passports
-    }
-    /// Driving licences used for the check, when requested.
-    pub fn driving_permits(&self) -> &[DrivingPermit] {
-        &self.driving_permits
-    }
-    /// When the core identity was verified (seconds since the epoch).
-    pub fn verified_at(&self) -> i64 {
-        self.verified_at
-    }
-}
-
-/// What came of an identity request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum IdentityOutcome {
-    /// Identity was not asked for (authentication only).
-    NotRequested,
-    /// A core identity was verified.
-    Verified {
-        /// The level achieved.
-        level: IdentityLevel,
-        /// Return codes that came with it (they can appear on success).
-        return_codes: Vec<ReturnCode>,
-    },
-    /// No core identity came back: identity was not proven. The user is still signed in at
-    /// the authentication level. Return codes (opaque letters) say why, when the client has
-    /// them enabled.
-    NotProven {
-        /// The return codes, possibly empty.
-        return_codes: Vec<ReturnCode>,
-    },
-}
+pub(crate) use verified::{CoreIdentity, IdentityOutcome};

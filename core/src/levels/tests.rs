@@ -60,11 +60,13 @@ fn vot_values_parse_by_kind() {
 
 #[test]
 fn freshness() {
+    let at = |secs| OffsetDateTime::from_unix_timestamp(secs).unwrap();
     let r = Requirement::MEDIUM.with_max_age(Duration::from_secs(300));
-    assert!(r.is_met_by(VectorOfTrust::MEDIUM, Some(1_000), 1_300));
-    assert!(!r.is_met_by(VectorOfTrust::MEDIUM, Some(1_000), 1_301));
-    assert!(!r.is_met_by(VectorOfTrust::MEDIUM, None, 1_000));
-    assert!(Requirement::MEDIUM.is_met_by(VectorOfTrust::MEDIUM, None, 1_000));
+    assert!(r.is_met_by(VectorOfTrust::MEDIUM, Some(at(1_000)), at(1_300)));
+    assert!(!r.is_met_by(VectorOfTrust::MEDIUM, Some(at(1_000)), at(1_301)));
+    assert!(!r.is_met_by(VectorOfTrust::MEDIUM, None, at(1_000)));
+    assert!(Requirement::MEDIUM.is_met_by(VectorOfTrust::MEDIUM, None, at(1_000)));
+    assert!(r.is_met_by(VectorOfTrust::MEDIUM, Some(at(1_300)), at(1_000)), "a future auth_time is fresh");
 }
 
 proptest! {
@@ -83,7 +85,7 @@ proptest! {
         let levels = [IdentityLevel::P0, IdentityLevel::P1, IdentityLevel::P2, IdentityLevel::P3];
         let (a, b) = (VectorOfTrust::identity(levels[p]), VectorOfTrust::identity(levels[q]));
         prop_assert_eq!(a.meets(b), p >= q);
-        prop_assert_eq!(Requirement::vector_of_trust(b).is_met_by(a, None, 0), p >= q);
+        prop_assert_eq!(Requirement::vector_of_trust(b).is_met_by(a, None, OffsetDateTime::UNIX_EPOCH), p >= q);
     }
 
     #[test]

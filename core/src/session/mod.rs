@@ -5,13 +5,12 @@ use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
-use crate::identity::{ReturnCode, VerifiedIdentity};
+use crate::clock::from_unix;
+use crate::identity::{CoreIdentity, ReturnCode};
 use crate::levels::{AuthLevel, IdentityLevel, VectorOfTrust};
 use crate::types::{ClientId, IdToken, Subject};
-
-pub use crate::store::MAX_SESSIONS_PER_SUBJECT;
 
 /// A session id: 256 random bits, what the session cookie holds (43 characters of base64url).
 /// Its `Debug` output is redacted; stores key sessions by a digest of it.
@@ -54,18 +53,23 @@ impl fmt::Debug for SessionId {
 
 /// What the service knows of a signed-in user. Stored server-side; the browser holds only
 /// the session id. `Debug` prints no personal data and no token.
-#[derive(Clone, Serialize, Deserialize)]
+///
+/// Only a completed sign-in makes one. It has no `Serialize` or `Deserialize`: the stores keep
+/// it through a private form, so no JSON can be turned into a session.
+///
+/// ```compile_fail
+/// fn from_json<T: serde::de::DeserializeOwned>() {}
+/// from_json::<govuk_one_login::SessionRecord>();
+/// ```
+#[derive(Clone)]
 pub struct SessionRecord {
     pub(crate) subject: Subject,
     pub(crate) email: Option<String>,
-    #[serde(default)]
     pub(crate) email_verified: bool,
     pub(crate) phone_number: Option<String>,
-    #[serde(default)]
     pub(crate) phone_number_verified: bool,
     pub(crate) auth_level: AuthLevel,
-    pub(crate) identity: Option<VerifiedIdentity>,
-    #[serde(default)]
+    pub(crate) identity: Option<CoreIdentity>,
     pub(crate) return_codes: Vec<ReturnCode>,
     pub(crate) auth_time: Option<i64>,
     /// When the callback that made this session began (this engine's clock). Revocation
@@ -129,7 +133,7 @@ impl SessionRecord {
         VectorOfTrust::new(self.auth_level, self.identity_level()).unwrap_or(VectorOfTrust::LOW)
     }
     /// The verified identity, if one was proven.
-    pub fn identity(&self) -> Option<&VerifiedIdentity> {
+    pub fn identity(&self) -> Option<&CoreIdentity> {
         self.identity.as_ref()
     }
     /// Return codes from the last identity request.
@@ -137,16 +141,16 @@ impl SessionRecord {
         &self.return_codes
     }
     /// When the user last entered their credentials (`auth_time`), if One Login said.
-    pub fn auth_time(&self) -> Option<i64> {
-        self.auth_time
+    pub fn auth_time(&self) -> Option<OffsetDateTime> {
+        self.auth_time.map(from_unix)
     }
-    /// When the sign-in that made this session began (seconds since the epoch).
-    pub fn signed_in_at(&self) -> i64 {
-        self.signed_in_at
+    /// When the sign-in that made this session began (the engine's clock, whole seconds).
+    pub fn signed_in_at(&self) -> OffsetDateTime {
+        from_unix(self.signed_in_at)
     }
-    /// When this session ends whatever its activity (seconds since the epoch).
-    pub fn expires_at(&self) -> i64 {
-        self.expires_at
+    /// When this session ends whatever its activity.
+    pub fn expires_at(&self) -> OffsetDateTime {
+        from_unix(self.expires_at)
     }
     /// The issuer this session was made for.
     pub fn issuer(&self) -> &str {

@@ -23,11 +23,13 @@ use async_trait::async_trait;
 use moka::ops::compute::Op;
 use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
+use time::OffsetDateTime;
 
 use super::{
     LoadedSession, MAX_DATA_ENTRIES, MAX_SESSIONS_PER_SUBJECT, PendingLogin, ReplayKey, SessionData, SessionDataStore,
     Store, StoreError, pending_digest,
 };
+use crate::clock::{from_unix, unix};
 use crate::session::{SessionId, SessionRecord};
 use crate::types::{State, Subject};
 
@@ -302,8 +304,13 @@ impl Store for MemoryStore {
         "memory"
     }
 
-    async fn put_pending(&self, login: &PendingLogin, expires_at: i64, now: i64) -> Result<(), StoreError> {
-        let entry = PendingEntry { login: Arc::new(login.clone()), ttl: secs(expires_at, now) };
+    async fn put_pending(
+        &self,
+        login: &PendingLogin,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let entry = PendingEntry { login: Arc::new(login.clone()), ttl: secs(unix(expires_at), unix(now)) };
         self.inner.pending.insert(pending_digest(&login.state), entry);
         Ok(())
     }
@@ -312,7 +319,13 @@ impl Store for MemoryStore {
         Ok(self.inner.pending.remove(&pending_digest(state)).map(|e| Arc::unwrap_or_clone(e.login)))
     }
 
-    async fn insert_if_absent(&self, key: &ReplayKey, expires_at: i64, now: i64) -> Result<bool, StoreError> {
+    async fn insert_if_absent(
+        &self,
+        key: &ReplayKey,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let (expires_at, now) = (unix(expires_at), unix(now));
         let mut facts = lock(&self.inner.replays);
         if !facts.admits(key, now, self.inner.limits.replay_records)? {
             return Ok(false);
@@ -325,9 +338,10 @@ impl Store for MemoryStore {
         &self,
         id: &SessionId,
         record: Arc<SessionRecord>,
-        idle_until: i64,
-        now: i64,
+        idle_until: OffsetDateTime,
+        now: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let (idle_until, now) = (unix(idle_until), unix(now));
         let expires_at = record.expires_at;
         let ended: Vec<SessionId> = {
             let mut subjects = lock(&self.inner.subjects);
@@ -345,21 +359,22 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn load_session(&self, id: &SessionId, now: i64) -> Result<Option<LoadedSession>, StoreError> {
+    async fn load_session(&self, id: &SessionId, now: OffsetDateTime) -> Result<Option<LoadedSession>, StoreError> {
         let Some(entry) = self.inner.sessions.get(id) else {
             return Ok(None);
         };
-        let revoked_at = lock(&self.inner.subjects).revoked_at(&entry.record.subject, now);
-        Ok(Some(LoadedSession { record: entry.record.clone(), idle_until: entry.idle_until, revoked_at }))
+        let revoked_at = lock(&self.inner.subjects).revoked_at(&entry.record.subject, unix(now));
+        Ok(Some(LoadedSession::new(entry.record.clone(), from_unix(entry.idle_until), revoked_at.map(from_unix))))
     }
 
     async fn touch_session(
         &self,
         id: &SessionId,
         _record: &SessionRecord,
-        idle_until: i64,
-        now: i64,
+        idle_until: OffsetDateTime,
+        now: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let (idle_until, now) = (unix(idle_until), unix(now));
         self.inner.sessions.entry(*id).and_compute_with(|existing| match existing {
             Some(e) => {
                 let e = e.into_value();
@@ -380,11 +395,13 @@ impl Store for MemoryStore {
     async fn revoke_subject(
         &self,
         subject: &Subject,
-        at: i64,
-        keep_until: i64,
-        now: i64,
-        once: Option<(&ReplayKey, i64)>,
+        at: OffsetDateTime,
+        keep_until: OffsetDateTime,
+        now: OffsetDateTime,
+        once: Option<(&ReplayKey, OffsetDateTime)>,
     ) -> Result<Option<usize>, StoreError> {
+        let (at, keep_until, now) = (unix(at), unix(keep_until), unix(now));
+        let once = once.map(|(key, until)| (key, unix(until)));
         // Lock order: replay records, then subjects (the only place both are held).
         let mut replays = once.map(|_| lock(&self.inner.replays));
         if let (Some(facts), Some((key, _))) = (&mut replays, once)

@@ -34,11 +34,13 @@ mod data;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
+pub(crate) mod wire;
 
 use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use time::OffsetDateTime;
 
 pub use config::{RedisSettings, StoreSettings};
 pub use data::{MAX_DATA_ENTRIES, MAX_DATA_NAME, MAX_DATA_VALUE, SessionData, SessionDataStore};
@@ -56,14 +58,23 @@ pub const MAX_SESSIONS_PER_SUBJECT: usize = 32;
 
 /// A session as a backend returns it.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct LoadedSession {
     /// The record, decoded once and shared.
     pub record: Arc<SessionRecord>,
-    /// When the session ends for inactivity (seconds since the epoch) unless touched.
-    pub idle_until: i64,
+    /// When the session ends for inactivity unless touched.
+    pub idle_until: OffsetDateTime,
     /// The subject's "revoked at" time, if it has one: sessions whose sign-in began at or
     /// before it are not honoured.
-    pub revoked_at: Option<i64>,
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+impl LoadedSession {
+    /// What [`Store::load_session`] answers: the record, its idle deadline and its subject's
+    /// "revoked at" time.
+    pub fn new(record: Arc<SessionRecord>, idle_until: OffsetDateTime, revoked_at: Option<OffsetDateTime>) -> Self {
+        Self { record, idle_until, revoked_at }
+    }
 }
 
 /// What a replay record guards, so that two kinds of identifier can never collide.
@@ -157,9 +168,9 @@ impl StoreError {
     }
 }
 
-/// The state contract. Every method is one atomic step on the backend. Times are seconds since
-/// the epoch by the engine's clock (`now` is passed in so that backends never read a clock of
-/// their own); TTLs are derived from them, and every record a backend keeps has one.
+/// The state contract. Every method is one atomic step on the backend. Times are the engine's
+/// clock, in whole seconds (`now` is passed in so that backends never read a clock of their
+/// own); TTLs are derived from them, and every record a backend keeps has one.
 ///
 /// Backends decide nothing: core checks expiry, idle time, issuer, client and revocation on
 /// what [`Store::load_session`] returns.
@@ -169,7 +180,12 @@ pub trait Store: SessionDataStore + Send + Sync + fmt::Debug + 'static {
     fn backend(&self) -> &'static str;
 
     /// Keeps a pending login until `expires_at`.
-    async fn put_pending(&self, login: &PendingLogin, expires_at: i64, now: i64) -> Result<(), StoreError>;
+    async fn put_pending(
+        &self,
+        login: &PendingLogin,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
 
     /// Gets and deletes the pending login for `state` in one step: of any number of callers,
     /// at most one gets it.
@@ -178,7 +194,12 @@ pub trait Store: SessionDataStore + Send + Sync + fmt::Debug + 'static {
     /// Records `key` until `expires_at` unless it is already recorded. `true` when this call
     /// recorded it, `false` for a replay. The record must not disappear before `expires_at`
     /// (a full table refuses with [`StoreError::Full`] rather than evict).
-    async fn insert_if_absent(&self, key: &ReplayKey, expires_at: i64, now: i64) -> Result<bool, StoreError>;
+    async fn insert_if_absent(
+        &self,
+        key: &ReplayKey,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
 
     /// Stores a new session under `id` (a fresh random id), indexes it under its subject and,
     /// beyond [`MAX_SESSIONS_PER_SUBJECT`], ends that subject's oldest sessions.
@@ -186,12 +207,12 @@ pub trait Store: SessionDataStore + Send + Sync + fmt::Debug + 'static {
         &self,
         id: &SessionId,
         record: Arc<SessionRecord>,
-        idle_until: i64,
-        now: i64,
+        idle_until: OffsetDateTime,
+        now: OffsetDateTime,
     ) -> Result<(), StoreError>;
 
     /// The session `id` names, with its idle deadline and its subject's "revoked at" time.
-    async fn load_session(&self, id: &SessionId, now: i64) -> Result<Option<LoadedSession>, StoreError>;
+    async fn load_session(&self, id: &SessionId, now: OffsetDateTime) -> Result<Option<LoadedSession>, StoreError>;
 
     /// Moves a live session's idle deadline to `idle_until`. Does nothing when the session is
     /// gone (it never recreates one).
@@ -199,8 +220,8 @@ pub trait Store: SessionDataStore + Send + Sync + fmt::Debug + 'static {
         &self,
         id: &SessionId,
         record: &SessionRecord,
-        idle_until: i64,
-        now: i64,
+        idle_until: OffsetDateTime,
+        now: OffsetDateTime,
     ) -> Result<(), StoreError>;
 
     /// Deletes one session, on every instance.
@@ -218,15 +239,15 @@ pub trait Store: SessionDataStore + Send + Sync + fmt::Debug + 'static {
     async fn revoke_subject(
         &self,
         subject: &Subject,
-        at: i64,
-        keep_until: i64,
-        now: i64,
-        once: Option<(&ReplayKey, i64)>,
+        at: OffsetDateTime,
+        keep_until: OffsetDateTime,
+        now: OffsetDateTime,
+        once: Option<(&ReplayKey, OffsetDateTime)>,
     ) -> Result<Option<usize>, StoreError>;
 }
 
-/// Seconds from `now` to `until`, at least 1 (a TTL of 0 would mean "no expiry" to some
-/// backends and "expire now" to others).
+/// Seconds from `now` to `until` (seconds since the epoch), at least 1 (a TTL of 0 would mean
+/// "no expiry" to some backends and "expire now" to others).
 pub(crate) fn ttl_secs(until: i64, now: i64) -> u64 {
     until.saturating_sub(now).max(1) as u64
 }

@@ -19,7 +19,7 @@ use super::request::{RequestInfo, under};
 use super::{SessionContext, WebResponse};
 use crate::client::{LoginRequest, OneLogin};
 use crate::error::Error;
-use crate::identity::VerifiedIdentity as CoreIdentity;
+use crate::identity::CoreIdentity;
 use crate::levels::{Requirement, VectorOfTrust};
 use crate::return_path::ReturnPath;
 use crate::session::SessionRecord;

@@ -10,7 +10,6 @@ use super::pages::Locale;
 use super::request::RequestInfo;
 use super::routes::CSRF_FIELD;
 use crate::client::OneLogin;
-use crate::client::sessions::at;
 use crate::error::{Error, SessionDataError};
 use crate::levels::Requirement;
 use crate::return_path::ReturnPath;
@@ -133,7 +132,7 @@ impl SessionHandle {
     pub async fn get<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, Error> {
         check_name(name)?;
         let (id, record) = self.live()?;
-        let data = self.one_login.store().load_data(id, record.subject(), at(self.one_login.now())).await?;
+        let data = self.one_login.store().load_data(id, record.subject(), self.one_login.now()).await?;
         match data.get(name) {
             Some(json) => Ok(Some(serde_json::from_str(json).map_err(SessionDataError::Convert)?)),
             None => Ok(None),
@@ -154,7 +153,7 @@ impl SessionHandle {
         let (id, record) = self.live()?;
         let now = self.one_login.now();
         let store = self.one_login.store();
-        store.write_data(id, record.subject(), name, Some(&json), at(record.expires_at), at(now)).await?;
+        store.write_data(id, record.subject(), name, Some(&json), record.expires_at(), now).await?;
         Ok(())
     }
 
@@ -163,7 +162,7 @@ impl SessionHandle {
         check_name(name)?;
         let (id, record) = self.live()?;
         let now = self.one_login.now();
-        self.one_login.store().write_data(id, record.subject(), name, None, at(record.expires_at), at(now)).await?;
+        self.one_login.store().write_data(id, record.subject(), name, None, record.expires_at(), now).await?;
         Ok(())
     }
 

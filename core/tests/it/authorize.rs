@@ -1,5 +1,5 @@
 use govuk_one_login::error::AuthorizeError;
-use govuk_one_login::{Error, IdToken, IdentityLevel, Requirement};
+use govuk_one_login::{Error, IdToken, Requirement};
 use serde_json::json;
 
 use crate::*;
@@ -128,10 +128,7 @@ async fn each_login_gets_fresh_state_nonce_and_verifier() {
 #[tokio::test]
 async fn identity_levels_map_to_vtr() {
     let h = harness_with(|b| b.request_objects(false)).await;
-    let start =
-        h.ol.start_login(LoginRequest::new(Requirement::identity(IdentityLevel::P1), ReturnPath::root()))
-            .await
-            .unwrap();
+    let start = h.ol.start_login(LoginRequest::new(Requirement::IDENTITY_P1, ReturnPath::root())).await.unwrap();
     assert_eq!(query(&start.url)["vtr"], r#"["Cl.Cm.P1"]"#);
 }
 

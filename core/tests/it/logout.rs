@@ -138,7 +138,7 @@ async fn logout_token_checks() {
                 c.insert("exp".into(), json!(1_000));
                 c.insert("iat".into(), json!(900));
             }),
-            TokenError::Expired { by_seconds: 0 },
+            TokenError::Expired { by: std::time::Duration::ZERO },
         ),
         (
             Box::new(|_, c| {
@@ -146,7 +146,7 @@ async fn logout_token_checks() {
                 c.insert("iat".into(), json!(now + 3600));
                 c.insert("exp".into(), json!(now + 3700));
             }),
-            TokenError::NotYetValid { by_seconds: 0 },
+            TokenError::NotYetValid { by: std::time::Duration::ZERO },
         ),
     ];
     for (edit, expected) in cases {
@@ -194,7 +194,7 @@ async fn forged_and_malformed_logout_tokens() {
 
 #[tokio::test]
 async fn each_subject_keeps_a_bounded_number_of_sessions_and_all_are_revoked() {
-    use govuk_one_login::session::MAX_SESSIONS_PER_SUBJECT;
+    use govuk_one_login::store::MAX_SESSIONS_PER_SUBJECT;
     let h = harness_with(|b| b.request_objects(false)).await;
     let mut ids = Vec::new();
     for _ in 0..MAX_SESSIONS_PER_SUBJECT + 2 {

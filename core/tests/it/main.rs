@@ -18,6 +18,11 @@ use govuk_one_login::{
 };
 use govuk_one_login_mock::{CLIENT_ID, MockProvider, keys};
 
+/// `n` seconds, to move the times the store contract takes.
+pub fn secs(n: i64) -> time::Duration {
+    time::Duration::seconds(n)
+}
+
 pub const REDIRECT_URI: &str = "http://127.0.0.1:9/auth/callback";
 pub const POST_LOGOUT_URI: &str = "http://127.0.0.1:9/signed-out";
 
@@ -62,13 +67,7 @@ pub async fn authorize(url: &url::Url) -> CallbackParams {
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let back = url::Url::parse(&location).unwrap();
     assert_eq!(&back[..url::Position::AfterPath], REDIRECT_URI);
-    let get = |k: &str| back.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
-    CallbackParams {
-        code: get("code"),
-        state: get("state"),
-        error: get("error"),
-        error_description: get("error_description"),
-    }
+    CallbackParams::from_query(back.query().unwrap_or_default())
 }
 
 impl Harness {

@@ -11,8 +11,9 @@ use tracing_subscriber::layer::SubscriberExt;
 
 use crate::*;
 
+/// Log output, captured.
 #[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
 
 impl Write for Captured {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {

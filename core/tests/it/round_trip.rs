@@ -42,12 +42,12 @@ async fn happy_path_cl_cm_p2_with_verified_identity_and_claims() {
     assert_eq!(id.level(), IdentityLevel::P2);
     assert_eq!(id.current_name().unwrap().full(), "Kenneth Decerqueira");
     assert_eq!(id.current_name().unwrap().given_names(), "Kenneth");
-    assert_eq!(id.birth_date().unwrap().value, "1965-07-08");
-    assert_eq!(id.addresses()[0].postal_code.as_deref(), Some("BA2 5AA"));
-    assert_eq!(id.addresses()[0].uprn.as_deref(), Some("10022812929"));
-    assert_eq!(id.passports()[0].document_number.as_deref(), Some("321654987"));
-    assert_eq!(id.driving_permits()[0].issued_by.as_deref(), Some("DVLA"));
-    assert!(Requirement::IDENTITY_P2.is_met_by(out.session.achieved(), None, 0));
+    assert_eq!(id.birth_date().unwrap().date(), time::Date::from_calendar_date(1965, time::Month::July, 8).ok());
+    assert_eq!(id.addresses()[0].postal_code(), Some("BA2 5AA"));
+    assert_eq!(id.addresses()[0].uprn(), Some("10022812929"));
+    assert_eq!(id.passports()[0].document_number(), Some("321654987"));
+    assert_eq!(id.driving_permits()[0].issued_by(), Some("DVLA"));
+    assert!(Requirement::IDENTITY_P2.is_met_by(out.session.achieved(), None, h.ol.now()));
 }
 
 #[tokio::test]
@@ -125,10 +125,10 @@ async fn missing_or_oversized_parameters_are_typed_errors() {
     let h = harness().await;
     let err = h.ol.complete_login(CallbackParams::default(), None, None).await.unwrap_err();
     assert!(matches!(err, Error::Callback(CallbackError::MissingState)));
-    let huge = CallbackParams { state: Some("s".repeat(5000)), ..Default::default() };
+    let huge = CallbackParams::from_query(&format!("state={}", "s".repeat(5000)));
     let err = h.ol.complete_login(huge, None, None).await.unwrap_err();
     assert!(matches!(err, Error::Callback(CallbackError::TooLong { param: "state" })));
-    let forged = CallbackParams { state: Some("forged".into()), code: Some("c".into()), ..Default::default() };
+    let forged = CallbackParams::from_query("state=forged&code=c");
     let err = h.ol.complete_login(forged, Some("x"), None).await.unwrap_err();
     assert!(matches!(err, Error::Callback(CallbackError::UnknownState)));
 }
@@ -152,13 +152,16 @@ async fn a_callback_after_ten_minutes_is_expired() {
     let now = OneLogin::builder(config.clone()).store(store.clone()).build().unwrap();
     let later = OneLogin::builder(config)
         .store(store)
-        .clock(govuk_one_login::clock::OffsetClock { offset: 601 })
+        .clock(govuk_one_login::clock::OffsetClock::new(time::Duration::seconds(601)))
         .build()
         .unwrap();
     let start = now.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::root())).await.unwrap();
     let params = authorize(&start.url).await;
     let err = later.complete_login(params, Some(&start.flow_cookie), None).await.unwrap_err();
-    assert!(matches!(err, Error::Callback(CallbackError::Expired { by_seconds }) if by_seconds >= 1), "{err:?}");
+    assert!(
+        matches!(err, Error::Callback(CallbackError::Expired { by }) if by >= std::time::Duration::from_secs(1)),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -200,10 +203,10 @@ async fn missing_core_identity_surfaces_the_return_code() {
     let h = harness().await;
     h.mock.set_fault(govuk_one_login_mock::Fault::CoreIdentityMissing);
     let out = h.login(Requirement::IDENTITY_P2).await.unwrap();
-    assert_eq!(
-        out.identity,
-        IdentityOutcome::NotProven { return_codes: vec![govuk_one_login::identity::ReturnCode { code: "X".into() }] }
-    );
+    let IdentityOutcome::NotProven { return_codes } = &out.identity else {
+        panic!("identity was not proven: {:?}", out.identity);
+    };
+    assert_eq!(return_codes.iter().map(|c| c.code()).collect::<Vec<_>>(), ["X"]);
     assert!(out.session.identity().is_none(), "no identity is assumed");
     assert_eq!(out.session.auth_level(), AuthLevel::Medium);
 }
@@ -267,9 +270,7 @@ async fn decide_on_the_page(
     fields.extend_from_slice(form);
     let back = client.post(format!("{}authorize/decision", h.mock.issuer())).form(&fields).send().await.unwrap();
     let location = url::Url::parse(back.headers()["location"].to_str().unwrap()).unwrap();
-    let get = |k: &str| location.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
-    let params =
-        CallbackParams { code: get("code"), state: get("state"), error: get("error"), error_description: None };
+    let params = CallbackParams::from_query(location.query().unwrap_or_default());
     h.ol.complete_login(params, Some(&start.flow_cookie), None).await
 }
 

@@ -17,11 +17,14 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
+use govuk_one_login::clock::Clock;
 use govuk_one_login::store::{MemoryStore, RedisSettings, RedisStore, Store, StoreSettings};
 use govuk_one_login::{ConfigBuilder, LoginOutcome, LoginRequest, OneLogin, Requirement, ReturnPath, SessionId};
 use govuk_one_login_mock::{MockProvider, TestUser, keys};
 use govuk_one_login_test_redis::{RedisCluster, RedisServer};
+use time::OffsetDateTime;
 
+pub use crate::secs;
 use crate::{POST_LOGOUT_URI, REDIRECT_URI, authorize, config_for};
 
 /// Instantiates each named `async fn name(backend: Backend)` of the enclosing module once per
@@ -263,7 +266,30 @@ impl Deployment {
     }
 }
 
+/// A clock that stands still.
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(pub OffsetDateTime);
+
+impl Clock for FixedClock {
+    fn now(&self) -> OffsetDateTime {
+        self.0
+    }
+}
+
 impl Deployment {
+    /// Another instance over the deployment's store whose clock stands still at `at`, so that
+    /// its sign-ins begin exactly then.
+    pub async fn engine_at(&self, at: OffsetDateTime) -> OneLogin {
+        let config = config_for(&self.mock).signing_key_pem(keys::RP_PRIVATE_KEY_PEM).unwrap().build().unwrap();
+        let builder = OneLogin::builder(config).clock(FixedClock(at));
+        match self.backend {
+            Backend::Memory => builder.store(self.memory.clone()),
+            Backend::Redis | Backend::Cluster => builder.store(self.redis_store().await),
+        }
+        .build()
+        .unwrap()
+    }
+
     /// An instance over `store` (the caller keeps a handle on it).
     pub fn engine_over(&self, store: impl Store, edit: impl FnOnce(ConfigBuilder) -> ConfigBuilder) -> OneLogin {
         let config = edit(config_for(&self.mock)).signing_key_pem(keys::RP_PRIVATE_KEY_PEM).unwrap().build().unwrap();
@@ -372,7 +398,7 @@ pub async fn refused_within(engines: &[OneLogin], ids: &[SessionId], bound: Dura
 
 /// Waits until `ol`'s clock has passed `at`, so that a sign-in starts after a revocation made
 /// at `at` (times are whole seconds).
-pub async fn wait_past(ol: &OneLogin, at: i64) {
+pub async fn wait_past(ol: &OneLogin, at: time::OffsetDateTime) {
     while ol.now() <= at {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

@@ -2,14 +2,13 @@
 
 use std::sync::Arc;
 
-use time::OffsetDateTime;
-
 use govuk_one_login::Requirement;
-use govuk_one_login::session::SessionRecord;
+use govuk_one_login::SessionRecord;
 use govuk_one_login::store::{LoadedSession, MemoryStore, PendingLogin, ReplayKey, Store, StoreError};
 use govuk_one_login::store::{SessionData, SessionDataStore};
 use govuk_one_login::web::{RequestInfo, SessionContext};
 use govuk_one_login::{State, Subject};
+use time::OffsetDateTime;
 
 use crate::*;
 
@@ -26,22 +25,34 @@ impl Store for BrokenStore {
     fn backend(&self) -> &'static str {
         "broken"
     }
-    async fn put_pending(&self, _: &PendingLogin, _: i64, _: i64) -> Result<(), StoreError> {
+    async fn put_pending(&self, _: &PendingLogin, _: OffsetDateTime, _: OffsetDateTime) -> Result<(), StoreError> {
         Err(down())
     }
     async fn take_pending(&self, _: &State) -> Result<Option<PendingLogin>, StoreError> {
         Err(down())
     }
-    async fn insert_if_absent(&self, _: &ReplayKey, _: i64, _: i64) -> Result<bool, StoreError> {
+    async fn insert_if_absent(&self, _: &ReplayKey, _: OffsetDateTime, _: OffsetDateTime) -> Result<bool, StoreError> {
         Err(down())
     }
-    async fn create_session(&self, _: &SessionId, _: Arc<SessionRecord>, _: i64, _: i64) -> Result<(), StoreError> {
+    async fn create_session(
+        &self,
+        _: &SessionId,
+        _: Arc<SessionRecord>,
+        _: OffsetDateTime,
+        _: OffsetDateTime,
+    ) -> Result<(), StoreError> {
         Err(down())
     }
-    async fn load_session(&self, _: &SessionId, _: i64) -> Result<Option<LoadedSession>, StoreError> {
+    async fn load_session(&self, _: &SessionId, _: OffsetDateTime) -> Result<Option<LoadedSession>, StoreError> {
         Err(down())
     }
-    async fn touch_session(&self, _: &SessionId, _: &SessionRecord, _: i64, _: i64) -> Result<(), StoreError> {
+    async fn touch_session(
+        &self,
+        _: &SessionId,
+        _: &SessionRecord,
+        _: OffsetDateTime,
+        _: OffsetDateTime,
+    ) -> Result<(), StoreError> {
         Err(down())
     }
     async fn delete_session(&self, _: &SessionId, _: &Subject) -> Result<(), StoreError> {
@@ -50,10 +61,10 @@ impl Store for BrokenStore {
     async fn revoke_subject(
         &self,
         _: &Subject,
-        _: i64,
-        _: i64,
-        _: i64,
-        _: Option<(&ReplayKey, i64)>,
+        _: OffsetDateTime,
+        _: OffsetDateTime,
+        _: OffsetDateTime,
+        _: Option<(&ReplayKey, OffsetDateTime)>,
     ) -> Result<Option<usize>, StoreError> {
         Err(down())
     }

@@ -37,9 +37,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
         let back = client.get(start.url.as_str()).send().await?;
         let location = url::Url::parse(back.headers()["location"].to_str()?)?;
-        let get_param = |k: &str| location.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
-        let params =
-            CallbackParams { code: get_param("code"), state: get_param("state"), error: None, error_description: None };
+        let params = CallbackParams::from_query(location.query().unwrap_or_default());
         let outcome = one_login.complete_login(params, Some(&start.flow_cookie), None).await?;
         println!("cookie: one-login-session={}", outcome.session_id.to_cookie_value());
         Router::new()

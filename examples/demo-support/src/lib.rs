@@ -146,7 +146,7 @@ pub fn identity_json(s: &SessionRecord) -> Value {
     let id = s.identity();
     json!({
         "name": id.and_then(|i| i.current_name()).map(|n| n.full()),
-        "birth_date": id.and_then(|i| i.birth_date()).map(|b| b.value.clone()),
+        "birth_date": id.and_then(|i| i.birth_date()).and_then(|b| b.date()).map(|d| d.to_string()),
         "identity_level": s.identity_level().to_string(),
     })
 }

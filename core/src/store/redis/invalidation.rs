@@ -111,7 +111,7 @@ impl Invalidation {
     pub(super) fn note_revocation(&self, subject: &str, at: i64, until: i64) {
         let mut map = self.revocations.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= self.revocation_capacity && !map.contains_key(subject) {
-            let now = crate::clock::Clock::now(&crate::clock::SystemClock);
+            let now = crate::clock::unix(crate::clock::Clock::now(&crate::clock::SystemClock));
             map.retain(|_, (_, kept)| *kept > now);
         }
         if map.len() >= self.revocation_capacity && !map.contains_key(subject) {

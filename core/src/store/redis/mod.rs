@@ -31,13 +31,15 @@ use fred::clients::{Pool, SubscriberClient};
 use fred::prelude::*;
 use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
+use time::OffsetDateTime;
 
 use self::invalidation::Invalidation;
 use self::scripts::Scripts;
 use super::{
     LoadedSession, MAX_SESSIONS_PER_SUBJECT, PendingLogin, RedisSettings, ReplayKey, Store, StoreError, pending_digest,
-    subject_digest, ttl_secs,
+    subject_digest, ttl_secs, wire,
 };
+use crate::clock::{from_unix, unix};
 use crate::session::{SessionId, SessionRecord};
 use crate::types::{State, Subject, sha256_b64};
 
@@ -264,7 +266,24 @@ impl RedisStore {
         let bytes = value
             .as_bytes()
             .ok_or_else(|| StoreError::unavailable(BACKEND, "load session", "the session value is not a string"))?;
-        let record: Arc<SessionRecord> = Arc::new(decode("session", bytes)?);
+        let record: Arc<SessionRecord> = match wire::decode_session(bytes) {
+            Ok(record) => Arc::new(record),
+            Err(error) => {
+                // Written by another version, or not by this crate: it is no session. Deleted so
+                // that the next request does not read it again. Where it failed, not the
+                // message: serde's messages quote the value, which may be personal data.
+                tracing::warn!(
+                    category = ?error.classify(),
+                    line = error.line(),
+                    column = error.column(),
+                    "a stored session could not be read and was treated as signed out"
+                );
+                if let Err(error) = self.end_sessions(&[digest.to_owned()]).await {
+                    tracing::warn!(%error, "the unreadable session could not be deleted yet");
+                }
+                return Ok(None);
+            }
+        };
         let pttl = pttl.as_i64().unwrap_or(0);
         let idle_until = (now + pttl / 1000).min(record.expires_at);
         let subject = subject_digest(&record.subject);
@@ -281,7 +300,7 @@ impl RedisStore {
             // A change was applied while we read: our copy may predate it.
             self.inner.local.invalidate(digest);
         }
-        Ok(Some(LoadedSession { record, idle_until, revoked_at }))
+        Ok(Some(LoadedSession::new(record, from_unix(idle_until), revoked_at.map(from_unix))))
     }
 }
 
@@ -359,7 +378,13 @@ impl Store for RedisStore {
         BACKEND
     }
 
-    async fn put_pending(&self, login: &PendingLogin, expires_at: i64, now: i64) -> Result<(), StoreError> {
+    async fn put_pending(
+        &self,
+        login: &PendingLogin,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let (expires_at, now) = (unix(expires_at), unix(now));
         let key = format!("{}p:{}", self.inner.prefix, pending_digest(&login.state));
         let value = encode("pending login", login)?;
         let _: () = self
@@ -376,7 +401,13 @@ impl Store for RedisStore {
         found.map(|bytes| decode("pending login", &bytes)).transpose()
     }
 
-    async fn insert_if_absent(&self, key: &ReplayKey, expires_at: i64, now: i64) -> Result<bool, StoreError> {
+    async fn insert_if_absent(
+        &self,
+        key: &ReplayKey,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let (expires_at, now) = (unix(expires_at), unix(now));
         let key = self.replay_key(key);
         // A per-call nonce, and GET to see what was there: the client re-sends a command whose
         // connection dropped, and a re-sent call that finds its own nonce is not a replay.
@@ -399,9 +430,10 @@ impl Store for RedisStore {
         &self,
         id: &SessionId,
         record: Arc<SessionRecord>,
-        idle_until: i64,
-        now: i64,
+        idle_until: OffsetDateTime,
+        now: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let (idle_until, now) = (unix(idle_until), unix(now));
         let digest = session_digest(id);
         let subject = subject_digest(&record.subject);
         let expires_at = record.expires_at;
@@ -419,7 +451,7 @@ impl Store for RedisStore {
         )
         .await
         .map_err(unavailable("index session"))?;
-        let value = encode("session", &*record)?;
+        let value = wire::encode_session(&record).map_err(|source| StoreError::Decode { what: "session", source })?;
         let ttl = ttl_secs(idle_until.min(expires_at), now) as i64;
         let _: () = self
             .client()
@@ -430,7 +462,8 @@ impl Store for RedisStore {
         self.end_sessions(&ended).await
     }
 
-    async fn load_session(&self, id: &SessionId, now: i64) -> Result<Option<LoadedSession>, StoreError> {
+    async fn load_session(&self, id: &SessionId, now: OffsetDateTime) -> Result<Option<LoadedSession>, StoreError> {
+        let now = unix(now);
         let digest = session_digest(id);
         let inv = &self.inner.invalidation;
         if let Some(local) = self.inner.local.get(&digest)
@@ -438,7 +471,11 @@ impl Store for RedisStore {
             && self.trusts(&local)
         {
             let revoked_at = inv.revoked_at(&local.subject, now);
-            return Ok(Some(LoadedSession { record: local.record.clone(), idle_until: local.idle_until, revoked_at }));
+            return Ok(Some(LoadedSession::new(
+                local.record.clone(),
+                from_unix(local.idle_until),
+                revoked_at.map(from_unix),
+            )));
         }
         self.fetch_session(&digest, now).await
     }
@@ -447,9 +484,10 @@ impl Store for RedisStore {
         &self,
         id: &SessionId,
         record: &SessionRecord,
-        idle_until: i64,
-        now: i64,
+        idle_until: OffsetDateTime,
+        now: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let (idle_until, now) = (unix(idle_until), unix(now));
         let ttl = ttl_secs(idle_until.min(record.expires_at), now) as i64;
         let digest = session_digest(id);
         let generation = self.inner.invalidation.generation();
@@ -482,11 +520,13 @@ impl Store for RedisStore {
     async fn revoke_subject(
         &self,
         subject: &Subject,
-        at: i64,
-        keep_until: i64,
-        now: i64,
-        once: Option<(&ReplayKey, i64)>,
+        at: OffsetDateTime,
+        keep_until: OffsetDateTime,
+        now: OffsetDateTime,
+        once: Option<(&ReplayKey, OffsetDateTime)>,
     ) -> Result<Option<usize>, StoreError> {
+        let (at, keep_until, now) = (unix(at), unix(keep_until), unix(now));
+        let once = once.map(|(key, until)| (key, unix(until)));
         let digest = subject_digest(subject);
         let mut keys = vec![self.subject_key(&digest, "revoked"), self.subject_key(&digest, "index")];
         let mut args = vec![

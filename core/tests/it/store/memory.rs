@@ -93,8 +93,8 @@ async fn a_full_revocation_table_refuses_and_the_route_answers_5xx() {
 
     // Expired revocations make room (the store is told the time; nothing waits).
     let now = ol.now();
-    let later = now + 10 * 24 * 3600;
-    ol.store().revoke_subject(&subs[3], later, later + 60, later, None).await.expect("swept when full");
+    let later = now + secs(10 * 24 * 3600);
+    ol.store().revoke_subject(&subs[3], later, later + secs(60), later, None).await.expect("swept when full");
 }
 
 /// A back-channel logout answered 5xx because its revocation was refused can be retried with
@@ -135,14 +135,14 @@ async fn a_full_replay_table_refuses_and_the_route_answers_5xx() {
     let now = ol.now();
     let key = |n: usize| ReplayKey::logout_token(d.mock.issuer(), &format!("jti-{n}"));
     for n in 0..3 {
-        assert!(ol.store().insert_if_absent(&key(n), now + 300, now).await.unwrap());
+        assert!(ol.store().insert_if_absent(&key(n), now + secs(300), now).await.unwrap());
     }
-    let r = ol.store().insert_if_absent(&key(3), now + 300, now).await;
+    let r = ol.store().insert_if_absent(&key(3), now + secs(300), now).await;
     assert!(
         matches!(r, Err(StoreError::Full { what: "replay record", capacity: 3 })),
         "a fourth record is refused: {r:?}"
     );
-    assert!(!ol.store().insert_if_absent(&key(0), now + 300, now).await.unwrap(), "a replay is still spotted");
+    assert!(!ol.store().insert_if_absent(&key(0), now + secs(300), now).await.unwrap(), "a replay is still spotted");
 
     let sub = unique_sub();
     let victim = sign_in_as(&d.mock, &ol, &sub).await;
@@ -150,6 +150,6 @@ async fn a_full_replay_table_refuses_and_the_route_answers_5xx() {
     assert!((500..600).contains(&status), "a logout whose jti cannot be recorded answers 5xx, not {status}");
     assert!(loads(&ol, &victim.session_id).await, "nothing was revoked (One Login will retry)");
 
-    let later = now + 301;
-    assert!(ol.store().insert_if_absent(&key(3), later + 300, later).await.unwrap(), "expired records are swept");
+    let later = now + secs(301);
+    assert!(ol.store().insert_if_absent(&key(3), later + secs(300), later).await.unwrap(), "expired records are swept");
 }

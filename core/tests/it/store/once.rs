@@ -100,7 +100,7 @@ async fn replay_records_are_inserted_once(backend: Backend) {
         let (ol, key, barrier) = (engines[i % engines.len()].clone(), key.clone(), barrier.clone());
         tasks.spawn(async move {
             barrier.wait().await;
-            ol.store().insert_if_absent(&key, now + 300, now).await.expect("the store answers")
+            ol.store().insert_if_absent(&key, now + secs(300), now).await.expect("the store answers")
         });
     }
     let inserted = tasks.join_all().await.into_iter().filter(|i| *i).count();
@@ -109,8 +109,8 @@ async fn replay_records_are_inserted_once(backend: Backend) {
     // Another issuer's token with the same jti is another record.
     let other = ReplayKey::logout_token("https://elsewhere.example/", &jti);
     assert_ne!(other.digest(), key.digest());
-    assert!(engines[2].store().insert_if_absent(&other, now + 300, now).await.unwrap());
-    assert!(!engines[3].store().insert_if_absent(&other, now + 300, now).await.unwrap());
+    assert!(engines[2].store().insert_if_absent(&other, now + secs(300), now).await.unwrap());
+    assert!(!engines[3].store().insert_if_absent(&other, now + secs(300), now).await.unwrap());
 }
 
 /// A `logout_token` accepted by A is refused by B; 20 copies delivered at once to four

@@ -259,6 +259,48 @@ async fn a_redis_outage_fails_closed_and_service_resumes() {
     assert!(!loads(&ol, &out.session_id).await);
 }
 
+/// A session record this version cannot read (written by another version, or not by this
+/// crate) is no session: its cookie loads as signed out, not as an error, and the record is
+/// deleted. The warning it logs quotes nothing of the record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_session_record_is_no_session() {
+    let d = Deployment::new(Backend::Redis).await;
+    let store = d.redis_store().await;
+    let ol = d.engine_over(store.clone(), |b| b);
+    let out = sign_in(&ol).await;
+    let key = store.session_key(&out.session_id);
+    assert!(loads(&ol, &out.session_id).await);
+    let logs = crate::opaque::Captured::default();
+    let writer = logs.clone();
+    let dispatch = tracing::Dispatch::new(tracing_subscriber::layer::SubscriberExt::with(
+        tracing_subscriber::registry(),
+        tracing_subscriber::fmt::layer().with_ansi(false).with_writer(move || writer.clone()),
+    ));
+    for unreadable in [
+        r#"{"format":"another"}"#,
+        "not json",
+        r#"{"subject":"","auth_level":"Cl"}"#,
+        r#"{"subject":"x","email":"a@example.com","email_verified":"secret@example.com"}"#,
+    ] {
+        let other = sign_in(&ol).await;
+        let key = store.session_key(&other.session_id);
+        assert_eq!(d.server().command(&["SET", &key, unreadable, "KEEPTTL"]), "+OK\r\n");
+        let fresh = d.engine_over(d.redis_store().await, |b| b);
+        let found = {
+            let _guard = tracing::dispatcher::set_default(&dispatch);
+            fresh.session(&other.session_id.to_cookie_value()).await
+        };
+        assert!(matches!(found, Ok(None)), "{unreadable:?} is no session: {found:?}");
+        assert_eq!(d.server().command(&["EXISTS", &key]), ":0\r\n", "and it was deleted");
+        assert!(!loads(&ol, &other.session_id).await);
+    }
+    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(logged.matches("could not be read").count(), 4, "{logged}");
+    assert!(!logged.contains("secret"), "the log quotes the record: {logged}");
+    assert_eq!(d.server().command(&["EXISTS", &key]), ":1\r\n", "a readable record stays");
+    assert!(loads(&ol, &out.session_id).await);
+}
+
 /// The calls of each command Redis has answered (`INFO commandstats`).
 fn command_calls(d: &Deployment) -> std::collections::HashMap<String, i64> {
     let info = d.server().command(&["INFO", "commandstats"]);

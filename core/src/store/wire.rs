@@ -1,0 +1,148 @@
+//! The form a session record is stored in (JSON, in Redis): private to this crate, so that
+//! [`SessionRecord`] itself needs no public `Serialize` or `Deserialize` and no JSON from
+//! elsewhere can become a session.
+//!
+//! The fields, their names and their order are the stored format: records written by earlier
+//! versions read back unchanged, and a change here is a change of format.
+
+use serde::{Deserialize, Serialize};
+
+use crate::identity::wire::{ReturnCode, StoredIdentity};
+use crate::identity::{self, CoreIdentity};
+use crate::levels::{AuthLevel, IdentityLevel, VectorOfTrust};
+use crate::session::SessionRecord;
+use crate::types::{ClientId, IdToken, Subject};
+
+/// A [`SessionRecord`] as stored.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct StoredSession {
+    subject: Subject,
+    email: Option<String>,
+    #[serde(default)]
+    email_verified: bool,
+    phone_number: Option<String>,
+    #[serde(default)]
+    phone_number_verified: bool,
+    auth_level: AuthLevel,
+    identity: Option<StoredIdentity>,
+    #[serde(default)]
+    return_codes: Vec<ReturnCode>,
+    auth_time: Option<i64>,
+    signed_in_at: i64,
+    expires_at: i64,
+    issuer: String,
+    client_id: ClientId,
+    sid: Option<String>,
+    id_token: IdToken,
+    csrf_token: String,
+}
+
+impl From<&SessionRecord> for StoredSession {
+    fn from(r: &SessionRecord) -> Self {
+        Self {
+            subject: r.subject.clone(),
+            email: r.email.clone(),
+            email_verified: r.email_verified,
+            phone_number: r.phone_number.clone(),
+            phone_number_verified: r.phone_number_verified,
+            auth_level: r.auth_level,
+            identity: r.identity.as_ref().map(StoredIdentity::from),
+            return_codes: r.return_codes.iter().map(|c| c.0.clone()).collect(),
+            auth_time: r.auth_time,
+            signed_in_at: r.signed_in_at,
+            expires_at: r.expires_at,
+            issuer: r.issuer.clone(),
+            client_id: r.client_id.clone(),
+            sid: r.sid.clone(),
+            id_token: r.id_token.clone(),
+            csrf_token: r.csrf_token.clone(),
+        }
+    }
+}
+
+impl TryFrom<StoredSession> for SessionRecord {
+    type Error = &'static str;
+
+    /// Refuses what no sign-in makes: an empty subject, an identity with low authentication.
+    fn try_from(s: StoredSession) -> Result<Self, Self::Error> {
+        if s.subject.as_str().is_empty() {
+            return Err("a stored session has no subject");
+        }
+        let level = s.identity.as_ref().map_or(IdentityLevel::P0, |i| i.level);
+        if VectorOfTrust::new(s.auth_level, level).is_err() {
+            return Err("a stored session has an identity level its authentication level cannot have");
+        }
+        Ok(SessionRecord {
+            subject: s.subject,
+            email: s.email,
+            email_verified: s.email_verified,
+            phone_number: s.phone_number,
+            phone_number_verified: s.phone_number_verified,
+            auth_level: s.auth_level,
+            identity: s.identity.map(CoreIdentity::from),
+            return_codes: s.return_codes.into_iter().map(identity::ReturnCode).collect(),
+            auth_time: s.auth_time,
+            signed_in_at: s.signed_in_at,
+            expires_at: s.expires_at,
+            issuer: s.issuer,
+            client_id: s.client_id,
+            sid: s.sid,
+            id_token: s.id_token,
+            csrf_token: s.csrf_token,
+        })
+    }
+}
+
+/// A session record as stored bytes.
+pub(crate) fn encode_session(record: &SessionRecord) -> Result<Vec<u8>, serde_json::Error> {
+    serde_json::to_vec(&StoredSession::from(record))
+}
+
+/// A session record from stored bytes.
+pub(crate) fn decode_session(bytes: &[u8]) -> Result<SessionRecord, serde_json::Error> {
+    let stored: StoredSession = serde_json::from_slice(bytes)?;
+    SessionRecord::try_from(stored).map_err(<serde_json::Error as serde::de::Error>::custom)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A record as the previous version stored it (its derived `Serialize`), with an identity
+    /// and every claim.
+    const STORED: &str = include_str!("wire/stored_session.json");
+
+    #[test]
+    fn a_stored_record_reads_back_and_writes_the_same_bytes() {
+        let record = decode_session(STORED.trim_end().as_bytes()).expect("the stored format reads");
+        assert_eq!(String::from_utf8(encode_session(&record).unwrap()).unwrap(), STORED.trim_end());
+
+        assert_eq!(record.subject().as_str(), "urn:fdc:gov.uk:2022:abc");
+        assert_eq!(record.achieved().to_string(), "Cl.Cm.P2");
+        assert_eq!(record.signed_in_at().unix_timestamp(), 1_700_000_000);
+        assert_eq!(record.auth_time().map(|t| t.unix_timestamp()), Some(1_699_999_990));
+        assert_eq!(record.return_codes()[0].code(), "X");
+        let id = record.identity().expect("the identity is kept");
+        assert_eq!(id.current_name().unwrap().full(), "Kenneth Decerqueira");
+        assert_eq!(id.birth_date().unwrap().date().unwrap().to_string(), "1965-07-08");
+        assert_eq!(id.addresses()[0].uprn(), Some("10022812929"));
+        assert_eq!(id.passports()[0].document_number(), Some("321654987"));
+        assert_eq!(id.driving_permits()[0].issued_by(), Some("DVLA"));
+        assert_eq!(id.verified_at().unix_timestamp(), 1_700_000_000);
+        assert_eq!(record.id_token().secret(), "h.p.s");
+        assert_eq!(record.csrf_token(), "csrf");
+    }
+
+    #[test]
+    fn records_no_sign_in_makes_are_refused() {
+        let mut json: serde_json::Value = serde_json::from_str(STORED).unwrap();
+        json["auth_level"] = "Cl".into();
+        let low_with_identity = serde_json::to_vec(&json).unwrap();
+        assert!(decode_session(&low_with_identity).is_err(), "P2 with Cl is refused");
+        json["identity"] = serde_json::Value::Null;
+        assert!(decode_session(&serde_json::to_vec(&json).unwrap()).is_ok());
+        json["subject"] = "".into();
+        assert!(decode_session(&serde_json::to_vec(&json).unwrap()).is_err(), "an empty subject is refused");
+        assert!(decode_session(b"{\"subject\":1}").is_err());
+    }
+}
