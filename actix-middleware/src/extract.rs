@@ -9,7 +9,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseErr
 use govuk_one_login::web::{Decision, Denial, SessionContext, SessionHandle, WebResponse};
 use govuk_one_login::{LoginRequest, OneLogin, Requirement};
 
-use crate::render::{not_installed, render, request_info};
+use crate::render::{ApiRoute, missing_layer_logged, not_installed, render, request_info};
 
 govuk_one_login::extractor_types!();
 
@@ -76,7 +76,11 @@ fn context(req: &HttpRequest) -> Result<(OneLogin, SessionContext), Rejection> {
     let ext = req.extensions();
     match (ext.get::<OneLogin>(), ext.get::<SessionContext>()) {
         (Some(one_login), Some(ctx)) => Ok((one_login.clone(), ctx.clone())),
-        _ => Err(Rejection(Refusal::NotInstalled)),
+        _ => {
+            // `Option<…>` drops this rejection (actix's own `Option` extractor): log it here.
+            missing_layer_logged();
+            Err(Rejection(Refusal::NotInstalled))
+        }
     }
 }
 
@@ -87,7 +91,8 @@ fn refuse(one_login: &OneLogin, decision: Decision, req: &HttpRequest) -> Reject
             Rejection(Refusal::SignIn(login))
         }
         Decision::Deny(denial) => {
-            let info = request_info(req.method(), req.uri(), req.headers());
+            let info =
+                request_info(req.method(), req.uri(), req.headers()).api(req.extensions().get::<ApiRoute>().is_some());
             Rejection(Refusal::Respond(one_login.deny_response(&denial, &info)))
         }
         // Allowed decisions are not refusals; treat one as a 403 rather than let it through.
@@ -102,7 +107,8 @@ impl FromRequest for AuthenticatedUser {
     type Future = Ready<Result<Self, Rejection>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(context(req).and_then(|(one_login, ctx)| {
-            let info = request_info(req.method(), req.uri(), req.headers());
+            let info =
+                request_info(req.method(), req.uri(), req.headers()).api(req.extensions().get::<ApiRoute>().is_some());
             match one_login.decide(&Requirement::MEDIUM, &ctx, &info) {
                 Decision::Allow(record) => Ok(Self(record)),
                 other => Err(refuse(&one_login, other, req)),
@@ -118,7 +124,8 @@ impl FromRequest for VerifiedIdentity {
     type Future = Ready<Result<Self, Rejection>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(context(req).and_then(|(one_login, ctx)| {
-            let info = request_info(req.method(), req.uri(), req.headers());
+            let info =
+                request_info(req.method(), req.uri(), req.headers()).api(req.extensions().get::<ApiRoute>().is_some());
             match one_login.decide_identity(&ctx, &info) {
                 Ok((session, identity)) => Ok(Self { session, identity }),
                 Err(decision) => Err(refuse(&one_login, decision, req)),
@@ -132,7 +139,8 @@ impl FromRequest for OneLoginSession {
     type Future = Ready<Result<Self, Rejection>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(context(req).map(|(one_login, ctx)| {
-            let info = request_info(req.method(), req.uri(), req.headers());
+            let info =
+                request_info(req.method(), req.uri(), req.headers()).api(req.extensions().get::<ApiRoute>().is_some());
             Self(SessionHandle::new(one_login, ctx, &info))
         }))
     }

@@ -26,6 +26,11 @@ pub(crate) fn not_installed() -> HttpResponse {
     render(missing_layer(NOT_INSTALLED))
 }
 
+/// Logs the missing middleware (once per process) where no response will be sent.
+pub(crate) fn missing_layer_logged() {
+    let _ = missing_layer(NOT_INSTALLED);
+}
+
 /// Joins every `Cookie` header.
 pub(crate) fn cookie_header(headers: &HeaderMap) -> Option<String> {
     let parts: Vec<&str> = headers.get_all(header::COOKIE).filter_map(|v| v.to_str().ok()).collect();
@@ -35,6 +40,11 @@ pub(crate) fn cookie_header(headers: &HeaderMap) -> Option<String> {
 fn get<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
+
+/// Left on a request by a `require(..).api()` guard, so that the extractors and the handle
+/// behind it treat the request as an API call too.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ApiRoute;
 
 /// The request facts core reads.
 pub(crate) fn request_info<'a>(method: &'a Method, uri: &'a Uri, headers: &'a HeaderMap) -> RequestInfo<'a> {

@@ -10,7 +10,7 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forwar
 use govuk_one_login::web::SessionContext;
 use govuk_one_login::{OneLogin, Requirement};
 
-use crate::render::{not_installed, render, request_info};
+use crate::render::{ApiRoute, not_installed, render, request_info};
 
 /// Guards a resource or scope with a [`Requirement`], through
 /// [`OneLogin::guard`](govuk_one_login::OneLogin::guard):
@@ -84,6 +84,9 @@ where
             let (Some(one_login), Some(ctx)) = found else {
                 return Ok(req.into_response(not_installed()).map_into_right_body());
             };
+            if api {
+                req.extensions_mut().insert(ApiRoute);
+            }
             let outcome = {
                 let info = request_info(req.method(), req.uri(), req.headers()).api(api);
                 one_login.guard(&requirement, &ctx, &info).await

@@ -1,54 +1,5 @@
-//! Configuration: one builder, or [`Config::from_env`]. Everything is checked at start-up, and
-//! a bad or missing value is reported with where it came from ([`ConfigSource`]): the
-//! environment variable read, or the builder method called.
-//!
-//! ```
-//! use govuk_one_login::{Config, Environment};
-//! # let pem = govuk_one_login_mock::keys::RP_PRIVATE_KEY_PEM;
-//! let config = Config::builder(Environment::Integration)
-//!     .client_id("my-client-id")
-//!     .redirect_uri("https://service.example/auth/callback")
-//!     .signing_key_pem(pem)?
-//!     .build()?;
-//! assert_eq!(config.issuer(), "https://oidc.integration.account.gov.uk/");
-//! # Ok::<(), govuk_one_login::ConfigError>(())
-//! ```
-//!
-//! # Environment variables
-//!
-//! [`Config::from_env`] reads these (and [`StoreSettings::from_env`](crate::store::StoreSettings::from_env)
-//! the store's alone). Each builder method names the variable that stands for it.
-//!
-//! | variable | meaning |
-//! |---|---|
-//! | `ONE_LOGIN_ENVIRONMENT` | `integration` or `production`: fills in every URL |
-//! | `ONE_LOGIN_ISSUER` | a custom issuer instead (the local stand-in, the simulator); http only on loopback |
-//! | `ONE_LOGIN_CLIENT_ID` | the client id |
-//! | `ONE_LOGIN_PRIVATE_KEY` / `ONE_LOGIN_PRIVATE_KEY_FILE` | our RSA private key, PEM text or a path |
-//! | `ONE_LOGIN_PRIVATE_KEY_ID` | optional `kid` for our JWT headers (needed with a published JWKS) |
-//! | `ONE_LOGIN_CLIENT_ASSERTION_ALG` | `RS256` (default) or `PS256` |
-//! | `ONE_LOGIN_REDIRECT_URI` | the registered callback URL |
-//! | `ONE_LOGIN_POST_LOGOUT_REDIRECT_URI` | optional, where One Login returns after sign-out |
-//! | `ONE_LOGIN_SCOPES` | default `openid email phone` |
-//! | `ONE_LOGIN_UI_LOCALES` | optional, `en` or `cy` |
-//! | `ONE_LOGIN_IDENTITY_CLAIMS` | identity claims to request, from `coreIdentityJWT address passport drivingPermit returnCode` (default `coreIdentityJWT`; only those registered on the client) |
-//! | `ONE_LOGIN_IDENTITY_ISSUER`, `ONE_LOGIN_DID_URL` | optional overrides |
-//! | `ONE_LOGIN_ID_TOKEN_ALG` | `ES256` (default) or `RS256` |
-//! | `ONE_LOGIN_CLOCK_SKEW_SECONDS` | default 30, at most 60 |
-//! | `ONE_LOGIN_REQUEST_OBJECT` | `true` (default) or `false` |
-//! | `ONE_LOGIN_USER_AGENT` | default `govuk-one-login-rs/<version>` |
-//! | `ONE_LOGIN_SESSION_LIFETIME` | absolute session lifetime, such as `8h` (the default), `30m` or `1800` (seconds) |
-//! | `ONE_LOGIN_SESSION_IDLE_TIMEOUT` | a session ends after this long without a request, default `30m` |
-//! | `ONE_LOGIN_SESSION_STORE` | `memory` or `redis`; unset: `redis` when `REDIS_URL` is set, else `memory` |
-//! | `REDIS_URL` | `redis://`, `rediss://` (TLS), `redis-cluster://host:port?node=host:port…` |
-//! | `ONE_LOGIN_REDIS_PREFIX` | key prefix, default `govuk-one-login:` |
-//! | `ONE_LOGIN_REDIS_TIMEOUT_MS`, `ONE_LOGIN_REDIS_CONNECT_TIMEOUT_MS` | default 1000 each |
-//! | `ONE_LOGIN_REDIS_POOL_SIZE` | default 4 |
-//! | `ONE_LOGIN_REDIS_CA_FILE` | a PEM file of CA certificates to trust for `rediss://`, beside the web PKI roots |
-//!
-//! A missing or malformed value is an error naming the variable, such as
-//! `ONE_LOGIN_REDIRECT_URI (environment variable): plain http is allowed only on loopback`; the
-//! same value given to the builder names the method: `ConfigBuilder::redirect_uri: …`.
+//! Configuration: [`Config`] and its builder. The items are re-exported at the crate root;
+//! the guide is on [`Config`] (`config/guide.md`).
 
 mod check;
 mod env;
@@ -297,6 +248,8 @@ macro_rules! settings {
 
 settings! {
     /// A checked configuration. Build it with [`Config::builder`] or [`Config::from_env`].
+    ///
+    #[doc = include_str!("config/guide.md")]
     pub struct Config {
         environment: Environment,
         issuer: String,

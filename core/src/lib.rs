@@ -5,7 +5,7 @@
 //! which re-export what it needs from here; this crate holds every protocol check, once.
 //!
 //! - **Configuration**: [`Config::from_env`] or [`Config::builder`], checked at start-up
-//!   (see [`config`] for every variable).
+//!   (see [`Config`] for every variable).
 //! - **Levels**: what a route needs is a [`Requirement`] (a [`VectorOfTrust`] such as `Cl.Cm`
 //!   or `Cl.Cm.P2`, and optionally a `max_age`).
 //! - **The round trip**: signed request objects, PKCE, `private_key_jwt`, the ID token,
@@ -81,7 +81,7 @@
 // modules), the rest in its public module.
 mod client;
 pub mod clock;
-pub mod config;
+mod config;
 pub mod error;
 mod fetch;
 pub mod identity;
@@ -95,7 +95,10 @@ mod types;
 pub mod web;
 
 pub use client::{CallbackParams, LoginOutcome, LoginRedirect, LoginRequest, OneLogin, OneLoginBuilder};
-pub use config::{Config, ConfigBuilder, ConfigError, Environment};
+pub use config::{
+    ClientSigningAlgorithm, Config, ConfigBuilder, ConfigError, ConfigSource, Environment, IdTokenAlgorithm,
+    IdentityClaim, MAX_CLOCK_SKEW, NoKey, Routes, WithKey,
+};
 pub use error::top::Error;
 pub use identity::verified::{CoreIdentity, IdentityOutcome};
 pub use levels::{AuthLevel, IdentityLevel, Requirement, VectorOfTrust};

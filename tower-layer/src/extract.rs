@@ -8,7 +8,7 @@ use govuk_one_login::web::{Decision, Denial, SessionContext, SessionHandle, WebR
 use govuk_one_login::{OneLogin, Requirement};
 use http::request::Parts;
 
-use crate::render::{not_installed, render, request_info};
+use crate::render::{ApiRoute, not_installed, render, request_info};
 
 govuk_one_login::extractor_types!();
 
@@ -57,7 +57,8 @@ fn allowed(
     requirement: &Requirement,
 ) -> Result<Option<std::sync::Arc<govuk_one_login::SessionRecord>>, Rejection> {
     let (one_login, ctx) = context(parts)?;
-    let info = request_info(&parts.method, &parts.uri, &parts.headers);
+    let info =
+        request_info(&parts.method, &parts.uri, &parts.headers).api(parts.extensions.get::<ApiRoute>().is_some());
     Ok(match one_login.decide(requirement, ctx, &info) {
         Decision::Allow(record) => Some(record),
         _ => None,
@@ -68,7 +69,8 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthenticatedUser {
     type Rejection = Rejection;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Rejection> {
         let (one_login, ctx) = context(parts)?;
-        let info = request_info(&parts.method, &parts.uri, &parts.headers);
+        let info =
+            request_info(&parts.method, &parts.uri, &parts.headers).api(parts.extensions.get::<ApiRoute>().is_some());
         one_login.guard(&Requirement::MEDIUM, ctx, &info).await.map(Self).map_err(Rejection::from)
     }
 }
@@ -84,7 +86,8 @@ impl<S: Send + Sync> FromRequestParts<S> for VerifiedIdentity {
     type Rejection = Rejection;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Rejection> {
         let (one_login, ctx) = context(parts)?;
-        let info = request_info(&parts.method, &parts.uri, &parts.headers);
+        let info =
+            request_info(&parts.method, &parts.uri, &parts.headers).api(parts.extensions.get::<ApiRoute>().is_some());
         let (session, identity) = one_login.guard_identity(ctx, &info).await.map_err(Rejection::from)?;
         Ok(Self { session, identity })
     }
@@ -105,7 +108,8 @@ impl<S: Send + Sync> FromRequestParts<S> for OneLoginSession {
     type Rejection = Rejection;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Rejection> {
         let (one_login, ctx) = context(parts)?;
-        let info = request_info(&parts.method, &parts.uri, &parts.headers);
+        let info =
+            request_info(&parts.method, &parts.uri, &parts.headers).api(parts.extensions.get::<ApiRoute>().is_some());
         Ok(Self(SessionHandle::new(one_login.clone(), ctx.clone(), &info)))
     }
 }

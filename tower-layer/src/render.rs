@@ -34,6 +34,11 @@ fn header(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// Left on a request by a `require(..).api()` guard, so that the extractors and the handle
+/// behind it treat the request as an API call too.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ApiRoute;
+
 /// The request facts core reads.
 pub(crate) fn request_info<'a>(method: &'a Method, uri: &'a Uri, headers: &'a HeaderMap) -> RequestInfo<'a> {
     RequestInfo::new(method.as_str(), uri.path_and_query().map_or("/", |p| p.as_str()))

@@ -9,7 +9,7 @@ use govuk_one_login::{OneLogin, Requirement};
 use http::{Request, Response};
 use tower::{Layer, Service};
 
-use crate::render::{not_installed, render, request_info};
+use crate::render::{ApiRoute, not_installed, render, request_info};
 
 /// Guards a route or group with a [`Requirement`], through
 /// [`OneLogin::guard`](govuk_one_login::OneLogin::guard). Use it with axum's `route_layer`:
@@ -75,10 +75,13 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let RequireLayer { requirement, api } = self.layer;
+        if api {
+            request.extensions_mut().insert(ApiRoute);
+        }
         Box::pin(async move {
             let (Some(one_login), Some(ctx)) = (
                 request.extensions().get::<OneLogin>().cloned(),

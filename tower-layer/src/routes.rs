@@ -13,8 +13,9 @@ use crate::render::{not_installed, render, request_info};
 
 /// The sign-in, callback, sign-out and back-channel logout routes (and the JWKS route when the
 /// config publishes one), at the paths the [`Config`](govuk_one_login::Config) gives, with
-/// their own [`OneLoginLayer`] (so they work wherever they are merged).
-/// [`OneLoginRouterExt::with_one_login`] mounts them and layers your routes too.
+/// their own [`OneLoginLayer`] (so they work wherever they are merged, with or without an
+/// app-wide layer). [`OneLoginRouterExt::with_one_login`] mounts them and layers your routes
+/// too: use one or the other, not both (axum refuses a route added twice).
 pub fn routes<S: Clone + Send + Sync + 'static>(one_login: &OneLogin) -> Router<S> {
     unlayered(one_login).layer(OneLoginLayer::new(one_login.clone()))
 }

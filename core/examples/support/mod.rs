@@ -13,7 +13,7 @@ pub fn config_for(mock: &MockProvider) -> Result<Config, Box<dyn std::error::Err
     Ok(Config::builder(Environment::Custom { issuer: mock.issuer().to_owned() })
         .client_id(CLIENT_ID)
         .redirect_uri(redirect)
-        .identity_claims(govuk_one_login::config::IdentityClaim::ALL)
+        .identity_claims(govuk_one_login::IdentityClaim::ALL)
         .signing_key_pem(keys::RP_PRIVATE_KEY_PEM)?
         .build()?)
 }

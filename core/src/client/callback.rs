@@ -221,14 +221,10 @@ impl OneLogin {
             (None, IdentityOutcome::NotRequested)
         };
 
+        // The session this sign-in replaces ends once the new one exists (and the
+        // application's data has moved to it), so a failure on the way leaves the old one.
         let previous = match current {
-            Some(id) => {
-                let old = self.load_session(&id).await?;
-                if let Some(old) = &old {
-                    self.end_session(&id, old).await?;
-                }
-                old.map(|old| (id, old))
-            }
+            Some(id) => self.load_session(&id).await?.map(|old| (id, old)),
             None => None,
         };
         // Step-up keeps a verified identity of the same user when this login did not ask for one.
@@ -248,6 +244,7 @@ impl OneLogin {
             phone_number_verified: userinfo.phone_number_verified.unwrap_or(false),
             auth_level,
             identity,
+            identity_not_proven: matches!(outcome, IdentityOutcome::NotProven { .. }),
             return_codes,
             auth_time: claims.auth_time,
             signed_in_at: now,
@@ -261,6 +258,7 @@ impl OneLogin {
         let session_id = self.create_session(session.clone()).await?;
         if let Some((old_id, old)) = &previous {
             self.carry_data(old_id, old, &session_id, &session).await?;
+            self.end_session(old_id, old).await?;
         }
         Ok(LoginOutcome { session_id, session, return_to: pending.return_to, identity: outcome })
     }

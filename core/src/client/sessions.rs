@@ -126,4 +126,3 @@ impl OneLogin {
         Ok(self.store().revoke_subject(sub, now, keep_until, now, once).await?)
     }
 }
-

@@ -69,7 +69,7 @@ pub(super) fn variable_for(method: &str, environment: &Environment) -> Option<&'
 
 impl Config {
     /// Reads the configuration from the `ONE_LOGIN_*` environment variables listed in the
-    /// [module documentation](crate::config#environment-variables). A missing or malformed
+    /// [guide on `Config`](crate::Config#environment-variables). A missing or malformed
     /// value is an error naming the variable ([`ConfigSource::Env`]).
     pub fn from_env() -> Result<Config, ConfigError> {
         Self::from_vars(|name| std::env::var(name).ok())

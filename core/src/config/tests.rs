@@ -470,9 +470,9 @@ fn debug_through_box_dyn_error_carries_the_message_and_the_source() {
     assert!(debug.contains("could not be read: caused by: "), "{debug}");
 }
 
-/// The `//!` lines of `config.rs`, whose table lists the variables.
+/// The guide on `Config` (`config/guide.md`), whose table lists the variables.
 fn module_doc() -> Vec<&'static str> {
-    include_str!("../config.rs").lines().filter_map(|l| l.strip_prefix("//!")).collect()
+    include_str!("guide.md").lines().collect()
 }
 
 /// The backquoted names in the first column of each table row.

@@ -71,6 +71,8 @@ pub struct SessionRecord {
     pub(crate) auth_level: AuthLevel,
     pub(crate) identity: Option<CoreIdentity>,
     pub(crate) return_codes: Vec<ReturnCode>,
+    /// This session's sign-in asked for an identity and One Login could not confirm it.
+    pub(crate) identity_not_proven: bool,
     pub(crate) auth_time: Option<i64>,
     /// When the callback that made this session began (this engine's clock). Revocation
     /// compares against it: a session whose sign-in began at or before a subject's revoked-at
@@ -139,6 +141,11 @@ impl SessionRecord {
     /// Return codes from the last identity request.
     pub fn return_codes(&self) -> &[ReturnCode] {
         &self.return_codes
+    }
+    /// Whether this session's sign-in asked for a verified identity and One Login could not
+    /// confirm it (the user is signed in at the authentication level only).
+    pub fn identity_not_proven(&self) -> bool {
+        self.identity_not_proven
     }
     /// When the user last entered their credentials (`auth_time`), if One Login said.
     pub fn auth_time(&self) -> Option<OffsetDateTime> {

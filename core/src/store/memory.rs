@@ -258,11 +258,9 @@ impl MemoryStore {
             .eviction_listener(move |id: Arc<SessionId>, entry: Arc<Entry>, cause| {
                 if cause != moka::notification::RemovalCause::Replaced {
                     lock(&index).forget_session(&entry.record.subject, &id);
-                    // Explicit deletes leave the data to core (moved at a sign-in, deleted at
-                    // sign-out); an evicted or expired session takes it along.
-                    if cause != moka::notification::RemovalCause::Explicit {
-                        lock(&data_of_ended).map.remove(&*id);
-                    }
+                    // A session takes its data along however it ends (a sign-in moves the data
+                    // to the new session before the old one ends).
+                    lock(&data_of_ended).map.remove(&*id);
                 }
             })
             .build();

@@ -111,6 +111,21 @@ impl fmt::Debug for ReplayKey {
     }
 }
 
+/// A session record in its stored form, for a [`Store`] that keeps sessions outside the
+/// process (a database, another cache). The bytes hold the user's claims and ID token: keep
+/// them as secret as the sessions themselves. [`decode_session`] reads them back.
+pub fn encode_session(record: &SessionRecord) -> Result<Vec<u8>, StoreError> {
+    wire::encode_session(record).map_err(|source| StoreError::Decode { what: "session", source })
+}
+
+/// Reads a session record that [`encode_session`] wrote. Bytes that are not such a record (or
+/// describe one no sign-in makes) are [`StoreError::Decode`]; a store should then answer "no
+/// session", as the built-in ones do. The store is trusted: whatever it returns is honoured
+/// once core's checks (expiry, idle time, issuer, client, revocation) pass.
+pub fn decode_session(bytes: &[u8]) -> Result<SessionRecord, StoreError> {
+    wire::decode_session(bytes).map_err(|source| StoreError::Decode { what: "session", source })
+}
+
 /// A digest of a pending login's `state` (the state itself never becomes a key).
 pub(crate) fn pending_digest(state: &State) -> String {
     sha256_b64(format!("pending\0{}", state.secret()).as_bytes())

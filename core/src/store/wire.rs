@@ -27,6 +27,8 @@ pub(crate) struct StoredSession {
     identity: Option<StoredIdentity>,
     #[serde(default)]
     return_codes: Vec<ReturnCode>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    identity_not_proven: bool,
     auth_time: Option<i64>,
     signed_in_at: i64,
     expires_at: i64,
@@ -48,6 +50,7 @@ impl From<&SessionRecord> for StoredSession {
             auth_level: r.auth_level,
             identity: r.identity.as_ref().map(StoredIdentity::from),
             return_codes: r.return_codes.iter().map(|c| c.0.clone()).collect(),
+            identity_not_proven: r.identity_not_proven,
             auth_time: r.auth_time,
             signed_in_at: r.signed_in_at,
             expires_at: r.expires_at,
@@ -79,6 +82,7 @@ impl TryFrom<StoredSession> for SessionRecord {
             phone_number: s.phone_number,
             phone_number_verified: s.phone_number_verified,
             auth_level: s.auth_level,
+            identity_not_proven: s.identity_not_proven && s.identity.is_none(),
             identity: s.identity.map(CoreIdentity::from),
             return_codes: s.return_codes.into_iter().map(identity::ReturnCode).collect(),
             auth_time: s.auth_time,

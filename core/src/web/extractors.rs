@@ -42,9 +42,9 @@ macro_rules! extractor_types {
         /// A verified core identity at `P2` or higher (name, birth dates, and the address,
         /// passport and driving-permit claims that were asked for). Without one, pages start
         /// identity verification at `Cl.Cm.P2` (the same redirect as
-        /// `require(Requirement::IDENTITY_P2)`) and API calls get 401/403 JSON; a session at
-        /// the level whose identity One Login could not confirm gets the identity-not-proven
-        /// page. Never defaulted. `Option<VerifiedIdentity>` is `None` instead.
+        /// `require(Requirement::IDENTITY_P2)`) and API calls get 401/403 JSON; a session whose
+        /// identity One Login could not confirm gets the identity-not-proven page (with a link
+        /// that tries again). Never defaulted. `Option<VerifiedIdentity>` is `None` instead.
         #[derive(Clone)]
         pub struct VerifiedIdentity {
             session: ::std::sync::Arc<$crate::SessionRecord>,

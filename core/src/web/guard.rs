@@ -42,6 +42,9 @@ impl OneLogin {
     /// - no session: [`Decision::SignIn`] for pages, 401 [`Denial::unauthenticated`] for APIs;
     /// - a session below the level: [`Decision::StepUp`] for pages (back to the same path and
     ///   query afterwards), 403 [`Denial::insufficient_level`] for APIs;
+    /// - a session whose sign-in asked for an identity that One Login could not confirm, on a
+    ///   route that needs one: 403 [`Denial::identity_not_proven`] (for pages, the
+    ///   identity-not-proven page with a link that tries again);
     /// - a session at the level, signed in longer ago than its `max_age`:
     ///   [`Decision::Reauthenticate`] for pages, 403 [`Denial::reauthentication_required`] for
     ///   APIs.
@@ -56,6 +59,16 @@ impl OneLogin {
         };
         match record {
             Some(s) if requirement.is_met_by(s.achieved(), s.auth_time(), self.now()) => Decision::Allow(s.clone()),
+            // One Login could not confirm this user's identity at this session's sign-in: say
+            // so (the page's retry link starts verification again) rather than loop back.
+            Some(s)
+                if requirement.vector().needs_identity()
+                    && s.identity_not_proven()
+                    && s.identity().is_none()
+                    && s.auth_level() >= requirement.vector().auth() =>
+            {
+                Decision::Deny(Denial::identity_not_proven(requirement))
+            }
             Some(_) if api => {
                 let s = record.map(|r| r.achieved());
                 if s.is_some_and(|a| a.meets(requirement.vector())) {
@@ -75,9 +88,10 @@ impl OneLogin {
 
     /// The identity guard's decision, without I/O: a session at `Cl.Cm.P2` or higher that
     /// holds a verified core identity, with that identity; otherwise what to do instead (never
-    /// [`Decision::Allow`]). A session at the level whose identity One Login could not confirm
-    /// is denied with [`Denial::identity_not_proven`] (the identity-not-proven page, or 403
-    /// JSON for APIs).
+    /// [`Decision::Allow`]). A session whose sign-in asked for an identity that One Login could
+    /// not confirm is denied with [`Denial::identity_not_proven`] (the identity-not-proven
+    /// page, whose retry link starts verification again, or 403 JSON for APIs) rather than sent
+    /// straight back to One Login.
     pub fn decide_identity(
         &self,
         ctx: &SessionContext,

@@ -140,7 +140,7 @@ async fn rs256_id_tokens_are_refused_when_es256_is_pinned_and_accepted_when_conf
         (TokenKind::IdToken, TokenError::AlgorithmNotAllowed { expected: "ES256", found: "RS256".into() })
     );
 
-    let h = harness_with(|b| b.id_token_alg(govuk_one_login::config::IdTokenAlgorithm::Rs256)).await;
+    let h = harness_with(|b| b.id_token_alg(govuk_one_login::IdTokenAlgorithm::Rs256)).await;
     h.mock.set_id_token_alg_rs256(true);
     h.login(Requirement::MEDIUM).await.unwrap();
     h.mock.set_id_token_alg_rs256(false);

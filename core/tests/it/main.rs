@@ -1,6 +1,7 @@
 //! The whole round trip against the local One Login stand-in, over loopback.
 
 mod authorize;
+mod decisions;
 mod faults;
 mod keys_and_caches;
 mod logout;
@@ -38,7 +39,7 @@ pub fn config_for(mock: &MockProvider) -> ConfigBuilder {
         .post_logout_redirect_uri(POST_LOGOUT_URI)
         .user_agent("govuk-one-login-tests/1.0 (https://service.example)")
         .http_timeout(Duration::from_secs(2))
-        .identity_claims(govuk_one_login::config::IdentityClaim::ALL)
+        .identity_claims(govuk_one_login::IdentityClaim::ALL)
 }
 
 pub async fn harness() -> Harness {

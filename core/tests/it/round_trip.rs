@@ -234,7 +234,7 @@ async fn a_wrong_client_key_is_refused_by_the_token_endpoint() {
 
 #[tokio::test]
 async fn ps256_client_assertions_and_request_objects_work() {
-    let h = harness_with(|b| b.client_signing_alg(govuk_one_login::config::ClientSigningAlgorithm::Ps256)).await;
+    let h = harness_with(|b| b.client_signing_alg(govuk_one_login::ClientSigningAlgorithm::Ps256)).await;
     h.login(Requirement::MEDIUM).await.unwrap();
 }
 

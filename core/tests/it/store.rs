@@ -8,6 +8,7 @@
 //! servers live as long as some test holds them (a `Weak` in a static), so none outlives the
 //! test binary.
 
+mod data;
 mod memory;
 mod once;
 mod redis;

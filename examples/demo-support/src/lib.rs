@@ -48,7 +48,7 @@ pub async fn boot() -> Result<Demo, Box<dyn std::error::Error>> {
         .client_id(govuk_one_login_mock::CLIENT_ID)
         .redirect_uri(format!("{base}/auth/callback"))
         .post_logout_redirect_uri(format!("{base}/signed-out"))
-        .identity_claims(govuk_one_login::config::IdentityClaim::ALL)
+        .identity_claims(govuk_one_login::IdentityClaim::ALL)
         .session_store(govuk_one_login::store::StoreSettings::from_env()?)
         .signing_key_pem(govuk_one_login_mock::keys::RP_PRIVATE_KEY_PEM)?
         .build()?;

@@ -111,5 +111,5 @@ fn config_for(mock: &MockProvider, base: &str) -> ConfigBuilder {
         .redirect_uri(format!("{base}/auth/callback"))
         .post_logout_redirect_uri(format!("{base}/signed-out"))
         .user_agent("govuk-one-login-conformance/1.0")
-        .identity_claims(govuk_one_login::config::IdentityClaim::ALL)
+        .identity_claims(govuk_one_login::IdentityClaim::ALL)
 }

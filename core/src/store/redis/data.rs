@@ -55,6 +55,17 @@ impl RedisStore {
     fn data_key(&self, id: &SessionId, subject: &Subject) -> String {
         self.subject_key(&subject_digest(subject), &format!("d:{}", session_digest(id)))
     }
+
+    /// Deletes the data of the sessions with these key digests, of one subject (one slot: one
+    /// `DEL`). Sessions take their data along when they end.
+    pub(super) async fn delete_data_of(&self, subject_digest: &str, sessions: &[String]) -> Result<(), StoreError> {
+        if sessions.is_empty() {
+            return Ok(());
+        }
+        let keys: Vec<String> = sessions.iter().map(|s| self.subject_key(subject_digest, &format!("d:{s}"))).collect();
+        let _: i64 = self.client().del(keys).await.map_err(unavailable("delete session data"))?;
+        Ok(())
+    }
 }
 
 #[async_trait]

@@ -514,7 +514,8 @@ impl Store for RedisStore {
             .zrem(self.subject_key(&subject_digest(subject), "index"), digest.as_str())
             .await
             .map_err(unavailable("unindex session"))?;
-        self.end_sessions(&[digest]).await
+        self.end_sessions(std::slice::from_ref(&digest)).await?;
+        self.delete_data_of(&subject_digest(subject), &[digest]).await
     }
 
     async fn revoke_subject(
@@ -559,6 +560,9 @@ impl Store for RedisStore {
         // (an error would make One Login retry a logout that already took effect).
         if let Err(error) = self.end_sessions(&listed).await {
             tracing::warn!(%error, "revoked, but the revoked sessions could not be deleted yet (they are refused on use)");
+        }
+        if let Err(error) = self.delete_data_of(&digest, &listed).await {
+            tracing::warn!(%error, "revoked, but the revoked sessions' data could not be deleted yet (it expires with them)");
         }
         Ok(Some(listed.len()))
     }
