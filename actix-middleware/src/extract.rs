@@ -74,13 +74,12 @@ impl From<WebResponse> for Rejection {
 
 fn context(req: &HttpRequest) -> Result<(OneLogin, SessionContext), Rejection> {
     let ext = req.extensions();
-    match (ext.get::<OneLogin>(), ext.get::<SessionContext>()) {
-        (Some(one_login), Some(ctx)) => Ok((one_login.clone(), ctx.clone())),
-        _ => {
-            // `Option<…>` drops this rejection (actix's own `Option` extractor): log it here.
-            missing_layer_logged();
-            Err(Rejection(Refusal::NotInstalled))
-        }
+    if let (Some(one_login), Some(ctx)) = (ext.get::<OneLogin>(), ext.get::<SessionContext>()) {
+        Ok((one_login.clone(), ctx.clone()))
+    } else {
+        // `Option<…>` drops this rejection (actix's own `Option` extractor): log it here.
+        missing_layer_logged();
+        Err(Rejection(Refusal::NotInstalled))
     }
 }
 

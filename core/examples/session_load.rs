@@ -44,7 +44,7 @@ async fn measure(name: &str, engine: &OneLogin) -> Result<(), Box<dyn std::error
             let ctx = engine.session_context(Some(&header)).await?;
             assert!(ctx.record().is_some());
         }
-        rounds.push(t.elapsed().as_nanos() as f64 / n as f64);
+        rounds.push(t.elapsed().as_nanos() as f64 / f64::from(n));
     }
     rounds.sort_by(|a, b| a.partial_cmp(b).unwrap());
     println!("session_context with a P2 session ({name}): {:.0} ns per request (median of 5)", rounds[2]);

@@ -472,7 +472,7 @@ impl ConfigBuilder<WithKey> {
         let cx = check::Checks { from_env, environment: environment.clone(), identity_issuer, did_url };
         check::issuer(&issuer, &cx)?;
         let discovery_url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
-        signing_key.public.common.key_id = settings.key_id.clone();
+        signing_key.public.common.key_id.clone_from(&settings.key_id);
         signing_key.public.common.key_algorithm = Some(settings.client_signing_alg.jwt().into());
         signing_key.public.common.public_key_use = Some(jsonwebtoken::jwk::PublicKeyUse::Signature);
         let config = settings.check(&cx, Derived { environment, issuer, discovery_url, signing_key })?;

@@ -152,7 +152,7 @@ impl OpErrorCode {
             "unauthorized_client" => Self::UnauthorizedClient,
             "unsupported_response_type" => Self::UnsupportedResponseType,
             "server_error" => Self::ServerError,
-            other => Self::Other(other.chars().filter(|c| c.is_ascii_graphic()).take(64).collect()),
+            other => Self::Other(other.chars().filter(char::is_ascii_graphic).take(64).collect()),
         }
     }
 }

@@ -91,10 +91,10 @@ impl<T> Clone for Entry<T> {
 struct TtlFromEntry;
 
 impl<T> moka::Expiry<(), Entry<T>> for TtlFromEntry {
-    fn expire_after_create(&self, _: &(), value: &Entry<T>, _: Instant) -> Option<Duration> {
+    fn expire_after_create(&self, (): &(), value: &Entry<T>, _: Instant) -> Option<Duration> {
         Some(value.ttl)
     }
-    fn expire_after_update(&self, _: &(), value: &Entry<T>, _: Instant, _: Option<Duration>) -> Option<Duration> {
+    fn expire_after_update(&self, (): &(), value: &Entry<T>, _: Instant, _: Option<Duration>) -> Option<Duration> {
         Some(value.ttl)
     }
 }
@@ -122,7 +122,7 @@ impl<T: Send + Sync + 'static> DocCache<T> {
     }
 
     fn last_good(&self) -> Option<Arc<T>> {
-        self.last_good.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.last_good.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     /// The cached document, fetching it when stale.
@@ -171,7 +171,7 @@ impl<T: Send + Sync + 'static> DocCache<T> {
                 let value = Arc::new(fetched.value);
                 let ttl = fetched.max_age.unwrap_or(self.floor).clamp(self.floor, self.ceiling);
                 self.fresh.insert((), Entry { value: value.clone(), ttl }).await;
-                *self.last_good.lock().unwrap_or_else(|e| e.into_inner()) = Some(value.clone());
+                *self.last_good.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(value.clone());
                 Ok(value)
             }
             Err(error) => match self.last_good() {

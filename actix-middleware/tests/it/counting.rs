@@ -11,7 +11,7 @@ use govuk_one_login::{SessionId, SessionRecord, State, Subject};
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, Default)]
-pub struct CountingStore {
+pub(crate) struct CountingStore {
     inner: MemoryStore,
     pending: Arc<AtomicUsize>,
     loads: Arc<AtomicUsize>,
@@ -19,11 +19,11 @@ pub struct CountingStore {
 
 impl CountingStore {
     /// How many pending logins were stored.
-    pub fn pending_logins(&self) -> usize {
+    pub(crate) fn pending_logins(&self) -> usize {
         self.pending.load(Ordering::SeqCst)
     }
     /// How many sessions were loaded.
-    pub fn session_loads(&self) -> usize {
+    pub(crate) fn session_loads(&self) -> usize {
         self.loads.load(Ordering::SeqCst)
     }
 }

@@ -7,7 +7,7 @@ use govuk_one_login::{
 use govuk_one_login_mock::{CLIENT_ID, MockProvider, keys};
 
 /// A configuration for `mock`, asking for every identity claim.
-pub fn config_for(mock: &MockProvider) -> Result<Config, Box<dyn std::error::Error>> {
+pub(crate) fn config_for(mock: &MockProvider) -> Result<Config, Box<dyn std::error::Error>> {
     let redirect = "http://127.0.0.1:9/auth/callback";
     mock.register_redirect_uri(redirect);
     Ok(Config::builder(Environment::Custom { issuer: mock.issuer().to_owned() })
@@ -19,7 +19,7 @@ pub fn config_for(mock: &MockProvider) -> Result<Config, Box<dyn std::error::Err
 }
 
 /// One sign-in at `Cl.Cm.P2` through the stand-in (which auto-approves).
-pub async fn sign_in(engine: &OneLogin) -> Result<LoginOutcome, Box<dyn std::error::Error>> {
+pub(crate) async fn sign_in(engine: &OneLogin) -> Result<LoginOutcome, Box<dyn std::error::Error>> {
     let start = engine.start_login(LoginRequest::new(Requirement::IDENTITY_P2, ReturnPath::root())).await?;
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
     let back = client.get(start.url.as_str()).send().await?;

@@ -12,7 +12,7 @@ pub(crate) const LIFETIME: i64 = 300;
 /// Signs `claims` with our RSA key, with `kid` when one is configured.
 pub(crate) fn sign<T: Serialize>(config: &Config, claims: &T, typ: Option<&str>) -> String {
     let mut header = Header::new(config.client_signing_alg.jwt());
-    header.kid = config.key_id.clone();
+    header.kid.clone_from(&config.key_id);
     header.typ = typ.map(str::to_owned);
     // Signing with a key that parsed at start-up cannot fail for serialisable claims.
     jsonwebtoken::encode(&header, claims, &config.signing_key.key).expect("signing with a checked RSA key")

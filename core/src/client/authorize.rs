@@ -13,7 +13,7 @@ use crate::return_path::ReturnPath;
 use crate::types::{IdToken, Nonce, PkceVerifier, State, random_token, sha256_b64};
 
 /// One Login's firewall refuses an `/authorize` query longer than this.
-pub const MAX_AUTHORIZE_QUERY: usize = 4096;
+pub(super) const MAX_AUTHORIZE_QUERY: usize = 4096;
 
 /// What to start a login for: [`LoginRequest::new`], then set the optional fields. `Debug`
 /// shows neither the flow cookie nor the login hint (an email address).
@@ -52,6 +52,7 @@ pub struct LoginRedirect {
 }
 
 /// `[redacted]` for a value that is there.
+#[allow(clippy::ref_option, reason = "called on struct fields, which are `Option`s")]
 pub(crate) fn redacted<T>(value: &Option<T>) -> Option<&'static str> {
     value.as_ref().map(|_| "[redacted]")
 }

@@ -105,7 +105,8 @@ impl OneLogin {
         jwt::check_times(now, leeway, claims.exp, Some(iat), None).map_err(err)?;
         let sub = claims.sub.filter(|s| !s.is_empty()).ok_or(TokenError::MissingClaim("sub")).map_err(err)?;
         let events_ok = claims.events.as_ref().and_then(|e| e.as_object()).is_some_and(|events| {
-            events.len() == 1 && events.get(BACKCHANNEL_EVENT).and_then(|v| v.as_object()).is_some_and(|o| o.is_empty())
+            events.len() == 1
+                && events.get(BACKCHANNEL_EVENT).and_then(|v| v.as_object()).is_some_and(serde_json::Map::is_empty)
         });
         if !events_ok {
             return Err(err(TokenError::BadEvents));

@@ -115,6 +115,7 @@ pub(super) fn identity_issuer(issuer: Option<String>, cx: &Checks) -> Result<Str
     Ok(issuer)
 }
 
+#[allow(clippy::needless_pass_by_value, reason = "every check in the settings table takes its value")]
 pub(super) fn did_url(did: Option<String>, cx: &Checks) -> Result<Url, ConfigError> {
     url(cx.origin("ConfigBuilder::did_url"), did.as_deref().unwrap_or(&cx.did_url))
 }
@@ -130,6 +131,7 @@ pub(super) fn clock_skew(skew: Duration, cx: &Checks) -> Result<Duration, Config
 }
 
 /// `coreIdentityJWT` first, then the others once each.
+#[allow(clippy::unnecessary_wraps, reason = "every check in the settings table has this signature")]
 pub(super) fn identity_claims(claims: Vec<IdentityClaim>, _: &Checks) -> Result<Vec<IdentityClaim>, ConfigError> {
     Ok(claims.into_iter().fold(vec![IdentityClaim::CoreIdentity], |mut all, c| {
         if !all.contains(&c) {

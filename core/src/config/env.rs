@@ -138,14 +138,17 @@ fn signing_key(b: ConfigBuilder, get: &dyn Fn(&str) -> Option<String>) -> Result
     }
 }
 
+#[allow(clippy::unnecessary_wraps, reason = "every parser in the variable table has this signature")]
 fn trimmed(v: &str) -> Result<String, String> {
     Ok(v.trim().to_owned())
 }
 
+#[allow(clippy::unnecessary_wraps, reason = "every parser in the variable table has this signature")]
 fn verbatim(v: &str) -> Result<String, String> {
     Ok(v.to_owned())
 }
 
+#[allow(clippy::unnecessary_wraps, reason = "every parser in the variable table has this signature")]
 fn words(v: &str) -> Result<Vec<String>, String> {
     Ok(v.split_whitespace().map(str::to_owned).collect())
 }

@@ -32,8 +32,10 @@ fn with(extra: &[(&'static str, &'static str)]) -> Result<Config, ConfigError> {
 
 fn invalid_var(r: Result<Config, ConfigError>) -> &'static str {
     match r {
-        Err(ConfigError::Invalid { origin: ConfigSource::Env(var), .. })
-        | Err(ConfigError::Missing { origin: ConfigSource::Env(var), .. }) => var,
+        Err(
+            ConfigError::Invalid { origin: ConfigSource::Env(var), .. }
+            | ConfigError::Missing { origin: ConfigSource::Env(var), .. },
+        ) => var,
         other => panic!("expected a variable error, got {other:?}"),
     }
 }

@@ -274,7 +274,7 @@ mod tests {
     #[test]
     fn address_tolerates_partial_and_unknown_fields() {
         let a = Address(read(serde_json::json!({
-            "uprn": 10022812929u64, "buildingNumber": "8", "streetName": "HADLEY ROAD",
+            "uprn": 10_022_812_929u64, "buildingNumber": "8", "streetName": "HADLEY ROAD",
             "addressLocality": "BATH", "postalCode": "BA2 5AA", "addressCountry": "GB", "future": true
         })));
         assert_eq!(a.uprn(), Some("10022812929"));

@@ -90,8 +90,8 @@ pub struct SessionRecord {
     pub(crate) csrf_token: String,
 }
 
-impl std::fmt::Debug for SessionRecord {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Debug for SessionRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionRecord")
             .field("auth_level", &self.auth_level)
             .field("identity_level", &self.identity_level())

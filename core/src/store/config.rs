@@ -194,7 +194,7 @@ pub(crate) fn from_vars(get: &dyn Fn(&str) -> Option<String>) -> Result<StoreSet
     })?;
     let mut s = RedisSettings::new(url.trim());
     if let Some(p) = get("ONE_LOGIN_REDIS_PREFIX") {
-        s.prefix = p.trim().to_owned();
+        p.trim().clone_into(&mut s.prefix);
     }
     if let Some(v) = get("ONE_LOGIN_REDIS_TIMEOUT_MS") {
         s.command_timeout = Duration::from_millis(number("ONE_LOGIN_REDIS_TIMEOUT_MS", &v)?);

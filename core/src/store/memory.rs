@@ -201,7 +201,7 @@ impl Facts {
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding one of these locks leaves plain data behind, still consistent
     // enough to serve: keep going rather than poison every later request.
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn secs(until: i64, now: i64) -> Duration {
@@ -443,7 +443,7 @@ impl SessionDataStore for MemoryStore {
         &self,
         id: &SessionId,
         subject: &Subject,
-        now: time::OffsetDateTime,
+        now: OffsetDateTime,
     ) -> Result<SessionData, StoreError> {
         let table = lock(&self.inner.data);
         Ok(match table.map.get(id) {
@@ -458,8 +458,8 @@ impl SessionDataStore for MemoryStore {
         subject: &Subject,
         name: &str,
         value: Option<&str>,
-        expires_at: time::OffsetDateTime,
-        now: time::OffsetDateTime,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let (now, expires_at) = (now.unix_timestamp(), expires_at.unix_timestamp());
         let mut table = lock(&self.inner.data);
@@ -501,8 +501,8 @@ impl SessionDataStore for MemoryStore {
         from: &SessionId,
         to: &SessionId,
         subject: &Subject,
-        expires_at: time::OffsetDateTime,
-        now: time::OffsetDateTime,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let mut table = lock(&self.inner.data);
         if let Some(mut entry) = table.map.remove(from)

@@ -124,7 +124,7 @@ mod tests {
         assert_eq!(record.subject().as_str(), "urn:fdc:gov.uk:2022:abc");
         assert_eq!(record.achieved().to_string(), "Cl.Cm.P2");
         assert_eq!(record.signed_in_at().unix_timestamp(), 1_700_000_000);
-        assert_eq!(record.auth_time().map(|t| t.unix_timestamp()), Some(1_699_999_990));
+        assert_eq!(record.auth_time().map(time::OffsetDateTime::unix_timestamp), Some(1_699_999_990));
         assert_eq!(record.return_codes()[0].code(), "X");
         let id = record.identity().expect("the identity is kept");
         assert_eq!(id.current_name().unwrap().full(), "Kenneth Decerqueira");

@@ -52,7 +52,7 @@ pub(crate) fn set(name: &'static str, value: &str, max_age_secs: i64, secure: bo
         .http_only(true)
         .secure(secure)
         .same_site(SameSite::Lax)
-        .max_age(cookie::time::Duration::seconds(max_age_secs))
+        .max_age(time::Duration::seconds(max_age_secs))
         .build()
         .to_string()
 }

@@ -53,7 +53,7 @@ impl OneLogin {
         let api = self.is_api(request);
         let login = |reauthenticate| {
             let mut login = LoginRequest::new(*requirement, ReturnPath::parse_or_root(request.path_and_query()));
-            login.flow_cookie = ctx.flow_cookie.clone();
+            login.flow_cookie.clone_from(&ctx.flow_cookie);
             login.reauthenticate = reauthenticate;
             login
         };

@@ -97,7 +97,7 @@ impl std::fmt::Debug for SessionContext {
         f.debug_struct("SessionContext")
             .field("session", &self.record)
             .field("flow_cookie", &self.flow_cookie.as_ref().map(|_| "[redacted]"))
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -139,6 +139,6 @@ pub fn missing_layer(message: &'static str) -> WebResponse {
         tracing::error!("{message}");
     }
     let mut response = WebResponse::new(StatusCode::INTERNAL_SERVER_ERROR);
-    response.body = message.to_owned();
+    message.clone_into(&mut response.body);
     response.header("content-type", "text/plain; charset=utf-8")
 }

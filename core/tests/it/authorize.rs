@@ -71,8 +71,7 @@ async fn plain_query_parameters_as_an_option() {
 async fn reauthentication_and_login_hint_go_inside_the_request_object() {
     let h = harness().await;
     let first = h.login(Requirement::MEDIUM).await.unwrap();
-    let mut req =
-        LoginRequest::new(Requirement::MEDIUM.with_max_age(std::time::Duration::from_secs(300)), ReturnPath::root());
+    let mut req = LoginRequest::new(Requirement::MEDIUM.with_max_age(Duration::from_secs(300)), ReturnPath::root());
     req.reauthenticate = Some(first.session.id_token().clone());
     req.login_hint = Some("test@example.com".into());
     let start = h.ol.start_login(req).await.unwrap();
@@ -87,7 +86,7 @@ async fn reauthentication_and_login_hint_go_inside_the_request_object() {
 async fn a_stale_sign_in_fails_the_freshness_check() {
     let h = harness().await;
     h.mock.set_auth_time_offset(-3600);
-    let err = h.login(Requirement::MEDIUM.with_max_age(std::time::Duration::from_secs(300))).await.unwrap_err();
+    let err = h.login(Requirement::MEDIUM.with_max_age(Duration::from_secs(300))).await.unwrap_err();
     assert!(matches!(err, Error::Token { source: govuk_one_login::error::TokenError::Expired { .. }, .. }), "{err:?}");
 }
 

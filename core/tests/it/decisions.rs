@@ -91,7 +91,8 @@ async fn complete_via_callback(
     let path = format!("/auth/callback?{}", q.finish());
     let mut cookies = format!("one-login-flow={}", flow_cookie(redirect));
     if let Some(id) = session {
-        cookies.push_str(&format!("; one-login-session={}", id.to_cookie_value()));
+        cookies.push_str("; one-login-session=");
+        cookies.push_str(&id.to_cookie_value());
     }
     let ctx = ol.session_context(Some(&cookies)).await.unwrap();
     ol.callback_route(&page(&path).accept_language(accept_language), &ctx).await

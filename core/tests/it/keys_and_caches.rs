@@ -20,7 +20,7 @@ async fn documents_are_cached_and_fetched_once_under_concurrency() {
     assert_eq!(h.mock.hits("/.well-known/did.json"), 1);
 }
 
-async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+async fn futures_join<F: Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
     let handles: Vec<_> = futures.collect();
     let mut out = Vec::new();
     // Poll them concurrently on this task.

@@ -138,7 +138,7 @@ async fn logout_token_checks() {
                 c.insert("exp".into(), json!(1_000));
                 c.insert("iat".into(), json!(900));
             }),
-            TokenError::Expired { by: std::time::Duration::ZERO },
+            TokenError::Expired { by: Duration::ZERO },
         ),
         (
             Box::new(|_, c| {
@@ -146,7 +146,7 @@ async fn logout_token_checks() {
                 c.insert("iat".into(), json!(now + 3600));
                 c.insert("exp".into(), json!(now + 3700));
             }),
-            TokenError::NotYetValid { by: std::time::Duration::ZERO },
+            TokenError::NotYetValid { by: Duration::ZERO },
         ),
     ];
     for (edit, expected) in cases {
@@ -171,10 +171,10 @@ async fn logout_token_checks() {
 
 #[tokio::test]
 async fn forged_and_malformed_logout_tokens() {
+    use base64::Engine as _;
     let h = harness().await;
     let good = h.mock.logout_token("urn:fdc:gov.uk:2022:abc");
     let mut parts: Vec<String> = good.split('.').map(str::to_owned).collect();
-    use base64::Engine as _;
     let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let mut claims: serde_json::Value = serde_json::from_slice(&engine.decode(&parts[1]).unwrap()).unwrap();
     claims["sub"] = json!("urn:fdc:gov.uk:2022:victim");
@@ -200,7 +200,7 @@ async fn each_subject_keeps_a_bounded_number_of_sessions_and_all_are_revoked() {
     for _ in 0..MAX_SESSIONS_PER_SUBJECT + 2 {
         ids.push(h.login(Requirement::LOW).await.unwrap().session_id);
     }
-    let live = |id: govuk_one_login::SessionId| {
+    let live = |id: SessionId| {
         let ol = h.ol.clone();
         async move { ol.session(&id.to_cookie_value()).await.unwrap().is_some() }
     };

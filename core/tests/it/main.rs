@@ -20,19 +20,20 @@ use govuk_one_login::{
 use govuk_one_login_mock::{CLIENT_ID, MockProvider, keys};
 
 /// `n` seconds, to move the times the store contract takes.
-pub fn secs(n: i64) -> time::Duration {
+pub(crate) fn secs(n: i64) -> time::Duration {
     time::Duration::seconds(n)
 }
 
-pub const REDIRECT_URI: &str = "http://127.0.0.1:9/auth/callback";
-pub const POST_LOGOUT_URI: &str = "http://127.0.0.1:9/signed-out";
+pub(crate) const REDIRECT_URI: &str = "http://127.0.0.1:9/auth/callback";
+pub(crate) const POST_LOGOUT_URI: &str = "http://127.0.0.1:9/signed-out";
 
-pub struct Harness {
-    pub mock: MockProvider,
-    pub ol: OneLogin,
+#[derive(Debug)]
+pub(crate) struct Harness {
+    pub(crate) mock: MockProvider,
+    pub(crate) ol: OneLogin,
 }
 
-pub fn config_for(mock: &MockProvider) -> ConfigBuilder {
+pub(crate) fn config_for(mock: &MockProvider) -> ConfigBuilder {
     Config::builder(Environment::Custom { issuer: mock.issuer().to_owned() })
         .client_id(CLIENT_ID)
         .redirect_uri(REDIRECT_URI)
@@ -42,11 +43,11 @@ pub fn config_for(mock: &MockProvider) -> ConfigBuilder {
         .identity_claims(govuk_one_login::IdentityClaim::ALL)
 }
 
-pub async fn harness() -> Harness {
+pub(crate) async fn harness() -> Harness {
     harness_with(|b| b).await
 }
 
-pub async fn harness_with(edit: impl FnOnce(ConfigBuilder) -> ConfigBuilder) -> Harness {
+pub(crate) async fn harness_with(edit: impl FnOnce(ConfigBuilder) -> ConfigBuilder) -> Harness {
     let mock = MockProvider::start().await;
     mock.register_redirect_uri(REDIRECT_URI);
     mock.register_post_logout_redirect_uri(POST_LOGOUT_URI);
@@ -56,7 +57,7 @@ pub async fn harness_with(edit: impl FnOnce(ConfigBuilder) -> ConfigBuilder) -> 
 }
 
 /// Follows the authorize URL to the stand-in and returns the callback parameters.
-pub async fn authorize(url: &url::Url) -> CallbackParams {
+pub(crate) async fn authorize(url: &url::Url) -> CallbackParams {
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let response = client.get(url.as_str()).send().await.unwrap();
     assert_eq!(
@@ -73,11 +74,11 @@ pub async fn authorize(url: &url::Url) -> CallbackParams {
 
 impl Harness {
     /// Starts a login, passes the stand-in, and completes it.
-    pub async fn login(&self, requirement: Requirement) -> Result<LoginOutcome, Error> {
+    pub(crate) async fn login(&self, requirement: Requirement) -> Result<LoginOutcome, Error> {
         self.login_from(requirement, None).await
     }
 
-    pub async fn login_from(
+    pub(crate) async fn login_from(
         &self,
         requirement: Requirement,
         current: Option<SessionId>,

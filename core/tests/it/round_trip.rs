@@ -158,10 +158,7 @@ async fn a_callback_after_ten_minutes_is_expired() {
     let start = now.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::root())).await.unwrap();
     let params = authorize(&start.url).await;
     let err = later.complete_login(params, Some(&start.flow_cookie), None).await.unwrap_err();
-    assert!(
-        matches!(err, Error::Callback(CallbackError::Expired { by }) if by >= std::time::Duration::from_secs(1)),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::Callback(CallbackError::Expired { by }) if by >= Duration::from_secs(1)), "{err:?}");
 }
 
 #[tokio::test]
@@ -206,7 +203,7 @@ async fn missing_core_identity_surfaces_the_return_code() {
     let IdentityOutcome::NotProven { return_codes } = &out.identity else {
         panic!("identity was not proven: {:?}", out.identity);
     };
-    assert_eq!(return_codes.iter().map(|c| c.code()).collect::<Vec<_>>(), ["X"]);
+    assert_eq!(return_codes.iter().map(govuk_one_login::identity::ReturnCode::code).collect::<Vec<_>>(), ["X"]);
     assert!(out.session.identity().is_none(), "no identity is assumed");
     assert_eq!(out.session.auth_level(), AuthLevel::Medium);
 }
@@ -226,7 +223,7 @@ async fn a_wrong_client_key_is_refused_by_the_token_endpoint() {
     let err = h.login(Requirement::MEDIUM).await.unwrap_err();
     match err {
         Error::Provider(govuk_one_login::error::ProviderError::TokenRequestRejected { error, .. }) => {
-            assert_eq!(error, "invalid_client")
+            assert_eq!(error, "invalid_client");
         }
         other => panic!("{other:?}"),
     }

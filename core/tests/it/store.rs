@@ -25,7 +25,7 @@ use govuk_one_login_mock::{MockProvider, TestUser, keys};
 use govuk_one_login_test_redis::{RedisCluster, RedisServer};
 use time::OffsetDateTime;
 
-pub use crate::secs;
+pub(crate) use crate::secs;
 use crate::{POST_LOGOUT_URI, REDIRECT_URI, authorize, config_for};
 
 /// Instantiates each named `async fn name(backend: Backend)` of the enclosing module once per
@@ -63,7 +63,7 @@ pub(crate) use {each_backend, for_backends, redis_backends};
 
 /// Where a deployment keeps its state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
+pub(crate) enum Backend {
     Memory,
     Redis,
     Cluster,
@@ -72,7 +72,7 @@ pub enum Backend {
 impl Backend {
     /// How long another engine may keep honouring a session after a revocation or sign-out
     /// returned: at once in one process; the Redis store's stated bound (1 s) otherwise.
-    pub fn bound(self) -> Duration {
+    pub(crate) fn bound(self) -> Duration {
         match self {
             Backend::Memory => Duration::ZERO,
             Backend::Redis | Backend::Cluster => Duration::from_secs(1),
@@ -81,7 +81,7 @@ impl Backend {
 }
 
 /// A Redis server kept alive by the deployments using it.
-pub enum Server {
+pub(crate) enum Server {
     Single(Arc<RedisServer>),
     Cluster(Arc<RedisCluster>),
 }
@@ -93,7 +93,7 @@ static SHARED_CLUSTER: Mutex<Weak<RedisCluster>> = Mutex::new(Weak::new());
 /// happens under the lock, so tests arriving meanwhile wait for it and share it.
 async fn shared<T: Send + Sync + 'static>(slot: &'static Mutex<Weak<T>>, start: fn() -> T) -> Arc<T> {
     tokio::task::spawn_blocking(move || {
-        let mut held = slot.lock().unwrap_or_else(|p| p.into_inner());
+        let mut held = slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(server) = held.upgrade() {
             return server;
         }
@@ -106,18 +106,18 @@ async fn shared<T: Send + Sync + 'static>(slot: &'static Mutex<Weak<T>>, start: 
 }
 
 /// A prefix no other test uses.
-pub fn unique(tag: &str) -> String {
+pub(crate) fn unique(tag: &str) -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     format!("{tag}{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 /// A subject no other test signs in.
-pub fn unique_sub() -> String {
+pub(crate) fn unique_sub() -> String {
     format!("urn:fdc:gov.uk:2022:{}", unique("sub-"))
 }
 
 /// A session id nobody was given (32 bytes from a unique string).
-pub fn fresh_session_id() -> SessionId {
+pub(crate) fn fresh_session_id() -> SessionId {
     use base64::Engine as _;
     let mut bytes = [0u8; 32];
     let text = unique("id-");
@@ -126,7 +126,7 @@ pub fn fresh_session_id() -> SessionId {
 }
 
 /// A stand-in provider with the test redirect URIs registered.
-pub async fn start_mock() -> MockProvider {
+pub(crate) async fn start_mock() -> MockProvider {
     let mock = MockProvider::start().await;
     mock.register_redirect_uri(REDIRECT_URI);
     mock.register_post_logout_redirect_uri(POST_LOGOUT_URI);
@@ -135,7 +135,7 @@ pub async fn start_mock() -> MockProvider {
 
 /// One shared store and a stand-in provider: every engine it makes behaves as another instance
 /// of one service (for Redis, each with a `RedisStore` of its own on the same prefix).
-pub struct Deployment {
+pub(crate) struct Deployment {
     pub backend: Backend,
     pub mock: MockProvider,
     pub prefix: String,
@@ -147,7 +147,7 @@ pub struct Deployment {
 
 impl Deployment {
     /// On the shared server (or cluster) for `backend`, with a prefix of its own.
-    pub async fn new(backend: Backend) -> Self {
+    pub(crate) async fn new(backend: Backend) -> Self {
         let server = match backend {
             Backend::Memory => None,
             Backend::Redis => Some(Server::Single(shared(&SHARED_SERVER, RedisServer::start).await)),
@@ -158,7 +158,7 @@ impl Deployment {
 
     /// On a server (or cluster) of its own, for tests that list keys, kill connections or stop
     /// the server.
-    pub async fn private(backend: Backend) -> Self {
+    pub(crate) async fn private(backend: Backend) -> Self {
         let server = match backend {
             Backend::Memory => None,
             Backend::Redis => {
@@ -172,7 +172,7 @@ impl Deployment {
     }
 
     /// Over this memory store (tests of its limits).
-    pub async fn with_memory(memory: MemoryStore) -> Self {
+    pub(crate) async fn with_memory(memory: MemoryStore) -> Self {
         let mut d = Self::on(Backend::Memory, None).await;
         d.memory = memory;
         d
@@ -195,7 +195,7 @@ impl Deployment {
     }
 
     /// The single server, for deployments on one.
-    pub fn server(&self) -> &RedisServer {
+    pub(crate) fn server(&self) -> &RedisServer {
         match &self.server {
             Some(Server::Single(s)) => s,
             _ => panic!("{:?} has no single server", self.backend),
@@ -203,19 +203,19 @@ impl Deployment {
     }
 
     /// The cluster, for deployments on one.
-    pub fn cluster(&self) -> &RedisCluster {
+    pub(crate) fn cluster(&self) -> &RedisCluster {
         match &self.server {
             Some(Server::Cluster(c)) => c,
             _ => panic!("{:?} has no cluster", self.backend),
         }
     }
 
-    pub fn redis_settings(&self) -> RedisSettings {
+    pub(crate) fn redis_settings(&self) -> RedisSettings {
         RedisSettings::new(self.url.clone().expect("a Redis deployment")).prefix(self.prefix.clone())
     }
 
     /// A `RedisStore` of its own on the deployment's server and prefix, connected.
-    pub async fn redis_store(&self) -> RedisStore {
+    pub(crate) async fn redis_store(&self) -> RedisStore {
         let store = RedisStore::connect(self.redis_settings()).expect("valid Redis settings");
         tokio::time::timeout(Duration::from_secs(10), store.wait_connected())
             .await
@@ -225,12 +225,12 @@ impl Deployment {
     }
 
     /// Another instance with the default test configuration.
-    pub async fn engine(&self) -> OneLogin {
+    pub(crate) async fn engine(&self) -> OneLogin {
         self.engine_with(|b| b).await
     }
 
     /// `n` instances.
-    pub async fn engines(&self, n: usize) -> Vec<OneLogin> {
+    pub(crate) async fn engines(&self, n: usize) -> Vec<OneLogin> {
         let mut engines = Vec::with_capacity(n);
         for _ in 0..n {
             engines.push(self.engine().await);
@@ -239,12 +239,16 @@ impl Deployment {
     }
 
     /// Another instance, its configuration edited.
-    pub async fn engine_with(&self, edit: impl FnOnce(ConfigBuilder) -> ConfigBuilder) -> OneLogin {
+    pub(crate) async fn engine_with(&self, edit: impl FnOnce(ConfigBuilder) -> ConfigBuilder) -> OneLogin {
         self.engine_on(&self.mock, edit).await
     }
 
     /// Another instance over the same store, configured for another provider.
-    pub async fn engine_on(&self, mock: &MockProvider, edit: impl FnOnce(ConfigBuilder) -> ConfigBuilder) -> OneLogin {
+    pub(crate) async fn engine_on(
+        &self,
+        mock: &MockProvider,
+        edit: impl FnOnce(ConfigBuilder) -> ConfigBuilder,
+    ) -> OneLogin {
         let builder = edit(config_for(mock));
         let build = |b: ConfigBuilder| b.signing_key_pem(keys::RP_PRIVATE_KEY_PEM).unwrap().build().unwrap();
         match self.backend {
@@ -269,7 +273,7 @@ impl Deployment {
 
 /// A clock that stands still.
 #[derive(Debug, Clone, Copy)]
-pub struct FixedClock(pub OffsetDateTime);
+pub(crate) struct FixedClock(pub OffsetDateTime);
 
 impl Clock for FixedClock {
     fn now(&self) -> OffsetDateTime {
@@ -280,7 +284,7 @@ impl Clock for FixedClock {
 impl Deployment {
     /// Another instance over the deployment's store whose clock stands still at `at`, so that
     /// its sign-ins begin exactly then.
-    pub async fn engine_at(&self, at: OffsetDateTime) -> OneLogin {
+    pub(crate) async fn engine_at(&self, at: OffsetDateTime) -> OneLogin {
         let config = config_for(&self.mock).signing_key_pem(keys::RP_PRIVATE_KEY_PEM).unwrap().build().unwrap();
         let builder = OneLogin::builder(config).clock(FixedClock(at));
         match self.backend {
@@ -292,13 +296,13 @@ impl Deployment {
     }
 
     /// An instance over `store` (the caller keeps a handle on it).
-    pub fn engine_over(&self, store: impl Store, edit: impl FnOnce(ConfigBuilder) -> ConfigBuilder) -> OneLogin {
+    pub(crate) fn engine_over(&self, store: impl Store, edit: impl FnOnce(ConfigBuilder) -> ConfigBuilder) -> OneLogin {
         let config = edit(config_for(&self.mock)).signing_key_pem(keys::RP_PRIVATE_KEY_PEM).unwrap().build().unwrap();
         OneLogin::builder(config).store(store).build().unwrap()
     }
 
     /// The single server, shared with blocking tasks.
-    pub fn server_arc(&self) -> Arc<RedisServer> {
+    pub(crate) fn server_arc(&self) -> Arc<RedisServer> {
         match &self.server {
             Some(Server::Single(s)) => s.clone(),
             _ => panic!("{:?} has no single server", self.backend),
@@ -306,7 +310,7 @@ impl Deployment {
     }
 
     /// Sends a command to every node (one for a single server), returning each reply.
-    pub fn command_everywhere(&self, args: &[&str]) -> Vec<String> {
+    pub(crate) fn command_everywhere(&self, args: &[&str]) -> Vec<String> {
         match &self.server {
             Some(Server::Single(s)) => vec![s.command(args)],
             Some(Server::Cluster(c)) => (0..3).map(|i| c.command_on(i, args)).collect(),
@@ -340,7 +344,7 @@ async fn wait_ready(ol: &OneLogin) {
 }
 
 /// Starts a login on `start`, passes the stand-in, and completes it on `finish`.
-pub async fn sign_in_across(
+pub(crate) async fn sign_in_across(
     start: &OneLogin,
     finish: &OneLogin,
     requirement: Requirement,
@@ -352,24 +356,24 @@ pub async fn sign_in_across(
 }
 
 /// A medium-level sign-in on one engine.
-pub async fn sign_in(ol: &OneLogin) -> LoginOutcome {
+pub(crate) async fn sign_in(ol: &OneLogin) -> LoginOutcome {
     sign_in_across(ol, ol, Requirement::MEDIUM, None).await
 }
 
 /// Signs `sub` in on `ol` (the stand-in's user is set first).
-pub async fn sign_in_as(mock: &MockProvider, ol: &OneLogin, sub: &str) -> LoginOutcome {
+pub(crate) async fn sign_in_as(mock: &MockProvider, ol: &OneLogin, sub: &str) -> LoginOutcome {
     mock.set_user(TestUser { sub: sub.to_owned(), ..TestUser::default() });
     sign_in(ol).await
 }
 
 /// Whether `ol` honours the session. A store failure fails the test.
-pub async fn loads(ol: &OneLogin, id: &SessionId) -> bool {
+pub(crate) async fn loads(ol: &OneLogin, id: &SessionId) -> bool {
     ol.session(&id.to_cookie_value()).await.expect("the store answers").is_some()
 }
 
 /// Waits until every engine refuses every session, failing after `bound`; returns how long
 /// it took. Then checks once more that none came back.
-pub async fn refused_within(engines: &[OneLogin], ids: &[SessionId], bound: Duration, what: &str) -> Duration {
+pub(crate) async fn refused_within(engines: &[OneLogin], ids: &[SessionId], bound: Duration, what: &str) -> Duration {
     let started = Instant::now();
     loop {
         let mut live = 0;
@@ -399,14 +403,14 @@ pub async fn refused_within(engines: &[OneLogin], ids: &[SessionId], bound: Dura
 
 /// Waits until `ol`'s clock has passed `at`, so that a sign-in starts after a revocation made
 /// at `at` (times are whole seconds).
-pub async fn wait_past(ol: &OneLogin, at: time::OffsetDateTime) {
+pub(crate) async fn wait_past(ol: &OneLogin, at: OffsetDateTime) {
     while ol.now() <= at {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
 /// The back-channel logout route, as One Login calls it.
-pub async fn post_logout_token(ol: &OneLogin, token: &str) -> u16 {
+pub(crate) async fn post_logout_token(ol: &OneLogin, token: &str) -> u16 {
     let body = format!("logout_token={token}");
     let post = govuk_one_login::web::RequestInfo::new("POST", "/auth/backchannel-logout")
         .content_type(Some("application/x-www-form-urlencoded"));

@@ -14,7 +14,7 @@ use crate::*;
 
 /// A store whose backend is down.
 #[derive(Debug, Clone)]
-pub struct BrokenStore;
+pub(crate) struct BrokenStore;
 
 fn down() -> StoreError {
     StoreError::unavailable("broken", "any", "connection refused")
@@ -155,5 +155,5 @@ async fn engines_sharing_a_memory_store_behave_as_one() {
     assert!(a.session(&out.session_id.to_cookie_value()).await.unwrap().is_some(), "made on B, seen on A");
     let broken = OneLogin::builder(h.ol.config().clone()).store(BrokenStore).build().unwrap();
     let err = broken.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::root())).await.unwrap_err();
-    assert!(matches!(err, govuk_one_login::Error::Store(_)), "pending logins go to the store: {err:?}");
+    assert!(matches!(err, Error::Store(_)), "pending logins go to the store: {err:?}");
 }

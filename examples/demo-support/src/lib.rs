@@ -11,6 +11,7 @@ use govuk_one_login_mock::MockProvider;
 use serde_json::{Value, json};
 
 /// A running demo's engine, and the embedded stand-in when no `ONE_LOGIN_*` is set.
+#[derive(Debug)]
 pub struct Demo {
     /// The engine.
     pub one_login: OneLogin,
@@ -65,7 +66,7 @@ impl Demo {
         }
         match self.one_login.config().session_store() {
             govuk_one_login::store::StoreSettings::Redis(redis) => {
-                println!("state in Redis at {} (prefix {})", redis.redacted_url(), redis.prefix)
+                println!("state in Redis at {} (prefix {})", redis.redacted_url(), redis.prefix);
             }
             _ => println!("state in memory (one instance; set REDIS_URL to share it between instances)"),
         }
@@ -90,15 +91,14 @@ fn layout(title: &str, handle: &SessionHandle, body: &str) -> String {
 
 /// `/`: public. The sign-in link comes from the handle.
 pub fn home(handle: &SessionHandle) -> String {
-    let body = match handle.session() {
-        Some(s) => format!("<p>You are signed in at {}.</p>", esc(&s.achieved().to_string())),
-        None => {
-            let account = ReturnPath::parse("/account").unwrap_or_else(ReturnPath::root);
-            format!(
-                "<p>You are not signed in. <a href=\"{}\">Sign in</a></p>",
-                esc(&handle.sign_in_link(&Requirement::MEDIUM, &account))
-            )
-        }
+    let body = if let Some(s) = handle.session() {
+        format!("<p>You are signed in at {}.</p>", esc(&s.achieved().to_string()))
+    } else {
+        let account = ReturnPath::parse("/account").unwrap_or_else(ReturnPath::root);
+        format!(
+            "<p>You are not signed in. <a href=\"{}\">Sign in</a></p>",
+            esc(&handle.sign_in_link(&Requirement::MEDIUM, &account))
+        )
     };
     layout(
         "Home",
@@ -145,8 +145,8 @@ pub fn account(handle: &SessionHandle, s: &SessionRecord, visits: u32) -> String
 pub fn identity_json(s: &SessionRecord) -> Value {
     let id = s.identity();
     json!({
-        "name": id.and_then(|i| i.current_name()).map(|n| n.full()),
-        "birth_date": id.and_then(|i| i.birth_date()).and_then(|b| b.date()).map(|d| d.to_string()),
+        "name": id.and_then(|i| i.current_name()).map(govuk_one_login::identity::Name::full),
+        "birth_date": id.and_then(|i| i.birth_date()).and_then(govuk_one_login::identity::BirthDate::date).map(|d| d.to_string()),
         "identity_level": s.identity_level().to_string(),
     })
 }

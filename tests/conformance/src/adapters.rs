@@ -7,6 +7,7 @@ use govuk_one_login::OneLogin;
 use crate::{Adapter, Server};
 
 /// The axum demo service (tower adapter).
+#[derive(Debug)]
 pub struct AxumAdapter;
 
 struct Abort(tokio::task::JoinHandle<()>);
@@ -32,6 +33,7 @@ impl Adapter for AxumAdapter {
 }
 
 /// The actix demo service (actix adapter), on its own actix system thread.
+#[derive(Debug)]
 pub struct ActixAdapter;
 
 struct Stop(actix_web::dev::ServerHandle);

@@ -35,6 +35,7 @@ impl Page {
 }
 
 /// A browser with a cookie jar for the app's origin.
+#[derive(Debug)]
 pub struct Browser {
     client: reqwest::Client,
     app_host: String,

@@ -30,6 +30,12 @@ pub struct Server {
     _running: Box<dyn Send>,
 }
 
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server").finish_non_exhaustive()
+    }
+}
+
 impl Server {
     pub(crate) fn new(running: impl Send + 'static) -> Self {
         Self { _running: Box::new(running) }
@@ -37,6 +43,7 @@ impl Server {
 }
 
 /// A running app with its own stand-in.
+#[derive(Debug)]
 pub struct Env {
     /// `http://127.0.0.1:<port>`.
     pub base: String,
@@ -71,6 +78,7 @@ impl Env {
     }
 
     /// Starts `adapter`'s app against an existing stand-in and session store.
+    #[allow(clippy::unused_async, reason = "awaited like `Env::start`, so that the two read alike")]
     pub async fn start_sharing(
         adapter: &dyn Adapter,
         mock: Arc<MockProvider>,

@@ -209,7 +209,7 @@ impl std::fmt::Debug for DemoProcess {
 }
 
 fn lock(output: &Output) -> MutexGuard<'_, Vec<u8>> {
-    output.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    output.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Appends everything `pipe` yields to `output`, on a thread of its own, until it closes.

@@ -141,7 +141,7 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -160,7 +160,7 @@ impl Drop for MockProvider {
 
 impl std::fmt::Debug for MockProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MockProvider").field("issuer", &self.shared.issuer).finish()
+        f.debug_struct("MockProvider").field("issuer", &self.shared.issuer).finish_non_exhaustive()
     }
 }
 

@@ -156,54 +156,46 @@ async fn authorize(AxState(shared): S, Query(query): Query<HashMap<String, Strin
     if query.get("client_id") != Some(&client_id) {
         return page(StatusCode::BAD_REQUEST, "Invalid request", "<p>Unknown client.</p>");
     }
-    let (params, request_object, kid) = match query.get("request") {
-        Some(jar) => {
-            let (kid, claims) = match verify_client_jwt(&client_key, jar) {
-                Ok(ok) => ok,
-                Err(e) => {
-                    return page(StatusCode::BAD_REQUEST, "Invalid request", &format!("<p>{}</p>", esc(&e)));
-                }
-            };
-            let now = now();
-            let exp = claims.get("exp").and_then(Value::as_i64);
-            if exp.is_some_and(|e| e + 30 < now)
-                || claims.get("nbf").and_then(Value::as_i64).is_some_and(|n| n - 30 > now)
-            {
-                return page(StatusCode::BAD_REQUEST, "Request expired", "<p>Request expired.</p>");
+    let (params, request_object, kid) = if let Some(jar) = query.get("request") {
+        let (kid, claims) = match verify_client_jwt(&client_key, jar) {
+            Ok(ok) => ok,
+            Err(e) => {
+                return page(StatusCode::BAD_REQUEST, "Invalid request", &format!("<p>{}</p>", esc(&e)));
             }
-            let aud_ok = param_str(&claims, "aud").as_deref() == Some(&format!("{}authorize", shared.issuer));
-            let same = |k: &str| param_str(&claims, k).as_deref() == query.get(k).map(String::as_str);
-            if !(same("client_id") && same("response_type") && same("scope"))
-                || param_str(&claims, "iss").as_deref() != Some(&client_id)
-            {
-                return page(StatusCode::BAD_REQUEST, "Invalid request", "<p>unauthorized_client</p>");
-            }
-            if query.keys().any(|k| !matches!(k.as_str(), "client_id" | "response_type" | "scope" | "request")) {
-                return page(
-                    StatusCode::BAD_REQUEST,
-                    "Invalid request",
-                    "<p>Parameters outside the request object.</p>",
-                );
-            }
-            if !aud_ok {
-                let uri = param_str(&claims, "redirect_uri").unwrap_or_default();
-                if shared.lock().redirect_uris.contains(&uri) {
-                    let state = param_str(&claims, "state").unwrap_or_default();
-                    return redirect_with(&uri, &[("error", "access_denied"), ("state", &state)]);
-                }
-                return page(StatusCode::BAD_REQUEST, "Invalid request", "<p>Bad aud.</p>");
-            }
-            (claims, true, kid)
+        };
+        let now = now();
+        let exp = claims.get("exp").and_then(Value::as_i64);
+        if exp.is_some_and(|e| e + 30 < now) || claims.get("nbf").and_then(Value::as_i64).is_some_and(|n| n - 30 > now)
+        {
+            return page(StatusCode::BAD_REQUEST, "Request expired", "<p>Request expired.</p>");
         }
-        None => {
-            // One Login strips these from plain queries.
-            let params: Map<String, Value> = query
-                .iter()
-                .filter(|(k, _)| !matches!(k.as_str(), "id_token_hint" | "login_hint"))
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                .collect();
-            (params, false, None)
+        let aud_ok = param_str(&claims, "aud").as_deref() == Some(&format!("{}authorize", shared.issuer));
+        let same = |k: &str| param_str(&claims, k).as_deref() == query.get(k).map(String::as_str);
+        if !(same("client_id") && same("response_type") && same("scope"))
+            || param_str(&claims, "iss").as_deref() != Some(&client_id)
+        {
+            return page(StatusCode::BAD_REQUEST, "Invalid request", "<p>unauthorized_client</p>");
         }
+        if query.keys().any(|k| !matches!(k.as_str(), "client_id" | "response_type" | "scope" | "request")) {
+            return page(StatusCode::BAD_REQUEST, "Invalid request", "<p>Parameters outside the request object.</p>");
+        }
+        if !aud_ok {
+            let uri = param_str(&claims, "redirect_uri").unwrap_or_default();
+            if shared.lock().redirect_uris.contains(&uri) {
+                let state = param_str(&claims, "state").unwrap_or_default();
+                return redirect_with(&uri, &[("error", "access_denied"), ("state", &state)]);
+            }
+            return page(StatusCode::BAD_REQUEST, "Invalid request", "<p>Bad aud.</p>");
+        }
+        (claims, true, kid)
+    } else {
+        // One Login strips these from plain queries.
+        let params: Map<String, Value> = query
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "id_token_hint" | "login_hint"))
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        (params, false, None)
     };
     shared.lock().last_authorize =
         Some(AuthorizeSeen { request_object, params: params.clone(), query_len, request_object_kid: kid });
@@ -241,8 +233,8 @@ async fn authorize(AxState(shared): S, Query(query): Query<HashMap<String, Strin
         _ => return fail("invalid_request", "Request vtr not valid"),
     };
     let mut parts: Vec<&str> = vtr.split('.').collect();
-    parts.sort();
-    let identity = parts.iter().find(|p| p.starts_with('P')).map(|p| p.to_string());
+    parts.sort_unstable();
+    let identity = parts.iter().find(|p| p.starts_with('P')).map(ToString::to_string);
     let creds: Vec<&&str> = parts.iter().filter(|p| p.starts_with('C')).collect();
     let valid = match creds.as_slice() {
         [c] => **c == "Cl" && identity.as_deref().is_none_or(|p| p == "P0"),
@@ -455,7 +447,7 @@ async fn userinfo(AxState(shared): S, headers: HeaderMap) -> Response {
         }
         if wants("address") {
             body["https://vocab.account.gov.uk/v1/address"] = json!([{
-                "uprn": 10022812929u64, "buildingNumber": "8", "streetName": "HADLEY ROAD",
+                "uprn": 10_022_812_929u64, "buildingNumber": "8", "streetName": "HADLEY ROAD",
                 "addressLocality": "BATH", "postalCode": "BA2 5AA", "addressCountry": "GB", "validFrom": "2000-01-01"
             }]);
         }

@@ -110,7 +110,7 @@ impl RedisServer {
             let server = RedisServer::prepare(program.clone(), ports[0], ports.get(1).copied(), kind);
             match server.boot() {
                 Ok(()) => return server,
-                Err(BootError::Exited { port_taken: true, .. }) if attempt < PORT_ATTEMPTS => continue,
+                Err(BootError::Exited { port_taken: true, .. }) if attempt < PORT_ATTEMPTS => {}
                 Err(error) => server.fail("start", error),
             }
         }
@@ -219,7 +219,7 @@ impl RedisServer {
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<Child>> {
-        self.child.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.child.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// `redis://127.0.0.1:<port>`.
@@ -414,7 +414,8 @@ impl RedisCluster {
         let mut url = format!("redis-cluster://127.0.0.1:{}", self.nodes[0].port);
         for (i, node) in self.nodes.iter().enumerate().skip(1) {
             url.push(if i == 1 { '?' } else { '&' });
-            url.push_str(&format!("node=127.0.0.1:{}", node.port));
+            url.push_str("node=127.0.0.1:");
+            url.push_str(&node.port.to_string());
         }
         url
     }
@@ -494,15 +495,15 @@ fn free_ports(count: usize) -> Vec<u16> {
 /// A new, empty directory of its own.
 fn unique_dir() -> PathBuf {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let base = std::env::var_os(DIR_VARIABLE).map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let base = std::env::var_os(DIR_VARIABLE).map_or_else(std::env::temp_dir, PathBuf::from);
     fs::create_dir_all(&base).unwrap_or_else(|e| panic!("create {}: {e}", base.display()));
     loop {
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let dir = base.join(format!("govuk-one-login-redis-{}-{n}-{nanos}", std::process::id()));
         match fs::create_dir(&dir) {
             Ok(()) => return dir,
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
             Err(e) => panic!("create {}: {e}", dir.display()),
         }
     }

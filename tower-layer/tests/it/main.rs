@@ -149,7 +149,8 @@ async fn through_the_mock(app: &App, redirect: &Resp) -> Started {
 async fn finish(router: &Router, started: &Started, session: Option<&str>) -> (Resp, String) {
     let mut cookies = format!("one-login-flow={}", started.flow);
     if let Some(s) = session {
-        cookies.push_str(&format!("; one-login-session={s}"));
+        cookies.push_str("; one-login-session=");
+        cookies.push_str(s);
     }
     let done = page(router, &started.callback, Some(&cookies)).await;
     assert_eq!(done.status, 303, "{done:?}");

@@ -95,7 +95,7 @@ impl Invalidation {
     /// After a reconnection the subscription may not be back yet: nothing is trusted until an
     /// own heartbeat sent after it arrives (which, being late, also moves the epoch).
     fn resubscribed(&self) {
-        let mut floor = self.floor.lock().unwrap_or_else(|p| p.into_inner());
+        let mut floor = self.floor.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         *floor = self.elapsed_nanos();
         self.confirmed.store(0, Ordering::SeqCst);
         self.distrust_all();
@@ -103,13 +103,13 @@ impl Invalidation {
 
     /// The highest revoked-at time known locally for a subject digest.
     pub(super) fn revoked_at(&self, subject: &str, now: i64) -> Option<i64> {
-        let map = self.revocations.lock().unwrap_or_else(|p| p.into_inner());
+        let map = self.revocations.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         map.get(subject).filter(|(_, until)| *until > now).map(|(at, _)| *at)
     }
 
     /// Records a revocation (from the channel, from this instance, or read from Redis).
     pub(super) fn note_revocation(&self, subject: &str, at: i64, until: i64) {
-        let mut map = self.revocations.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = self.revocations.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if map.len() >= self.revocation_capacity && !map.contains_key(subject) {
             let now = crate::clock::unix(crate::clock::Clock::now(&crate::clock::SystemClock));
             map.retain(|_, (_, kept)| *kept > now);
@@ -135,7 +135,7 @@ impl Invalidation {
         match (parts.next(), parts.next(), parts.next(), parts.next()) {
             (Some("h"), Some(instance), Some(seq), Some(sent)) if instance == self.instance => {
                 let (Ok(seq), Ok(sent)) = (seq.parse::<u64>(), sent.parse::<u64>()) else { return };
-                let floor = self.floor.lock().unwrap_or_else(|p| p.into_inner());
+                let floor = self.floor.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 if sent <= *floor {
                     return;
                 }
@@ -189,7 +189,7 @@ pub(super) fn spawn(
                     state.resubscribed();
                     Ok(())
                 }
-                None => Err(fred::error::Error::new_canceled()),
+                None => Err(Error::new_canceled()),
             }
         }
     }));
@@ -198,17 +198,17 @@ pub(super) fn spawn(
     let applier = state.clone();
     tokio::spawn(async move {
         // Until both succeed the cache is never trusted (no heartbeat arrives); keep trying.
-        let mut wait = std::time::Duration::from_millis(100);
+        let mut wait = Duration::from_millis(100);
         while subscriber.init().await.is_err() {
             tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(std::time::Duration::from_secs(1));
+            wait = (wait * 2).min(Duration::from_secs(1));
             if applier.strong_count() == 0 {
                 return;
             }
         }
         while subscriber.subscribe(listen_channel.clone()).await.is_err() {
             tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(std::time::Duration::from_secs(1));
+            wait = (wait * 2).min(Duration::from_secs(1));
             if applier.strong_count() == 0 {
                 return;
             }

@@ -305,7 +305,7 @@ impl RedisStore {
 }
 
 /// rustls on aws-lc-rs with the web PKI roots and any configured CA, as for One Login.
-fn tls(settings: &RedisSettings) -> Result<fred::types::config::TlsConnector, crate::ConfigError> {
+fn tls(settings: &RedisSettings) -> Result<TlsConnector, crate::ConfigError> {
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject;
     let var = "ONE_LOGIN_REDIS_CA_FILE";

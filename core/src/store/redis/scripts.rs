@@ -107,7 +107,11 @@ pub(super) struct Script {
 impl Script {
     pub(super) fn new(lua: &'static str) -> Self {
         let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, lua.as_bytes());
-        let sha1 = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        let sha1 = digest.as_ref().iter().fold(String::with_capacity(40), |mut hex, b| {
+            use std::fmt::Write as _;
+            let _ = write!(hex, "{b:02x}");
+            hex
+        });
         Self { lua, sha1 }
     }
 }

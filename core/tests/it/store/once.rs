@@ -22,7 +22,7 @@ each_backend!(
 
 const N: usize = 20;
 
-fn is_unknown_state(r: &Result<govuk_one_login::LoginOutcome, Error>) -> bool {
+fn is_unknown_state(r: &Result<LoginOutcome, Error>) -> bool {
     matches!(r, Err(Error::Callback(CallbackError::UnknownState)))
 }
 

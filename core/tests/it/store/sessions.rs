@@ -180,7 +180,7 @@ async fn sessions_of_another_issuer_or_client_are_refused(backend: Backend) {
 /// gone, on every instance.
 async fn sessions_end_when_idle_and_live_while_used(backend: Backend) {
     let d = Deployment::new(backend).await;
-    let idle = |b: govuk_one_login::ConfigBuilder| b.session_idle_timeout(Duration::from_secs(3));
+    let idle = |b: ConfigBuilder| b.session_idle_timeout(Duration::from_secs(3));
     let (a, b) = (d.engine_with(idle).await, d.engine_with(idle).await);
     let used = sign_in(&a).await;
     let left = sign_in(&a).await;

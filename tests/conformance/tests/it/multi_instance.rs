@@ -47,7 +47,7 @@ impl Deployment {
     async fn start(test: &str) -> Deployment {
         let redis = tokio::task::block_in_place(RedisServer::start);
         let mock = MockProvider::start().await;
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
         let prefix = format!("mi-{test}-{}-{nanos}:", std::process::id());
         let a_addr = free_port();
         let b_addr = loop {
@@ -483,7 +483,7 @@ fn spawn_poller(
                     body: String::new(),
                 },
             };
-            samples.lock().unwrap_or_else(|e| e.into_inner()).push(sample);
+            samples.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(sample);
             tokio::time::sleep(POLL_EVERY).await;
         }
     })
@@ -491,7 +491,7 @@ fn spawn_poller(
 
 fn sets_session_cookie_value(set_cookie: &str) -> bool {
     let pair = set_cookie.split(';').next().unwrap_or("");
-    let value = pair.split_once('=').map(|(_, v)| v.trim()).unwrap_or("");
+    let value = pair.split_once('=').map_or("", |(_, v)| v.trim());
     !value.is_empty() && !set_cookie.contains("Max-Age=0")
 }
 
@@ -542,7 +542,7 @@ async fn redis_outage_fails_closed_and_recovers() {
             .map(|(name, base, accept)| spawn_poller(name, base, accept, cookie.clone(), samples.clone(), stop.clone()))
             .collect();
     let names = ["A html", "A json", "B html", "B json"];
-    let snapshot = || samples.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let snapshot = || samples.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let down_at = Instant::now();
