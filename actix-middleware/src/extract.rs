@@ -28,10 +28,13 @@ pub struct Rejection(Refusal);
 
 #[derive(Debug)]
 enum Refusal {
-    Respond(WebResponse),
+    Respond(Box<WebResponse>),
     /// Started by [`OneLoginMiddleware`](crate::OneLoginMiddleware) once the handler has
     /// answered, so that an `Option<…>` extractor, which drops its rejection, starts nothing.
-    SignIn(LoginRequest),
+    /// Until then the response is a redirect to the local sign-in route for the same level and
+    /// path, so that a middleware in between that rebuilds responses still gets the user
+    /// signed in (one hop later) rather than an error page.
+    SignIn(Box<(LoginRequest, String)>),
     NotInstalled,
 }
 
@@ -48,10 +51,14 @@ impl fmt::Display for Rejection {
 impl ResponseError for Rejection {
     fn error_response(&self) -> HttpResponse {
         match &self.0 {
-            Refusal::Respond(web) => render(web.clone()),
-            Refusal::SignIn(login) => {
+            Refusal::Respond(web) => render((**web).clone()),
+            Refusal::SignIn(start) => {
+                let (login, fallback) = &**start;
                 // Replaced by the middleware with the redirect to One Login.
-                let mut response = HttpResponse::InternalServerError().body("the sign-in could not be started");
+                let mut response = HttpResponse::Found()
+                    .insert_header((actix_web::http::header::LOCATION, fallback.as_str()))
+                    .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+                    .finish();
                 response.extensions_mut().insert(StartSignIn(login.clone()));
                 response
             }
@@ -62,13 +69,13 @@ impl ResponseError for Rejection {
 
 impl From<Denial> for Rejection {
     fn from(denial: Denial) -> Self {
-        Self(Refusal::Respond(denial.to_response()))
+        Self(Refusal::Respond(Box::new(denial.to_response())))
     }
 }
 
 impl From<WebResponse> for Rejection {
     fn from(web: WebResponse) -> Self {
-        Self(Refusal::Respond(web))
+        Self(Refusal::Respond(Box::new(web)))
     }
 }
 
@@ -87,12 +94,13 @@ fn context(req: &HttpRequest) -> Result<(OneLogin, SessionContext), Rejection> {
 fn refuse(one_login: &OneLogin, decision: Decision, req: &HttpRequest) -> Rejection {
     match decision {
         Decision::SignIn(login) | Decision::StepUp(login) | Decision::Reauthenticate(login) => {
-            Rejection(Refusal::SignIn(login))
+            let fallback = one_login.login_link(&login.requirement, &login.return_to);
+            Rejection(Refusal::SignIn(Box::new((login, fallback))))
         }
         Decision::Deny(denial) => {
             let info =
                 request_info(req.method(), req.uri(), req.headers()).api(req.extensions().get::<ApiRoute>().is_some());
-            Rejection(Refusal::Respond(one_login.deny_response(&denial, &info)))
+            Rejection(Refusal::Respond(Box::new(one_login.deny_response(&denial, &info))))
         }
         // Allowed decisions are not refusals; treat one as a 403 rather than let it through.
         _ => Rejection::from(Denial::insufficient_level(&Requirement::MEDIUM)),

@@ -15,8 +15,9 @@ pub(crate) fn render(web: WebResponse) -> HttpResponse {
     let status = StatusCode::from_u16(web.status.as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = HttpResponse::with_body(status, web.body).map_into_boxed_body();
     for (name, value) in web.headers {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            response.headers_mut().append(HeaderName::from_static(name), value);
+        // Core's names are lower-case ASCII; anything else an application put there is skipped.
+        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value)) {
+            response.headers_mut().append(name, value);
         }
     }
     response

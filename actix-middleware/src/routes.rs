@@ -20,12 +20,22 @@ pub fn configure(one_login: OneLogin) -> impl FnOnce(&mut ServiceConfig) {
         let mw = || OneLoginMiddleware::new(one_login.clone());
         cfg.service(web::resource(config.callback_path()).wrap(mw()).route(web::get().to(callback)))
             .service(web::resource(r.login.as_str()).wrap(mw()).route(web::get().to(login)))
-            .service(web::resource(r.logout.as_str()).wrap(mw()).route(web::post().to(logout)))
-            .service(web::resource(r.backchannel_logout.as_str()).wrap(mw()).route(web::post().to(backchannel_logout)));
+            .service(web::resource(r.logout.as_str()).app_data(form_limit()).wrap(mw()).route(web::post().to(logout)))
+            .service(
+                web::resource(r.backchannel_logout.as_str())
+                    .app_data(form_limit())
+                    .wrap(mw())
+                    .route(web::post().to(backchannel_logout)),
+            );
         if let Some(jwks) = &r.jwks {
             cfg.service(web::resource(jwks.as_str()).wrap(mw()).route(web::get().to(jwks_route)));
         }
     }
+}
+
+/// The form routes read at most what core reads (a larger body is refused with 413).
+fn form_limit() -> web::PayloadConfig {
+    web::PayloadConfig::new(govuk_one_login::web::MAX_FORM_BODY + 1)
 }
 
 fn context(req: &HttpRequest) -> Option<(OneLogin, SessionContext)> {

@@ -50,8 +50,17 @@ pub enum SessionDataError {
         max: usize,
     },
     /// A value could not be turned into JSON, or the JSON kept is not of the type asked for.
-    #[error("a session data value could not be converted: {0}")]
-    Convert(#[source] serde_json::Error),
+    /// The message gives serde's category and position only (its own message can quote the
+    /// value, which may be personal data).
+    #[error("a session data value could not be converted ({category} error at line {line}, column {column})")]
+    Convert {
+        /// `syntax`, `data`, `eof` or `io`.
+        category: &'static str,
+        /// Where in the JSON.
+        line: usize,
+        /// Where in the line.
+        column: usize,
+    },
 }
 
 /// Why a login could not be started.
@@ -384,4 +393,16 @@ pub enum TokenError {
         /// The controller in the `kid` or key entry.
         found: String,
     },
+}
+
+impl SessionDataError {
+    pub(crate) fn convert(e: &serde_json::Error) -> Self {
+        let category = match e.classify() {
+            serde_json::error::Category::Io => "io",
+            serde_json::error::Category::Syntax => "syntax",
+            serde_json::error::Category::Data => "data",
+            serde_json::error::Category::Eof => "eof",
+        };
+        SessionDataError::Convert { category, line: e.line(), column: e.column() }
+    }
 }

@@ -19,13 +19,15 @@ const MAX_LEN: usize = 1024;
 impl ReturnPath {
     /// Accepts `candidate` only if it is a local absolute path: it starts with one `/`, has no
     /// backslash, no scheme or authority, only visible ASCII (so it is a valid `Location`
-    /// header; request targets are already percent-encoded), and is at most 1024 bytes.
+    /// header; request targets are already percent-encoded) without `"`, `'`, `<`, `>` or a
+    /// backtick (so it is inert in any HTML attribute a page puts it in), and is at most 1024
+    /// bytes.
     pub fn parse(candidate: &str) -> Option<Self> {
         let ok = candidate.starts_with('/')
             && !candidate.starts_with("//")
             && candidate.len() <= MAX_LEN
             && !candidate.contains('\\')
-            && candidate.chars().all(|c| c.is_ascii_graphic())
+            && candidate.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '"' | '\'' | '<' | '>' | '`'))
             && !candidate.to_ascii_lowercase().contains("%5c")
             && !candidate.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("/%2f"));
         ok.then(|| Self(candidate.to_owned()))
@@ -71,6 +73,14 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn html_significant_characters_are_refused() {
+        for bad in ["/x\"><script>", "/x'onload='1", "/a<b", "/a>b", "/a`b"] {
+            assert!(ReturnPath::parse(bad).is_none(), "{bad}");
+        }
+        assert!(ReturnPath::parse("/apply?name=%22x%22").is_some(), "encoded quotes are fine");
+    }
 
     #[test]
     fn keeps_local_paths() {

@@ -23,8 +23,15 @@ govuk_one_login::extractor_types!();
 /// let rejection = Rejection::from(Denial::unauthenticated(&Requirement::MEDIUM));
 /// # let _ = rejection;
 /// ```
-#[derive(Debug)]
 pub struct Rejection(Box<Response>);
+
+impl std::fmt::Debug for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The headers carry the flow cookie and the authorize URL: names only.
+        let names: Vec<&str> = self.0.headers().keys().map(http::HeaderName::as_str).collect();
+        f.debug_struct("Rejection").field("status", &self.0.status()).field("headers", &names).finish_non_exhaustive()
+    }
+}
 
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {

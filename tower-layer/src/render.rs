@@ -13,8 +13,9 @@ pub(crate) fn render<B: From<String>>(web: WebResponse) -> http::Response<B> {
     let mut response = http::Response::new(B::from(web.body));
     *response.status_mut() = web.status;
     for (name, value) in web.headers {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            response.headers_mut().append(HeaderName::from_static(name), value);
+        // Core's names are lower-case ASCII; anything else an application put there is skipped.
+        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value)) {
+            response.headers_mut().append(name, value);
         }
     }
     response

@@ -419,3 +419,30 @@ fn an_extractor_behind_a_declared_api_answers_json() {
         assert!(r.header("location").is_none());
     });
 }
+
+/// A middleware inside `OneLoginMiddleware` that rebuilds error responses (a branded 500
+/// page) does not turn an extractor's sign-in into an error: the placeholder is a redirect,
+/// which the middleware then replaces with the start at One Login.
+#[test]
+fn an_error_page_middleware_inside_does_not_swallow_a_sign_in() {
+    use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+    run(async {
+        let f = fixture().await;
+        let branded = |res: ServiceResponse| {
+            let (req, _) = res.into_parts();
+            let page = actix_web::HttpResponse::InternalServerError().body("<h1>Sorry</h1>");
+            Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, page).map_into_right_body()))
+        };
+        let app = test::init_service(
+            App::new()
+                .wrap(ErrorHandlers::new().handler(StatusCode::INTERNAL_SERVER_ERROR, branded))
+                .wrap(OneLoginMiddleware::new(f.ol.clone()))
+                .configure(configure(f.ol.clone()))
+                .configure(pages),
+        )
+        .await;
+        let r = page!(app, "/extracted");
+        assert_eq!(r.status, 302, "{r:?}");
+        assert!(r.location().starts_with(&format!("{}authorize?", f.mock.issuer())), "{r:?}");
+    });
+}

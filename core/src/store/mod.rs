@@ -121,7 +121,9 @@ pub fn encode_session(record: &SessionRecord) -> Result<Vec<u8>, StoreError> {
 /// Reads a session record that [`encode_session`] wrote. Bytes that are not such a record (or
 /// describe one no sign-in makes) are [`StoreError::Decode`]; a store should then answer "no
 /// session", as the built-in ones do. The store is trusted: whatever it returns is honoured
-/// once core's checks (expiry, idle time, issuer, client, revocation) pass.
+/// once core's checks (expiry, idle time, issuer, client, revocation) pass, so keep these bytes
+/// only where nobody but this service can write (never in a cookie or anything a client
+/// controls).
 pub fn decode_session(bytes: &[u8]) -> Result<SessionRecord, StoreError> {
     wire::decode_session(bytes).map_err(|source| StoreError::Decode { what: "session", source })
 }

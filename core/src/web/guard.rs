@@ -196,7 +196,16 @@ impl OneLogin {
         let return_to = return_to.unwrap_or_else(ReturnPath::root);
         // The guard sees the request as the page it returns to, so the same decision is made.
         let page = RequestInfo::new("GET", return_to.as_str()).accept_language(request.accept_language_header());
-        match self.guard(&requirement, ctx, &page).await {
+        let decision = match self.decide(&requirement, ctx, &page) {
+            // The identity-not-proven page's "try again" link: an explicit new attempt.
+            Decision::Deny(denial) if denial.code() == DenialCode::IdentityNotProven => {
+                let mut login = LoginRequest::new(requirement, return_to.clone());
+                login.flow_cookie.clone_from(&ctx.flow_cookie);
+                Decision::StepUp(login)
+            }
+            other => other,
+        };
+        match self.respond(decision, &page).await {
             Ok(_) => WebResponse::redirect(303, return_to.as_str()),
             Err(response) => response,
         }

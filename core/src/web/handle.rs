@@ -134,7 +134,7 @@ impl SessionHandle {
         let (id, record) = self.live()?;
         let data = self.one_login.store().load_data(id, record.subject(), self.one_login.now()).await?;
         match data.get(name) {
-            Some(json) => Ok(Some(serde_json::from_str(json).map_err(SessionDataError::Convert)?)),
+            Some(json) => Ok(Some(serde_json::from_str(json).map_err(|e| SessionDataError::convert(&e))?)),
             None => Ok(None),
         }
     }
@@ -146,7 +146,7 @@ impl SessionHandle {
     /// data out of it unless you need it: it lives as long as the session.
     pub async fn insert<T: Serialize + ?Sized>(&self, name: &str, value: &T) -> Result<(), Error> {
         check_name(name)?;
-        let json = serde_json::to_string(value).map_err(SessionDataError::Convert)?;
+        let json = serde_json::to_string(value).map_err(|e| SessionDataError::convert(&e))?;
         if json.len() > MAX_DATA_VALUE {
             return Err(SessionDataError::TooLarge { length: json.len(), max: MAX_DATA_VALUE }.into());
         }

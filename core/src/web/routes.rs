@@ -89,6 +89,9 @@ impl OneLogin {
         }
         let page = RequestInfo::new("GET", "/").accept_language(request.accept_language_header());
         match self.sign_out(ctx.id).await {
+            // Without a session there is no cookie to clear: a cross-site form post (which
+            // carries no SameSite=Lax cookie) must not sign the browser out of this service.
+            Ok(url) if ctx.record.is_none() => WebResponse::redirect(303, url.as_str()),
             Ok(url) => WebResponse::redirect(303, url.as_str()).header("set-cookie", self.clear_session_cookie()),
             Err(error) => {
                 if matches!(error, Error::Store(_)) {

@@ -331,11 +331,8 @@ async fn an_unproven_identity_gets_the_custom_page_from_the_callback_and_deny_re
     assert_eq!(h.ol.deny_response(&denial, &api("/apply")), denial.to_response());
 }
 
-/// What the `VerifiedIdentity` docs promise: "a session at the level whose identity One Login
-/// could not confirm gets the identity-not-proven page". It does not: such a session's
-/// `achieved()` is `Cl.Cm.P0` (the identity level comes from the identity), so
-/// `decide_identity` steps up instead, and the `identity_not_proven` branch of
-/// `decide_identity` is unreachable for sessions the callback makes.
+/// A session whose identity One Login could not confirm gets the page again (not a silent
+/// loop back to One Login), and the page's "try again" link starts verification again.
 #[tokio::test]
 async fn the_identity_guard_shows_the_page_to_a_session_whose_identity_was_not_proven() {
     let h = custom().await;
@@ -350,6 +347,28 @@ async fn the_identity_guard_shows_the_page_to_a_session_whose_identity_was_not_p
     }
     let again = h.ol.guard_identity(&ctx, &page("/apply")).await.unwrap_err();
     assert!(again.body.starts_with("custom-identity "), "{}", again.body);
+    // The retry link goes through the sign-in route, which tries again.
+    let retry = h.ol.login_link(&Requirement::IDENTITY_P2, &ReturnPath::parse("/apply").unwrap());
+    let r = h.ol.login_route(&page(&retry), &ctx).await;
+    assert_eq!(r.status, 302, "{}", r.body);
+    assert!(r.header_value("location").unwrap().starts_with(&format!("{}authorize?", h.mock.issuer())));
+}
+
+/// A sign-out form posted without a session (a cross-site post carries no SameSite=Lax
+/// cookie) does not clear the browser's session cookie.
+#[tokio::test]
+async fn a_sign_out_without_a_session_leaves_the_cookie_alone() {
+    let h = custom().await;
+    let post = RequestInfo::new("POST", "/auth/logout").content_type(Some("application/x-www-form-urlencoded"));
+    let r = h.ol.logout_route(&post, &SessionContext::default(), b"").await;
+    assert_eq!(r.status, 303);
+    assert!(r.header_value("set-cookie").is_none(), "no cookie change without a session");
+    // With a session and its token, the cookie is cleared.
+    let out = h.login(Requirement::MEDIUM).await.unwrap();
+    let ctx = ctx_for(&h.ol, &out.session_id).await;
+    let body = format!("csrf_token={}", out.session.csrf_token());
+    let r = h.ol.logout_route(&post, &ctx, body.as_bytes()).await;
+    assert!(r.header_value("set-cookie").unwrap().contains("Max-Age=0"));
 }
 
 #[tokio::test]
@@ -378,20 +397,25 @@ async fn a_wrong_csrf_token_gets_the_custom_page_and_the_session_stays() {
 async fn start_login_failures_use_the_pages_and_default_pages_escape() {
     let h = harness().await;
     h.mock.set_down("/.well-known/openid-configuration", true);
+    // A path with characters that mean something in HTML is not kept as a return path.
     let tricky = "/a?q=\"<b>'&x=1";
     let r = h.ol.guard(&Requirement::MEDIUM, &SessionContext::default(), &page(tricky)).await.unwrap_err();
     assert_eq!(r.status, 503, "{}", r.body);
     assert!(r.header_value("set-cookie").is_none());
-    assert!(r.body.contains("href=\"/a?q=&quot;&lt;b&gt;&#39;&amp;x=1\""), "{}", r.body);
+    assert!(r.body.contains("<p><a href=\"/\">Try again</a></p>"), "{}", r.body);
     assert!(!r.body.contains("<b>") && !r.body.contains("\"<"), "{}", r.body);
     assert!(r.body.contains("<html lang=\"en\">"));
+    // An ampersand is kept, and escaped in the attribute.
+    let amp = "/a?q=1&x=2";
+    let r = h.ol.guard(&Requirement::MEDIUM, &SessionContext::default(), &page(amp)).await.unwrap_err();
+    assert!(r.body.contains("href=\"/a?q=1&amp;x=2\""), "{}", r.body);
 
     // The same failure on a custom engine reaches its pages, with the retry link and return path.
     let ol = OneLogin::builder(h.ol.config().clone()).pages(FactPages).build().unwrap();
-    let r = ol.guard(&Requirement::MEDIUM, &SessionContext::default(), &page(tricky)).await.unwrap_err();
+    let r = ol.guard(&Requirement::MEDIUM, &SessionContext::default(), &page(amp)).await.unwrap_err();
     assert_eq!(
         r.body,
-        format!("custom-problem kind=OneLoginUnreachable status=503 locale=en retry={tricky} return_to={tricky}")
+        format!("custom-problem kind=OneLoginUnreachable status=503 locale=en retry={amp} return_to={amp}")
     );
 
     // The default identity-not-proven page escapes its retry link.

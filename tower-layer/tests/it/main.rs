@@ -385,3 +385,21 @@ async fn an_extractor_behind_a_declared_api_answers_json() {
     assert_eq!(r.status, 403, "{r:?}");
     assert!(r.headers.get("location").is_none());
 }
+
+/// A rejection's `Debug` shows the status and header names, never the flow cookie or the
+/// authorize URL (which carries the signed request object).
+#[tokio::test]
+async fn a_rejections_debug_shows_no_secret() {
+    use govuk_one_login_tower::Rejection;
+    let app = app().await;
+    let ctx = app.ol.session_context(None).await.unwrap();
+    let web = app
+        .ol
+        .guard(&Requirement::MEDIUM, &ctx, &govuk_one_login_tower::web::RequestInfo::new("GET", "/x"))
+        .await
+        .unwrap_err();
+    let flow = web.header_value("set-cookie").unwrap().split(';').next().unwrap().to_owned();
+    let debug = format!("{:?}", Rejection::from(web));
+    assert!(debug.contains("302") && debug.contains("set-cookie"), "{debug}");
+    assert!(!debug.contains(&flow) && !debug.contains("authorize?"), "{debug}");
+}

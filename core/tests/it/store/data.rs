@@ -67,9 +67,14 @@ async fn values_round_trip_through_a_handle_and_across_engines(backend: Backend)
 
     // A value of another type is a conversion error, not a panic or a None.
     match on_a.get::<u32>("basket").await {
-        Err(Error::SessionData(SessionDataError::Convert(_))) => {}
+        Err(Error::SessionData(SessionDataError::Convert { .. })) => {}
         other => panic!("expected a conversion error, got {other:?}"),
     }
+    // Its message never quotes the value kept (it may be personal data).
+    on_a.insert("name", "Ada Lovelace").await.unwrap();
+    let error = on_a.get::<u32>("name").await.unwrap_err();
+    assert!(!error.to_string().contains("Lovelace") && !format!("{error:?}").contains("Lovelace"), "{error}");
+    on_a.remove("name").await.unwrap();
 
     on_a.remove("basket").await.unwrap();
     on_a.remove("never-set").await.unwrap();
