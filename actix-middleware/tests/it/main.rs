@@ -3,6 +3,8 @@
 //! (the sign-in an extractor asks for is started by the middleware, so a dropped rejection
 //! starts none), API declarations answer JSON, and a missing middleware is one clear 500.
 
+// The same counting store as the tower adapter's tests: one file, two test binaries.
+#[path = "../../../tower-layer/tests/it/counting.rs"]
 mod counting;
 
 use std::future::Future;

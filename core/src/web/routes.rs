@@ -38,7 +38,7 @@ impl OneLogin {
     /// session. An identity that could not be confirmed gets
     /// [`Pages::identity_not_proven`](super::Pages::identity_not_proven) (signed in).
     pub async fn callback_route(&self, request: &RequestInfo<'_>, ctx: &SessionContext) -> WebResponse {
-        let params = callback_params(request.query());
+        let params = CallbackParams::from_query(request.query());
         match self.complete_login(params, ctx.flow_cookie.as_deref(), ctx.id).await {
             Ok(outcome) => {
                 let names = Names::for_config(self.config());
@@ -136,22 +136,4 @@ impl OneLogin {
         r.headers.retain(|(n, _)| *n != "cache-control");
         r.header("cache-control", "max-age=300")
     }
-}
-
-/// The callback's parameters from its query; the first of each wins.
-fn callback_params(query: &str) -> CallbackParams {
-    let mut p = CallbackParams::default();
-    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-        let slot = match &*k {
-            "code" => &mut p.code,
-            "state" => &mut p.state,
-            "error" => &mut p.error,
-            "error_description" => &mut p.error_description,
-            _ => continue,
-        };
-        if slot.is_none() {
-            *slot = Some(v.into_owned());
-        }
-    }
-    p
 }
