@@ -8,7 +8,7 @@ use govuk_one_login::web::{Decision, Denial, SessionContext, SessionHandle, WebR
 use govuk_one_login::{OneLogin, Requirement};
 use http::request::Parts;
 
-use crate::render::{ApiRoute, not_installed, render, request_info};
+use crate::render::{not_installed, render, request_info};
 
 govuk_one_login::extractor_types!();
 
@@ -64,8 +64,7 @@ fn allowed(
     requirement: &Requirement,
 ) -> Result<Option<std::sync::Arc<govuk_one_login::SessionRecord>>, Rejection> {
     let (one_login, ctx) = context(parts)?;
-    let info =
-        request_info(&parts.method, &parts.uri, &parts.headers).api(parts.extensions.get::<ApiRoute>().is_some());
+    let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
     Ok(match one_login.decide(requirement, ctx, &info) {
         Decision::Allow(record) => Some(record),
         _ => None,
@@ -76,8 +75,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthenticatedUser {
     type Rejection = Rejection;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Rejection> {
         let (one_login, ctx) = context(parts)?;
-        let info =
-            request_info(&parts.method, &parts.uri, &parts.headers).api(parts.extensions.get::<ApiRoute>().is_some());
+        let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
         one_login.guard(&Requirement::MEDIUM, ctx, &info).await.map(Self).map_err(Rejection::from)
     }
 }
@@ -93,8 +91,7 @@ impl<S: Send + Sync> FromRequestParts<S> for VerifiedIdentity {
     type Rejection = Rejection;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Rejection> {
         let (one_login, ctx) = context(parts)?;
-        let info =
-            request_info(&parts.method, &parts.uri, &parts.headers).api(parts.extensions.get::<ApiRoute>().is_some());
+        let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
         let (session, identity) = one_login.guard_identity(ctx, &info).await.map_err(Rejection::from)?;
         Ok(Self { session, identity })
     }
@@ -115,8 +112,7 @@ impl<S: Send + Sync> FromRequestParts<S> for OneLoginSession {
     type Rejection = Rejection;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Rejection> {
         let (one_login, ctx) = context(parts)?;
-        let info =
-            request_info(&parts.method, &parts.uri, &parts.headers).api(parts.extensions.get::<ApiRoute>().is_some());
+        let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
         Ok(Self(SessionHandle::new(one_login.clone(), ctx.clone(), &info)))
     }
 }

@@ -78,7 +78,7 @@ where
                 }
                 Err(error) => {
                     tracing::error!(%error, "session store failed");
-                    let info = request_info(request.method(), request.uri(), request.headers());
+                    let info = request_info(request.method(), request.uri(), request.headers(), request.extensions());
                     Ok(render(one_login.error_response(&error, &info)))
                 }
             }

@@ -2,7 +2,7 @@
 //! request facts core needs.
 
 use govuk_one_login::web::{RequestInfo, WebResponse, missing_layer};
-use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
+use http::{Extensions, HeaderMap, HeaderName, HeaderValue, Method, Uri};
 
 /// What the layers and extractors answer when [`OneLoginLayer`](crate::OneLoginLayer) is not
 /// installed around them.
@@ -40,10 +40,19 @@ fn header(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ApiRoute;
 
-/// The request facts core reads.
-pub(crate) fn request_info<'a>(method: &'a Method, uri: &'a Uri, headers: &'a HeaderMap) -> RequestInfo<'a> {
+/// The request facts core reads. The path is the one the client sent (axum's `OriginalUri`,
+/// when a `Router::nest` stripped a prefix), so return paths and API paths see the whole path;
+/// a `require(..).api()` in front marks the request an API call.
+pub(crate) fn request_info<'a>(
+    method: &'a Method,
+    uri: &'a Uri,
+    headers: &'a HeaderMap,
+    extensions: &'a Extensions,
+) -> RequestInfo<'a> {
+    let uri = extensions.get::<axum::extract::OriginalUri>().map_or(uri, |original| &original.0);
     RequestInfo::new(method.as_str(), uri.path_and_query().map_or("/", |p| p.as_str()))
         .accept(header(headers, http::header::ACCEPT))
         .accept_language(header(headers, http::header::ACCEPT_LANGUAGE))
         .content_type(header(headers, http::header::CONTENT_TYPE))
+        .api(extensions.get::<ApiRoute>().is_some())
 }

@@ -89,7 +89,7 @@ where
             ) else {
                 return Ok(not_installed());
             };
-            let info = request_info(request.method(), request.uri(), request.headers()).api(api);
+            let info = request_info(request.method(), request.uri(), request.headers(), request.extensions()).api(api);
             let outcome = one_login.guard(&requirement, &ctx, &info).await;
             match outcome {
                 Ok(_) => inner.call(request).await,

@@ -42,13 +42,13 @@ fn context(request: &Request) -> Option<(OneLogin, SessionContext)> {
 
 async fn callback(request: Request) -> Response {
     let Some((ol, ctx)) = context(&request) else { return not_installed() };
-    let info = request_info(request.method(), request.uri(), request.headers());
+    let info = request_info(request.method(), request.uri(), request.headers(), request.extensions());
     render(ol.callback_route(&info, &ctx).await)
 }
 
 async fn login(request: Request) -> Response {
     let Some((ol, ctx)) = context(&request) else { return not_installed() };
-    let info = request_info(request.method(), request.uri(), request.headers());
+    let info = request_info(request.method(), request.uri(), request.headers(), request.extensions());
     render(ol.login_route(&info, &ctx).await)
 }
 
@@ -65,14 +65,14 @@ async fn form(request: Request) -> (http::request::Parts, Bytes) {
 async fn logout(request: Request) -> Response {
     let Some((ol, ctx)) = context(&request) else { return not_installed() };
     let (parts, body) = form(request).await;
-    let info = request_info(&parts.method, &parts.uri, &parts.headers);
+    let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
     render(ol.logout_route(&info, &ctx, &body).await)
 }
 
 async fn backchannel_logout(request: Request) -> Response {
     let Some((ol, _)) = context(&request) else { return not_installed() };
     let (parts, body) = form(request).await;
-    let info = request_info(&parts.method, &parts.uri, &parts.headers);
+    let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
     render(ol.backchannel_logout_route(&info, &body).await)
 }
 

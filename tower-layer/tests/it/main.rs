@@ -403,3 +403,21 @@ async fn a_rejections_debug_shows_no_secret() {
     assert!(debug.contains("302") && debug.contains("set-cookie"), "{debug}");
     assert!(!debug.contains(&flow) && !debug.contains("authorize?"), "{debug}");
 }
+
+/// Under `Router::nest`, the return path and the API paths are the paths the client sent, not
+/// the ones the nest left after stripping its prefix.
+#[tokio::test]
+async fn nested_routers_keep_the_whole_path() {
+    let app = app_with(|b| b.api_paths(["/app/api"])).await;
+    let inner = Router::new()
+        .route("/account", get(|| async { "account" }).route_layer(require(Requirement::MEDIUM)))
+        .route("/api/me", get(|| async { "me" }).route_layer(require(Requirement::MEDIUM)));
+    let router = Router::new().nest("/app", inner).with_one_login(app.ol.clone());
+
+    let api = page(&router, "/app/api/me", None).await;
+    assert_eq!(api.status, 401, "an API path under the nest: {api:?}");
+
+    let started = through_the_mock(&app, &page(&router, "/app/account?x=1", None).await).await;
+    let (done, _) = finish(&router, &started, None).await;
+    assert_eq!(done.location(), "/app/account?x=1", "back to the whole path");
+}
