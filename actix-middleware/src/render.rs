@@ -53,4 +53,5 @@ pub(crate) fn request_info<'a>(method: &'a Method, uri: &'a Uri, headers: &'a He
         .accept(get(headers, &header::ACCEPT))
         .accept_language(get(headers, &header::ACCEPT_LANGUAGE))
         .content_type(get(headers, &header::CONTENT_TYPE))
+        .fetch_site(get(headers, &HeaderName::from_static("sec-fetch-site")))
 }

@@ -54,5 +54,6 @@ pub(crate) fn request_info<'a>(
         .accept(header(headers, http::header::ACCEPT))
         .accept_language(header(headers, http::header::ACCEPT_LANGUAGE))
         .content_type(header(headers, http::header::CONTENT_TYPE))
+        .fetch_site(header(headers, HeaderName::from_static("sec-fetch-site")))
         .api(extensions.get::<ApiRoute>().is_some())
 }

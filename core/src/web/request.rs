@@ -18,6 +18,7 @@ pub struct RequestInfo<'a> {
     accept: Option<&'a str>,
     accept_language: Option<&'a str>,
     content_type: Option<&'a str>,
+    fetch_site: Option<&'a str>,
     api: bool,
 }
 
@@ -25,7 +26,15 @@ impl<'a> RequestInfo<'a> {
     /// A request with this method (such as `GET`) and path and query (such as
     /// `/apply?step=2`: where to come back to after a sign-in).
     pub fn new(method: &'a str, path_and_query: &'a str) -> Self {
-        Self { method, path_and_query, accept: None, accept_language: None, content_type: None, api: false }
+        Self {
+            method,
+            path_and_query,
+            accept: None,
+            accept_language: None,
+            content_type: None,
+            fetch_site: None,
+            api: false,
+        }
     }
     /// The `Accept` header.
     pub fn accept(mut self, accept: Option<&'a str>) -> Self {
@@ -41,6 +50,17 @@ impl<'a> RequestInfo<'a> {
     pub fn content_type(mut self, content_type: Option<&'a str>) -> Self {
         self.content_type = content_type;
         self
+    }
+    /// The `Sec-Fetch-Site` header (browsers send it): the sign-out route refuses a
+    /// cross-site post that carries no session.
+    pub fn fetch_site(mut self, fetch_site: Option<&'a str>) -> Self {
+        self.fetch_site = fetch_site;
+        self
+    }
+    /// Whether the browser says the request came from another site (`Sec-Fetch-Site:
+    /// cross-site` or `same-site`); `false` when the header is missing.
+    pub fn is_cross_site(&self) -> bool {
+        self.fetch_site.is_some_and(|s| !(s.eq_ignore_ascii_case("same-origin") || s.eq_ignore_ascii_case("none")))
     }
     /// Marks the request as an API call whatever its headers: it gets 401/403 JSON, never a
     /// redirect. Adapters set it for routes declared as APIs.

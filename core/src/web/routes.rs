@@ -71,21 +71,28 @@ impl OneLogin {
 
     /// `POST <logout>` with the form field [`CSRF_FIELD`]: ends the local session, then sends
     /// the browser to One Login's end-session endpoint with `id_token_hint` and
-    /// `post_logout_redirect_uri`. A missing or wrong CSRF token gets 403 and the session stays.
+    /// `post_logout_redirect_uri`. A missing or wrong CSRF token gets 403 and the session stays;
+    /// without a session, a post the browser marks cross-site (`Sec-Fetch-Site`) gets 403 too.
     pub async fn logout_route(&self, request: &RequestInfo<'_>, ctx: &SessionContext, body: &[u8]) -> WebResponse {
-        if let Some(record) = &ctx.record {
-            let token = form_value(&body[..body.len().min(MAX_FORM_BODY)], CSRF_FIELD).unwrap_or_default();
-            if !ct_eq(token.as_bytes(), record.csrf_token().as_bytes()) {
-                let page = ProblemPage {
-                    kind: ProblemKind::SignOutFormExpired,
-                    status: StatusCode::FORBIDDEN,
-                    locale: request.locale(),
-                    retry: None,
-                    return_to: None,
-                };
-                // A form post is a page, whatever its method says.
-                return WebResponse::new(StatusCode::FORBIDDEN).html(self.pages().problem(&page));
+        let token_ok = match &ctx.record {
+            Some(record) => {
+                let token = form_value(&body[..body.len().min(MAX_FORM_BODY)], CSRF_FIELD).unwrap_or_default();
+                ct_eq(token.as_bytes(), record.csrf_token().as_bytes())
             }
+            // No session to check a token against: a post from another site (which carries no
+            // SameSite=Lax cookie) must not end the user's One Login session either.
+            None => !request.is_cross_site(),
+        };
+        if !token_ok {
+            let page = ProblemPage {
+                kind: ProblemKind::SignOutFormExpired,
+                status: StatusCode::FORBIDDEN,
+                locale: request.locale(),
+                retry: None,
+                return_to: None,
+            };
+            // A form post is a page, whatever its method says.
+            return WebResponse::new(StatusCode::FORBIDDEN).html(self.pages().problem(&page));
         }
         let page = RequestInfo::new("GET", "/").accept_language(request.accept_language_header());
         match self.sign_out(ctx.id).await {

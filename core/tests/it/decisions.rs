@@ -363,6 +363,14 @@ async fn a_sign_out_without_a_session_leaves_the_cookie_alone() {
     let r = h.ol.logout_route(&post, &SessionContext::default(), b"").await;
     assert_eq!(r.status, 303);
     assert!(r.header_value("set-cookie").is_none(), "no cookie change without a session");
+    // A post the browser marks cross-site, without a session, ends nothing at One Login either.
+    for site in ["cross-site", "same-site"] {
+        let r = h.ol.logout_route(&post.fetch_site(Some(site)), &SessionContext::default(), b"").await;
+        assert_eq!(r.status, 403, "{site}");
+        assert!(r.header_value("location").is_none());
+    }
+    let r = h.ol.logout_route(&post.fetch_site(Some("same-origin")), &SessionContext::default(), b"").await;
+    assert_eq!(r.status, 303);
     // With a session and its token, the cookie is cleared.
     let out = h.login(Requirement::MEDIUM).await.unwrap();
     let ctx = ctx_for(&h.ol, &out.session_id).await;
