@@ -92,7 +92,9 @@ impl OneLoginBuilder {
     }
     /// Declares paths that are APIs: a request at or below any of them (`/api` covers `/api`
     /// and `/api/me`, not `/apis`) always gets 401/403 JSON, never a redirect to One Login,
-    /// whatever its `Accept` header. A path without a leading `/` gets one.
+    /// whatever its `Accept` header. A path without a leading `/` gets one. Declare only
+    /// prefixes that hold APIs alone: pages under a declared prefix (under `/`, every page)
+    /// can never start a sign-in.
     pub fn api_paths<I, P>(mut self, paths: I) -> Self
     where
         I: IntoIterator<Item = P>,
