@@ -299,6 +299,10 @@ pub enum TokenError {
     /// Not a well-formed compact JWS, or its JSON is not the expected shape.
     #[error("malformed token: {0}")]
     Malformed(String),
+    /// The header's `crit` lists extensions this crate does not understand (RFC 7515
+    /// §4.1.11), or is present and empty.
+    #[error("the header marks extensions critical that are not supported: [{0}]")]
+    UnsupportedCritical(String),
     /// The header `alg` is not the pinned algorithm.
     #[error(
         "algorithm {found} is not allowed: expected {expected} (check ONE_LOGIN_ID_TOKEN_ALG against the client registration)"

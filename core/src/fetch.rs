@@ -104,7 +104,7 @@ pub(crate) async fn read_json<T: DeserializeOwned>(
     if !(essence == "application/json" || essence.ends_with("+json")) {
         return Err(ProviderError::InvalidResponse {
             endpoint,
-            reason: format!("content type `{}` is not JSON", essence.chars().take(64).collect::<String>()),
+            reason: format!("content type `{}` is not JSON", crate::types::loggable(essence, 64)),
         });
     }
     if response.content_length().is_some_and(|l| l > MAX_BODY as u64) {

@@ -32,10 +32,17 @@ pub(crate) fn header(token: &str, pinned: Algorithm) -> Result<Header, TokenErro
     if raw != alg_name(pinned) {
         return Err(TokenError::AlgorithmNotAllowed {
             expected: alg_name(pinned),
-            found: raw.chars().take(16).collect(),
+            found: crate::types::loggable(&raw, 16),
         });
     }
-    jsonwebtoken::decode_header(token).map_err(|e| TokenError::Malformed(format!("header: {e}")))
+    let header = jsonwebtoken::decode_header(token).map_err(|e| TokenError::Malformed(format!("header: {e}")))?;
+    // RFC 7515 §4.1.11: a recipient must refuse a JWS whose `crit` lists an extension it does
+    // not understand. This crate understands none, and `crit` may not be empty.
+    if let Some(crit) = &header.crit {
+        let names = crit.iter().map(|name| crate::types::loggable(name, 32)).collect::<Vec<_>>().join(",");
+        return Err(TokenError::UnsupportedCritical(crate::types::loggable(&names, 128)));
+    }
+    Ok(header)
 }
 
 /// The header's `alg` as written, so that `none` or `HS256` is reported as such.
@@ -182,5 +189,34 @@ mod tests {
         assert!(matches!(header(&hs, Algorithm::ES256), Err(TokenError::AlgorithmNotAllowed { .. })));
         assert!(matches!(header("a.b", Algorithm::ES256), Err(TokenError::Malformed(_))));
         assert!(matches!(header("!!.b.c", Algorithm::ES256), Err(TokenError::Malformed(_))));
+    }
+
+    fn token_with_header(header: &serde_json::Value) -> String {
+        use base64::Engine as _;
+        let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+        format!("{}.{}.{}", b64(header.to_string().as_bytes()), b64(b"{}"), b64(b"sig"))
+    }
+
+    /// RFC 7515 §4.1.11: every token kind goes through `header`, which refuses `crit`.
+    #[test]
+    fn a_critical_header_extension_is_refused() {
+        for crit in [serde_json::json!(["exp"]), serde_json::json!(["b64"]), serde_json::json!([])] {
+            let token = token_with_header(&serde_json::json!({ "alg": "ES256", "kid": "k", "crit": crit, "exp": 1 }));
+            match header(&token, Algorithm::ES256) {
+                Err(TokenError::UnsupportedCritical(_)) => {}
+                other => panic!("crit {crit} must be refused, got {other:?}"),
+            }
+        }
+        let plain = token_with_header(&serde_json::json!({ "alg": "ES256", "kid": "k" }));
+        assert!(header(&plain, Algorithm::ES256).is_ok());
+    }
+
+    #[test]
+    fn header_values_in_errors_cannot_forge_log_lines() {
+        let token = token_with_header(&serde_json::json!({ "alg": "ES256", "crit": ["a\nlevel=ERROR forged"] }));
+        let Err(error) = header(&token, Algorithm::ES256) else { panic!("refused") };
+        assert!(!error.to_string().contains('\n'), "{error}");
+        assert_eq!(crate::types::loggable("kid\r\nx\u{7f}\u{e9}", 128), "kid??x??");
+        assert_eq!(crate::types::loggable(&"k".repeat(500), 128).len(), 128);
     }
 }

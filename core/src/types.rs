@@ -102,6 +102,13 @@ secret_string!(
 );
 
 /// Compares two byte strings in constant time (for equal lengths).
+/// A value from outside (a token header, One Login's query, a response) fit for a log line or
+/// an error message: at most `max` characters, each visible ASCII or a space, anything else
+/// (a newline that would forge a log line, a control character) shown as `?`.
+pub(crate) fn loggable(value: &str, max: usize) -> String {
+    value.chars().take(max).map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' }).collect()
+}
+
 pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
 }

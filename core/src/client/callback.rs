@@ -194,7 +194,7 @@ impl OneLogin {
                 self.store().delete_data(&old, &record.subject).await?;
             }
             tracing::info!(error = %code, "One Login returned an error to the callback");
-            let description = description.map(|d| d.chars().take(256).collect());
+            let description = description.map(|d| crate::types::loggable(&d, 256));
             return Err(CallbackError::OneLogin { code, description }.into());
         }
         let code = code.ok_or(CallbackError::MissingCode)?;
@@ -282,8 +282,8 @@ impl OneLogin {
             let body: Result<TokenErrorBody, _> = read_json(Endpoint::Token, response).await;
             return Err(match body {
                 Ok(TokenErrorBody { error: Some(error), error_description }) => ProviderError::TokenRequestRejected {
-                    error: error.chars().take(64).collect(),
-                    description: error_description.map(|d| d.chars().take(256).collect()),
+                    error: crate::types::loggable(&error, 64),
+                    description: error_description.map(|d| crate::types::loggable(&d, 256)),
                 },
                 _ => ProviderError::Status { endpoint: Endpoint::Token, status: status.as_u16() },
             }
@@ -321,7 +321,7 @@ impl OneLogin {
         if iss != config.issuer {
             return Err(TokenError::WrongIssuer {
                 expected: config.issuer.clone(),
-                found: iss.chars().take(256).collect(),
+                found: crate::types::loggable(iss, 256),
             });
         }
         let aud = c.aud.as_ref().ok_or(TokenError::MissingClaim("aud"))?;
@@ -341,7 +341,7 @@ impl OneLogin {
         let vot = c.vot.as_deref().ok_or(TokenError::MissingClaim("vot"))?;
         let required = pending.vector.auth();
         let too_low =
-            || TokenError::LevelTooLow { required: required.to_string(), found: vot.chars().take(32).collect() };
+            || TokenError::LevelTooLow { required: required.to_string(), found: crate::types::loggable(vot, 32) };
         let achieved: AuthLevel = vot.parse().map_err(|_| too_low())?;
         if achieved < required {
             return Err(too_low());

@@ -82,7 +82,7 @@ impl OneLogin {
             && !typ.eq_ignore_ascii_case("logout+jwt")
             && !typ.eq_ignore_ascii_case("application/logout+jwt")
         {
-            return Err(err(TokenError::WrongType(typ.chars().take(32).collect())));
+            return Err(err(TokenError::WrongType(crate::types::loggable(typ, 32))));
         }
         let kid = header.kid.ok_or(TokenError::MissingKeyId).map_err(err)?;
         let key = self.op_key(&kid, TokenKind::LogoutToken).await?;
@@ -92,7 +92,7 @@ impl OneLogin {
         if iss != config.issuer {
             return Err(err(TokenError::WrongIssuer {
                 expected: config.issuer.clone(),
-                found: iss.chars().take(256).collect(),
+                found: crate::types::loggable(&iss, 256),
             }));
         }
         let aud = claims.aud.ok_or(TokenError::MissingClaim("aud")).map_err(err)?;

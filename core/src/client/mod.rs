@@ -224,7 +224,7 @@ impl OneLogin {
             .await?
             .find(kid)
             .cloned()
-            .ok_or_else(|| Error::token(kind)(TokenError::UnknownKey { kid: kid.chars().take(128).collect() }))
+            .ok_or_else(|| Error::token(kind)(TokenError::UnknownKey { kid: crate::types::loggable(kid, 128) }))
     }
 
     /// The DID key for a core identity `kid`, refetching the DID document once when unknown.
@@ -240,7 +240,7 @@ impl OneLogin {
         crate::identity::core_jwt::select_key(&doc, kid, url)
             .map_err(Error::token(TokenKind::CoreIdentity))?
             .ok_or_else(|| {
-                Error::token(TokenKind::CoreIdentity)(TokenError::UnknownKey { kid: kid.chars().take(128).collect() })
+                Error::token(TokenKind::CoreIdentity)(TokenError::UnknownKey { kid: crate::types::loggable(kid, 128) })
             })
     }
 

@@ -212,3 +212,21 @@ async fn each_subject_keeps_a_bounded_number_of_sessions_and_all_are_revoked() {
         assert!(!live(id).await);
     }
 }
+
+/// A logout token marking an extension critical (RFC 7515 §4.1.11) is refused, through the
+/// route as 400; a forged `kid` with a newline reaches the error only as visible ASCII.
+#[tokio::test]
+async fn critical_extensions_and_forged_header_values_are_refused() {
+    let h = harness().await;
+    let sub = "urn:fdc:gov.uk:2022:crit";
+    let token = h.mock.logout_token_with(sub, |hd, _| hd.crit = Some(vec!["exp".into()]));
+    assert!(matches!(token_err(h.ol.verify_logout_token(&token).await), TokenError::UnsupportedCritical(_)));
+    let post = govuk_one_login::web::RequestInfo::new("POST", "/auth/backchannel-logout")
+        .content_type(Some("application/x-www-form-urlencoded"));
+    let r = h.ol.backchannel_logout_route(&post, format!("logout_token={token}").as_bytes()).await;
+    assert_eq!(r.status, 400);
+
+    let forged = h.mock.logout_token_with(sub, |hd, _| hd.kid = Some("k\nlevel=ERROR forged line".into()));
+    let error = h.ol.verify_logout_token(&forged).await.unwrap_err();
+    assert!(!error.to_string().contains('\n') && error.to_string().contains("k?level"), "{error}");
+}
