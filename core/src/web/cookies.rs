@@ -31,11 +31,19 @@ impl Names {
     }
 }
 
-/// (session id, flow cookie) from a `Cookie` header. Oversized headers are ignored.
+/// The longest value of either of our cookies that is read (a session id is 43 characters, a
+/// flow cookie 22); a longer one is not ours.
+const MAX_VALUE: usize = 128;
+
+/// (session id, flow cookie) from a `Cookie` header, however many other cookies it carries (a
+/// sibling domain's cookie bomb must not hide ours); only our values are bounded.
 pub(crate) fn read(header: Option<&str>, names: &Names) -> (Option<String>, Option<String>) {
     let (mut session, mut flow) = (None, None);
-    let Some(header) = header.filter(|h| h.len() <= 8192) else { return (None, None) };
+    let Some(header) = header else { return (None, None) };
     for c in Cookie::split_parse(header).flatten() {
+        if c.value().len() > MAX_VALUE {
+            continue;
+        }
         if c.name() == names.session && session.is_none() {
             session = Some(c.value().to_owned());
         } else if c.name() == names.flow && flow.is_none() {
@@ -79,6 +87,13 @@ mod tests {
         assert_eq!((s.as_deref(), f.as_deref()), (Some("S"), Some("F")));
         assert_eq!(read(Some("garbage;;=;"), &names), (None, None));
         assert_eq!(read(Some(&"a".repeat(9000)), &names), (None, None));
+        // Ours are found behind 20 KB of other cookies (a cookie bomb from a sibling domain).
+        let bomb = format!("junk={}; ", "x".repeat(45)).repeat(400);
+        let (s, f) = read(Some(&format!("{bomb}__Host-one-login-session=S; __Host-one-login-flow=F")), &names);
+        assert_eq!((s.as_deref(), f.as_deref()), (Some("S"), Some("F")));
+        // A value too long to be ours is not read.
+        let long = format!("__Host-one-login-session={}", "S".repeat(200));
+        assert_eq!(read(Some(&long), &names), (None, None));
         assert_eq!(read(None, &names), (None, None));
     }
 }
