@@ -351,8 +351,12 @@ impl OneLogin {
         }
         if let Some(max_age) = pending.max_age {
             let auth_time = c.auth_time.ok_or(TokenError::MissingClaim("auth_time"))?;
-            if now - auth_time > max_age as i64 + leeway {
-                return Err(TokenError::Expired { by: seconds(now - auth_time - max_age as i64 - leeway) });
+            // Saturating throughout: `max_age` may come from the sign-in route's query, and
+            // `auth_time` from the token.
+            let allowed = i64::try_from(max_age).unwrap_or(i64::MAX).saturating_add(leeway);
+            let age = now.saturating_sub(auth_time);
+            if age > allowed {
+                return Err(TokenError::Expired { by: seconds(age.saturating_sub(allowed)) });
             }
         }
         Ok(())

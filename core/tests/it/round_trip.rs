@@ -287,3 +287,14 @@ async fn a_person_decides_on_the_stand_in_page() {
     let cancelled = decide_on_the_page(&h, Requirement::MEDIUM, &[("decision", "cancel")]).await.unwrap_err();
     assert!(matches!(cancelled, Error::Callback(CallbackError::OneLogin { code: OpErrorCode::AccessDenied, .. })));
 }
+
+/// A `max_age` beyond what an `i64` holds means "any age", not a wrapped negative number that
+/// refuses every sign-in older than the leeway.
+#[tokio::test]
+async fn a_huge_max_age_is_saturated_not_wrapped() {
+    let h = harness().await;
+    h.mock.set_auth_time_offset(-100);
+    let requirement = Requirement::MEDIUM.with_max_age(std::time::Duration::from_secs(u64::MAX));
+    let out = h.login(requirement).await;
+    assert!(out.is_ok(), "{out:?}");
+}
