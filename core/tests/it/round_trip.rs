@@ -294,7 +294,7 @@ async fn a_person_decides_on_the_stand_in_page() {
 async fn a_huge_max_age_is_saturated_not_wrapped() {
     let h = harness().await;
     h.mock.set_auth_time_offset(-100);
-    let requirement = Requirement::MEDIUM.with_max_age(std::time::Duration::from_secs(u64::MAX));
+    let requirement = Requirement::MEDIUM.with_max_age(Duration::from_secs(u64::MAX));
     let out = h.login(requirement).await;
     assert!(out.is_ok(), "{out:?}");
 }
