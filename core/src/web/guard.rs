@@ -50,6 +50,12 @@ impl OneLogin {
     ///   APIs.
     pub fn decide(&self, requirement: &Requirement, ctx: &SessionContext, request: &RequestInfo<'_>) -> Decision {
         let record = ctx.record.as_ref();
+        if let Some(s) = record
+            && requirement.is_met_by(s.achieved(), s.auth_time(), self.now())
+        {
+            // The hot path: an allowed request reads no header and matches no API path.
+            return Decision::Allow(s.clone());
+        }
         let api = self.is_api(request);
         let login = |reauthenticate| {
             let mut login = LoginRequest::new(*requirement, ReturnPath::parse_or_root(request.path_and_query()));
@@ -58,7 +64,6 @@ impl OneLogin {
             login
         };
         match record {
-            Some(s) if requirement.is_met_by(s.achieved(), s.auth_time(), self.now()) => Decision::Allow(s.clone()),
             // One Login could not confirm this user's identity at this session's sign-in: say
             // so (the page's retry link starts verification again) rather than loop back.
             Some(s)
