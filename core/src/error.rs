@@ -82,8 +82,9 @@ pub enum AuthorizeError {
         /// Its length.
         length: usize,
     },
-    /// `prompt=login` and `login_hint` are honoured only inside a signed request object.
-    #[error("re-authentication and login_hint need signed request objects: set ONE_LOGIN_REQUEST_OBJECT=true")]
+    /// `prompt=login` and `login_hint` are honoured only inside a signed request object, and a
+    /// requirement's `max_age` needs `prompt=login` when One Login does not apply it.
+    #[error("re-authentication, max_age and login_hint need signed request objects: set ONE_LOGIN_REQUEST_OBJECT=true")]
     NeedsRequestObject,
 }
 
@@ -348,7 +349,14 @@ pub enum TokenError {
     /// `exp` has passed, beyond the leeway.
     #[error("expired {}s ago (leeway included): check the server clock", by.as_secs())]
     Expired {
-        /// How long past `exp` + leeway (or `auth_time` + `max_age` + leeway).
+        /// How long past `exp` + leeway.
+        by: Duration,
+    },
+    /// `auth_time` is older than the requirement's `max_age`: One Login did not make the user
+    /// sign in again (the callback route retries once with `prompt=login`).
+    #[error("the sign-in is {}s older than max_age allows (leeway included)", by.as_secs())]
+    NotFresh {
+        /// How long past `auth_time` + `max_age` + leeway.
         by: Duration,
     },
     /// `iat` or `nbf` is in the future, beyond the leeway.

@@ -266,8 +266,13 @@ impl Requirement {
     pub const fn vector_of_trust(vector: VectorOfTrust) -> Self {
         Self { vector, max_age: None }
     }
-    /// Also asks that the user entered their credentials within `max_age`. When they did not,
-    /// the guard sends them to re-authenticate (`prompt=login` with `id_token_hint`).
+    /// Also asks that the user entered their credentials within `max_age`, which is sent to
+    /// One Login. When a session's sign-in is older, the guard sends the user to
+    /// re-authenticate (`prompt=login` with `id_token_hint`); a sign-in that comes back too old
+    /// anyway (One Login applies `max_age` only where it has enabled it for the client) is asked
+    /// for once more with `prompt=login`, then refused. Needs signed request objects (the
+    /// default): without them, starting such a login fails with
+    /// [`AuthorizeError::NeedsRequestObject`](crate::error::AuthorizeError::NeedsRequestObject).
     pub const fn with_max_age(mut self, max_age: Duration) -> Self {
         self.max_age = Some(max_age);
         self

@@ -92,6 +92,9 @@ pub struct PendingLogin {
     /// SHA-256 of the flow cookie.
     pub(crate) flow_hash: String,
     pub(crate) expires_at: i64,
+    /// Started again because the first sign-in was too old for `max_age`: not retried twice.
+    #[serde(default)]
+    pub(crate) freshness_retry: bool,
 }
 
 impl std::fmt::Debug for PendingLogin {
@@ -102,14 +105,28 @@ impl std::fmt::Debug for PendingLogin {
 
 impl OneLogin {
     /// Starts a login: stores the pending record and returns the `/authorize` URL.
+    ///
+    /// A requirement with a `max_age` sends it to One Login, and needs signed request objects,
+    /// like `reauthenticate` and `login_hint`: One Login honours `prompt=login` only inside
+    /// one, and a sign-in that comes back too old is retried once with it.
     pub async fn start_login(&self, request: LoginRequest) -> Result<LoginRedirect, Error> {
+        self.start(request, false).await
+    }
+
+    /// [`start_login`](Self::start_login); `freshness_retry` marks the login that retries one
+    /// whose sign-in was too old for `max_age`, so that its callback does not retry again.
+    pub(crate) async fn start(&self, request: LoginRequest, freshness_retry: bool) -> Result<LoginRedirect, Error> {
         let config = self.config();
         if let Some(hint) = &request.login_hint
             && hint.chars().count() > 256
         {
             return Err(AuthorizeError::LoginHintTooLong { length: hint.chars().count() }.into());
         }
-        if !config.request_objects && (request.reauthenticate.is_some() || request.login_hint.is_some()) {
+        if !config.request_objects
+            && (request.reauthenticate.is_some()
+                || request.login_hint.is_some()
+                || request.requirement.max_age().is_some())
+        {
             return Err(AuthorizeError::NeedsRequestObject.into());
         }
         let meta = self.metadata().await?;
@@ -129,6 +146,7 @@ impl OneLogin {
             return_to: request.return_to,
             flow_hash: sha256_b64(flow_cookie.as_bytes()),
             expires_at: now + config.pending_login_ttl.as_secs() as i64,
+            freshness_retry,
         };
 
         let mut params = Map::new();
@@ -151,6 +169,9 @@ impl OneLogin {
         }
         put("code_challenge", json!(pending.pkce_verifier.challenge()));
         put("code_challenge_method", json!("S256"));
+        if let Some(max_age) = pending.max_age {
+            put("max_age", json!(max_age));
+        }
         if let Some(hint) = &request.reauthenticate {
             put("prompt", json!("login"));
             put("id_token_hint", json!(hint.secret()));

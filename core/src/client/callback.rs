@@ -82,6 +82,21 @@ impl CallbackParams {
     }
 }
 
+/// What [`OneLogin::complete`] came to.
+pub(crate) enum Completion {
+    /// A new session.
+    SignedIn(Box<LoginOutcome>),
+    /// Every check passed but freshness: the sign-in is `by` older than `max_age` allows.
+    Stale {
+        /// How much too old.
+        by: std::time::Duration,
+        /// The verified ID token, the hint for a `prompt=login` retry.
+        id_token: IdToken,
+        /// The login it completed.
+        pending: PendingLogin,
+    },
+}
+
 #[derive(Deserialize)]
 struct TokenResponse {
     id_token: Option<String>,
@@ -156,12 +171,31 @@ impl OneLogin {
     /// before (for step-up). On success the old session is deleted and a new one, with a new
     /// id, is created. On One Login's `login_required` the old session is deleted too, as
     /// One Login has already signed the user out.
+    ///
+    /// A sign-in older than the requirement's `max_age` is refused with
+    /// [`TokenError::NotFresh`]; the [callback route](Self::callback_route) instead asks One
+    /// Login once more, with `prompt=login`.
     pub async fn complete_login(
         &self,
         params: CallbackParams,
         flow_cookie: Option<&str>,
         current: Option<SessionId>,
     ) -> Result<LoginOutcome, Error> {
+        match self.complete(params, flow_cookie, current).await? {
+            Completion::SignedIn(outcome) => Ok(*outcome),
+            Completion::Stale { by, .. } => Err(Error::token(TokenKind::IdToken)(TokenError::NotFresh { by })),
+        }
+    }
+
+    /// [`complete_login`](Self::complete_login), except that a sign-in too old for `max_age`
+    /// (its ID token otherwise valid) comes back with that token and the pending login, so
+    /// that the caller can ask for a fresh one.
+    pub(crate) async fn complete(
+        &self,
+        params: CallbackParams,
+        flow_cookie: Option<&str>,
+        current: Option<SessionId>,
+    ) -> Result<Completion, Error> {
         let state = bounded(params.state, "state")?.ok_or(CallbackError::MissingState)?;
         let code = bounded(params.code, "code")?;
         let error = bounded(params.error, "error")?;
@@ -201,6 +235,9 @@ impl OneLogin {
 
         let (id_token, access_token) = self.exchange_code(&code, &pending).await?;
         let claims = self.verify_id_token(&id_token, &pending).await?;
+        if let Some(by) = self.staleness(&claims, &pending) {
+            return Ok(Completion::Stale { by, id_token: IdToken::new(id_token), pending });
+        }
         let sub = claims.sub.clone().unwrap_or_default();
         let userinfo = self.userinfo(&access_token, &sub).await?;
         let return_codes: Vec<ReturnCode> = userinfo.return_code.into_iter().map(ReturnCode).collect();
@@ -260,7 +297,12 @@ impl OneLogin {
             self.carry_data(old_id, old, &session_id, &session).await?;
             self.end_session(old_id, old).await?;
         }
-        Ok(LoginOutcome { session_id, session, return_to: pending.return_to, identity: outcome })
+        Ok(Completion::SignedIn(Box::new(LoginOutcome {
+            session_id,
+            session,
+            return_to: pending.return_to,
+            identity: outcome,
+        })))
     }
 
     async fn exchange_code(&self, code: &str, pending: &PendingLogin) -> Result<(String, AccessToken), Error> {
@@ -349,17 +391,21 @@ impl OneLogin {
         if c.vtm.as_deref().is_none_or(str::is_empty) {
             return Err(TokenError::MissingClaim("vtm"));
         }
-        if let Some(max_age) = pending.max_age {
-            let auth_time = c.auth_time.ok_or(TokenError::MissingClaim("auth_time"))?;
-            // Saturating throughout: `max_age` may come from the sign-in route's query, and
-            // `auth_time` from the token.
-            let allowed = i64::try_from(max_age).unwrap_or(i64::MAX).saturating_add(leeway);
-            let age = now.saturating_sub(auth_time);
-            if age > allowed {
-                return Err(TokenError::Expired { by: seconds(age.saturating_sub(allowed)) });
-            }
+        if pending.max_age.is_some() && c.auth_time.is_none() {
+            return Err(TokenError::MissingClaim("auth_time"));
         }
         Ok(())
+    }
+
+    /// How much older than the pending login's `max_age` the sign-in is, if it is.
+    fn staleness(&self, c: &IdTokenClaims, pending: &PendingLogin) -> Option<std::time::Duration> {
+        let (max_age, auth_time) = (pending.max_age?, c.auth_time?);
+        let leeway = self.config().clock_skew.as_secs() as i64;
+        // Saturating throughout: `max_age` may come from the sign-in route's query, and
+        // `auth_time` from the token.
+        let allowed = i64::try_from(max_age).unwrap_or(i64::MAX).saturating_add(leeway);
+        let age = self.unix_now().saturating_sub(auth_time);
+        (age > allowed).then(|| seconds(age.saturating_sub(allowed)))
     }
 
     async fn userinfo(&self, access_token: &AccessToken, sub: &str) -> Result<Userinfo, Error> {

@@ -83,7 +83,12 @@ impl OneLogin {
                 }
             }
             Some(s) if s.achieved().meets(requirement.vector()) => {
-                Decision::Reauthenticate(login(Some(s.id_token().clone()).filter(|_| self.config().request_objects())))
+                Decision::Reauthenticate(login(Some(s.id_token().clone())))
+            }
+            // A step-up that also needs a fresher sign-in than this session's must make One
+            // Login ask for credentials again, or it would come back with the old `auth_time`.
+            Some(s) if !requirement.is_fresh(s.auth_time(), self.now()) => {
+                Decision::StepUp(login(Some(s.id_token().clone())))
             }
             Some(_) => Decision::StepUp(login(None)),
             None if api => Decision::Deny(Denial::unauthenticated(requirement)),
@@ -219,8 +224,19 @@ impl OneLogin {
     /// Starts a login and answers with the redirect to One Login (and the flow cookie), or an
     /// error page when it cannot be started.
     pub async fn login_redirect(&self, login: LoginRequest, request: &RequestInfo<'_>) -> WebResponse {
+        self.redirect_to_start(login, request, false).await
+    }
+
+    /// [`login_redirect`](Self::login_redirect), for a login that may be the retry of one too
+    /// old for its `max_age` (see [`OneLogin::start`]).
+    pub(crate) async fn redirect_to_start(
+        &self,
+        login: LoginRequest,
+        request: &RequestInfo<'_>,
+        freshness_retry: bool,
+    ) -> WebResponse {
         let return_to = login.return_to.clone();
-        match self.start_login(login).await {
+        match self.start(login, freshness_retry).await {
             Ok(start) => {
                 let names = Names::for_config(self.config());
                 let max_age = self.config().pending_login_ttl.as_secs() as i64;

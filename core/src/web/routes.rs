@@ -8,8 +8,8 @@ use super::cookies::{self, Names};
 use super::pages::{ProblemKind, ProblemPage};
 use super::request::RequestInfo;
 use super::{SessionContext, WebResponse};
-use crate::client::{CallbackParams, OneLogin};
-use crate::error::Error;
+use crate::client::{CallbackParams, Completion, LoginRequest, OneLogin};
+use crate::error::{Error, TokenError, TokenKind};
 use crate::identity::IdentityOutcome;
 use crate::levels::Requirement;
 use crate::return_path::ReturnPath;
@@ -37,9 +37,36 @@ impl OneLogin {
     /// right status and a link to sign in again; `login_required` also clears the local
     /// session. An identity that could not be confirmed gets
     /// [`Pages::identity_not_proven`](super::Pages::identity_not_proven) (signed in).
+    ///
+    /// A sign-in older than the requirement's `max_age` (One Login did not apply it) is asked
+    /// for once more, with `prompt=login` and the ID token just verified as the hint; if that
+    /// one is too old too, the callback is refused with [`TokenError::NotFresh`].
+    ///
+    /// [`TokenError::NotFresh`]: crate::error::TokenError::NotFresh
     pub async fn callback_route(&self, request: &RequestInfo<'_>, ctx: &SessionContext) -> WebResponse {
         let params = CallbackParams::from_query(request.query());
-        match self.complete_login(params, ctx.flow_cookie.as_deref(), ctx.id).await {
+        let completed = match self.complete(params, ctx.flow_cookie.as_deref(), ctx.id).await {
+            Ok(Completion::SignedIn(outcome)) => Ok(*outcome),
+            Ok(Completion::Stale { by, id_token, pending }) if !pending.freshness_retry => {
+                tracing::info!(
+                    too_old_by_secs = by.as_secs(),
+                    "the One Login sign-in is older than max_age: asking One Login to re-authenticate once"
+                );
+                let mut requirement = Requirement::vector_of_trust(pending.vector);
+                if let Some(max_age) = pending.max_age {
+                    requirement = requirement.with_max_age(std::time::Duration::from_secs(max_age));
+                }
+                let mut login = LoginRequest::new(requirement, pending.return_to);
+                login.flow_cookie.clone_from(&ctx.flow_cookie);
+                login.reauthenticate = Some(id_token);
+                return self.redirect_to_start(login, request, true).await;
+            }
+            Ok(Completion::Stale { by, .. }) => {
+                Err(Error::Token { kind: TokenKind::IdToken, source: TokenError::NotFresh { by } })
+            }
+            Err(error) => Err(error),
+        };
+        match completed {
             Ok(outcome) => {
                 let names = Names::for_config(self.config());
                 let cookie = cookies::set(

@@ -87,7 +87,30 @@ async fn a_stale_sign_in_fails_the_freshness_check() {
     let h = harness().await;
     h.mock.set_auth_time_offset(-3600);
     let err = h.login(Requirement::MEDIUM.with_max_age(Duration::from_secs(300))).await.unwrap_err();
-    assert!(matches!(err, Error::Token { source: govuk_one_login::error::TokenError::Expired { .. }, .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Token { source: govuk_one_login::error::TokenError::NotFresh { by }, .. } if by.as_secs() > 3000),
+        "{err:?}"
+    );
+    assert_eq!(h.mock.last_authorize().unwrap().params["max_age"], 300, "max_age was sent, in the request object");
+}
+
+#[tokio::test]
+async fn max_age_is_sent_and_one_login_applies_it_where_enabled() {
+    let h = harness().await;
+    h.mock.set_auth_time_offset(-3600);
+    h.mock.set_max_age_enabled(true);
+    let out = h.login(Requirement::MEDIUM.with_max_age(Duration::from_secs(300))).await.unwrap();
+    assert_eq!(h.mock.reauthentications(), 1, "One Login made the user sign in again");
+    assert!(out.session.auth_time().is_some());
+}
+
+#[tokio::test]
+async fn max_age_needs_request_objects() {
+    let h = harness_with(|b| b.request_objects(false)).await;
+    let req = LoginRequest::new(Requirement::MEDIUM.with_max_age(Duration::from_secs(300)), ReturnPath::root());
+    let err = h.ol.start_login(req).await.unwrap_err();
+    assert!(matches!(err, Error::Authorize(AuthorizeError::NeedsRequestObject)), "{err:?}");
+    assert_eq!(h.mock.hits("/authorize"), 0);
 }
 
 #[tokio::test]

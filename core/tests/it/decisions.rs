@@ -456,6 +456,98 @@ async fn the_sign_in_route_caps_max_age() {
     }
 }
 
+/// The `prompt` and `id_token_hint` the redirect's request object carries.
+async fn prompt_of(h: &Harness, redirect: &WebResponse) -> (Option<String>, bool) {
+    let url = url::Url::parse(redirect.header_value("location").unwrap()).unwrap();
+    let _ = authorize(&url).await;
+    let seen = h.mock.last_authorize().unwrap();
+    assert!(seen.request_object);
+    (seen.params.get("prompt").and_then(|p| p.as_str()).map(str::to_owned), seen.params.contains_key("id_token_hint"))
+}
+
+#[tokio::test]
+async fn a_step_up_of_a_stale_session_makes_one_login_ask_for_credentials_again() {
+    // The defect: a session below the level whose One Login sign-in is older than max_age was
+    // sent to step up without prompt=login, came back with the old auth_time, and was refused
+    // at every retry.
+    let h = harness().await;
+    h.mock.set_auth_time_offset(-3600);
+    let low = h.login(Requirement::LOW).await.unwrap();
+    let ctx = ctx_for(&h.ol, &low.session_id).await;
+    let fresh = Requirement::MEDIUM.with_max_age(Duration::from_secs(300));
+    let Decision::StepUp(login) = h.ol.decide(&fresh, &ctx, &page("/settings")) else { panic!("a step-up") };
+    assert!(login.reauthenticate.is_some(), "the stale session's ID token is the hint");
+    let redirect = h.ol.login_redirect(login, &page("/settings")).await;
+    assert_eq!(prompt_of(&h, &redirect).await, (Some("login".into()), true));
+    let done = complete_via_callback(&h.ol, &redirect, Some(&low.session_id), None).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let ctx = ctx_for(&h.ol, &session_from(&done)).await;
+    assert!(matches!(h.ol.decide(&fresh, &ctx, &page("/settings")), Decision::Allow(_)));
+    // A fresh session below the level steps up without forcing credentials.
+    let Decision::StepUp(login) =
+        h.ol.decide(&Requirement::IDENTITY_P2.with_max_age(Duration::from_secs(300)), &ctx, &page("/apply"))
+    else {
+        panic!("a step-up")
+    };
+    assert!(login.reauthenticate.is_none());
+}
+
+#[tokio::test]
+async fn a_sign_in_too_old_for_max_age_is_retried_once_with_prompt_login() {
+    let h = harness().await;
+    // One Login's own session is an hour old, and it ignores max_age (not enabled for the client).
+    h.mock.set_auth_time_offset(-3600);
+    let fresh = Requirement::MEDIUM.with_max_age(Duration::from_secs(300));
+    let start = h.ol.guard(&fresh, &SessionContext::default(), &page("/settings")).await.unwrap_err();
+    assert_eq!(prompt_of(&h, &start).await, (None, false), "no session, no hint: max_age only");
+    assert_eq!(h.mock.last_authorize().unwrap().params["max_age"], 300);
+    assert_eq!(h.mock.reauthentications(), 0, "max_age alone is ignored");
+    // The callback finds the sign-in too old and asks once more, with prompt=login.
+    let retry = complete_via_callback(&h.ol, &start, None, None).await;
+    assert_eq!(retry.status, 302, "{}", retry.body);
+    assert!(retry.header_value("set-cookie").unwrap().starts_with("one-login-flow="), "no session was created");
+    assert_eq!(prompt_of(&h, &retry).await, (Some("login".into()), true));
+    let done = complete_via_callback(&h.ol, &retry, None, None).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(done.header_value("location"), Some("/settings"));
+    assert_eq!(h.mock.reauthentications(), 2, "the retry's redirect, followed twice (once to read it)");
+    let ctx = ctx_for(&h.ol, &session_from(&done)).await;
+    assert!(matches!(h.ol.decide(&fresh, &ctx, &page("/settings")), Decision::Allow(_)));
+}
+
+#[tokio::test]
+async fn a_retry_that_is_still_too_old_is_refused_not_repeated() {
+    let h = harness().await;
+    h.mock.set_auth_time_offset(-3600);
+    let fresh = Requirement::MEDIUM.with_max_age(Duration::from_secs(300));
+    let start = h.ol.guard(&fresh, &SessionContext::default(), &page("/settings")).await.unwrap_err();
+    let retry = complete_via_callback(&h.ol, &start, None, None).await;
+    assert_eq!(retry.status, 302);
+    // One Login signs the user in again (auth_time now), then the clock of its token is old
+    // again: the second too-old answer ends the loop.
+    let url = url::Url::parse(retry.header_value("location").unwrap()).unwrap();
+    let params = authorize(&url).await;
+    h.mock.set_auth_time_offset(-3600);
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    q.append_pair("code", params.code.as_deref().unwrap()).append_pair("state", params.state.as_deref().unwrap());
+    let path = format!("/auth/callback?{}", q.finish());
+    let ctx = h.ol.session_context(Some(&format!("one-login-flow={}", flow_cookie(&retry)))).await.unwrap();
+    let refused = h.ol.callback_route(&page(&path), &ctx).await;
+    assert_eq!(refused.status, 502, "{}", refused.body);
+    assert!(refused.header_value("location").is_none(), "no third trip to One Login");
+    assert!(refused.header_value("set-cookie").is_none_or(|c| !c.starts_with("one-login-session=")));
+}
+
+#[tokio::test]
+async fn the_sign_in_route_refuses_max_age_without_request_objects() {
+    let h = harness_with(|b| b.request_objects(false)).await;
+    let r =
+        h.ol.login_route(&page("/auth/login?level=Cl.Cm&max_age=300&return_to=%2Fdeep"), &SessionContext::default())
+            .await;
+    assert_eq!(r.status, 500, "a configuration error, shown as a service problem");
+    assert_eq!(h.mock.hits("/authorize"), 0);
+}
+
 #[test]
 fn missing_layer_is_a_500_with_its_message() {
     let r = web::missing_layer("install the session layer");

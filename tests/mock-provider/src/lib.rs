@@ -107,6 +107,7 @@ pub struct EndSessionSeen {
     pub state: Option<String>,
 }
 
+#[allow(clippy::struct_excessive_bools, reason = "each is one independent switch of the stand-in")]
 pub(crate) struct State {
     pub(crate) client_id: String,
     pub(crate) client_key: DecodingKey,
@@ -123,6 +124,8 @@ pub(crate) struct State {
     pub(crate) rotated: bool,
     pub(crate) id_token_alg: Algorithm,
     pub(crate) auth_time_offset: i64,
+    pub(crate) max_age_enabled: bool,
+    pub(crate) reauthentications: usize,
     pub(crate) max_age: HashMap<String, u64>,
     pub(crate) down: HashSet<String>,
     pub(crate) delay: HashMap<String, Duration>,
@@ -202,6 +205,8 @@ impl MockProvider {
                 rotated: false,
                 id_token_alg: Algorithm::ES256,
                 auth_time_offset: 0,
+                max_age_enabled: false,
+                reauthentications: 0,
                 max_age: HashMap::new(),
                 down: HashSet::new(),
                 delay: HashMap::new(),
@@ -289,9 +294,23 @@ impl MockProvider {
     pub fn set_id_token_alg_rs256(&self, rs256: bool) {
         self.shared.lock().id_token_alg = if rs256 { Algorithm::RS256 } else { Algorithm::ES256 };
     }
-    /// Moves `auth_time` by this many seconds (negative: the user signed in earlier).
+    /// Moves `auth_time` by this many seconds (negative: the user signed in earlier), until
+    /// the user signs in again (`prompt=login` with a hint in a request object, or `max_age`
+    /// with [`set_max_age_enabled`](Self::set_max_age_enabled)), which makes it now.
     pub fn set_auth_time_offset(&self, secs: i64) {
         self.shared.lock().auth_time_offset = secs;
+    }
+
+    /// Whether `max_age` is honoured, as One Login does only for clients it has enabled it
+    /// for (`MaxAgeEnabled`, off by default).
+    pub fn set_max_age_enabled(&self, enabled: bool) {
+        self.shared.lock().max_age_enabled = enabled;
+    }
+
+    /// How many times a user was made to sign in again (see
+    /// [`set_auth_time_offset`](Self::set_auth_time_offset)).
+    pub fn reauthentications(&self) -> usize {
+        self.shared.lock().reauthentications
     }
     /// Sets the `Cache-Control: max-age` of a document path (such as `/.well-known/jwks.json`).
     pub fn set_max_age(&self, path: &str, secs: u64) {

@@ -271,6 +271,21 @@ async fn authorize(AxState(shared): S, Query(query): Query<HashMap<String, Strin
             }
         }
     }
+    {
+        // One Login's own session: `prompt=login` with a hint inside a request object makes the
+        // user sign in again, and so does `max_age` where the client has `MaxAgeEnabled`; either
+        // way the sign-in, and so `auth_time`, is new from here on.
+        let mut s = shared.lock();
+        let prompted = request_object
+            && param_str(&params, "prompt").as_deref() == Some("login")
+            && params.get("id_token_hint").is_some();
+        let max_age = params.get("max_age").and_then(|m| m.as_i64().or_else(|| m.as_str()?.parse().ok()));
+        let too_old = s.max_age_enabled && max_age.is_some_and(|m| -s.auth_time_offset > m);
+        if prompted || too_old {
+            s.auth_time_offset = 0;
+            s.reauthentications += 1;
+        }
+    }
     let (auto, user) = {
         let s = shared.lock();
         (s.auto_approve, s.user.clone())
