@@ -274,6 +274,7 @@ settings! {
         http_timeout: Duration = Duration::from_secs(10);
         session_ttl: Duration = Duration::from_secs(8 * 3600), check::session_ttl;
         session_idle_timeout: Duration = Duration::from_secs(30 * 60), check::session_idle_timeout;
+        identity_reuse_max_age: Duration = Duration::from_secs(3600);
         pending_login_ttl: Duration = Duration::from_secs(600);
         store: StoreSettings = StoreSettings::default(), check::store;
         key_cache_floor: Duration = Duration::from_secs(60);
@@ -364,8 +365,18 @@ impl<K> ConfigBuilder<K> {
     /// The identity claims to request with an identity level (`ONE_LOGIN_IDENTITY_CLAIMS`,
     /// space- or comma-separated short names). `coreIdentityJWT` is always requested, and is
     /// the default; add only what is registered on the client (One Login refuses the rest).
+    /// These are also the claims a session keeps: by default the name and birth date only, and
+    /// never an address, passport or driving permit that was not asked for.
     pub fn identity_claims(mut self, claims: impl IntoIterator<Item = IdentityClaim>) -> Self {
         self.settings.identity_claims = claims.into_iter().collect();
+        self
+    }
+    /// How old a verified identity may be and still pass into a later sign-in of the same
+    /// user that did not ask for one, such as a re-authentication (`ONE_LOGIN_IDENTITY_REUSE_MAX_AGE`,
+    /// default `1h`; zero never carries one). An older one is left behind with its session, and
+    /// the next route that needs an identity asks One Login again.
+    pub fn identity_reuse_max_age(mut self, max_age: Duration) -> Self {
+        self.settings.identity_reuse_max_age = max_age;
         self
     }
     /// The User-Agent on every call to One Login (`ONE_LOGIN_USER_AGENT`).
@@ -550,6 +561,11 @@ impl Config {
     /// How long a session lives without a request.
     pub fn session_idle_timeout(&self) -> Duration {
         self.session_idle_timeout
+    }
+    /// How old a verified identity may be and still pass into a later sign-in that did not
+    /// ask for one.
+    pub fn identity_reuse_max_age(&self) -> Duration {
+        self.identity_reuse_max_age
     }
     /// Where state lives.
     pub fn session_store(&self) -> &StoreSettings {

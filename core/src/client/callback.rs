@@ -7,6 +7,7 @@ use serde::Deserialize;
 use super::OneLogin;
 use super::assertion::client_assertion;
 use super::authorize::PendingLogin;
+use crate::config::IdentityClaim;
 use crate::error::{CallbackError, Endpoint, Error, OpErrorCode, ProviderError, TokenError, TokenKind};
 use crate::fetch::read_json;
 use crate::identity::core_jwt::{self, Expectations};
@@ -246,9 +247,17 @@ impl OneLogin {
             match &userinfo.core_identity {
                 Some(jwt) => {
                     let mut identity = self.verify_core_identity(jwt, &sub, &pending).await?;
-                    identity.addresses = userinfo.address.into_iter().map(Address).collect();
-                    identity.passports = userinfo.passport.into_iter().map(Passport).collect();
-                    identity.driving_permits = userinfo.driving_permit.into_iter().map(DrivingPermit).collect();
+                    // Only the claims the service asked for are kept, whatever else comes.
+                    let asked = |claim| self.config().identity_claims.contains(&claim);
+                    if asked(IdentityClaim::Address) {
+                        identity.addresses = userinfo.address.into_iter().map(Address).collect();
+                    }
+                    if asked(IdentityClaim::Passport) {
+                        identity.passports = userinfo.passport.into_iter().map(Passport).collect();
+                    }
+                    if asked(IdentityClaim::DrivingPermit) {
+                        identity.driving_permits = userinfo.driving_permit.into_iter().map(DrivingPermit).collect();
+                    }
                     let level = identity.level;
                     (Some(identity), IdentityOutcome::Verified { level, return_codes: return_codes.clone() })
                 }
@@ -264,13 +273,16 @@ impl OneLogin {
             Some(id) => self.load_session(&id).await?.map(|old| (id, old)),
             None => None,
         };
-        // Step-up keeps a verified identity of the same user when this login did not ask for one.
+        // A sign-in that did not ask for an identity (a step-up of the credential level, a
+        // re-authentication) keeps the same user's verified identity, if it is recent enough.
+        let reuse_max_age = self.config().identity_reuse_max_age.as_secs() as i64;
         let identity = identity.or_else(|| {
             previous
                 .as_ref()
                 .map(|(_, p)| p)
                 .filter(|p| ct_eq(p.subject.as_str().as_bytes(), sub.as_bytes()) && !pending.vector.needs_identity())
                 .and_then(|p| p.identity.clone())
+                .filter(|i| now.saturating_sub(i.verified_at) <= reuse_max_age)
         });
         let auth_level = claims.vot.as_deref().and_then(|v| v.parse::<AuthLevel>().ok()).unwrap_or(AuthLevel::Low);
         let session = SessionRecord {

@@ -48,6 +48,7 @@ const VARS: &[Var] = vars! {
     "ONE_LOGIN_USER_AGENT" => user_agent(verbatim),
     "ONE_LOGIN_SESSION_LIFETIME" => session_ttl(duration),
     "ONE_LOGIN_SESSION_IDLE_TIMEOUT" => session_idle_timeout(duration),
+    "ONE_LOGIN_IDENTITY_REUSE_MAX_AGE" => identity_reuse_max_age(duration),
     "ONE_LOGIN_PRIVATE_KEY_ID" => key_id(trimmed),
 };
 

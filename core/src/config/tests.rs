@@ -66,6 +66,15 @@ fn identity_claims_from_env_always_include_the_core_identity() {
 }
 
 #[test]
+fn identity_reuse_max_age_from_env() {
+    assert_eq!(with(&[]).unwrap().identity_reuse_max_age(), Duration::from_secs(3600));
+    let c = with(&[("ONE_LOGIN_IDENTITY_REUSE_MAX_AGE", "10m")]).unwrap();
+    assert_eq!(c.identity_reuse_max_age(), Duration::from_secs(600));
+    assert_eq!(with(&[("ONE_LOGIN_IDENTITY_REUSE_MAX_AGE", "0")]).unwrap().identity_reuse_max_age(), Duration::ZERO);
+    assert_eq!(invalid_var(with(&[("ONE_LOGIN_IDENTITY_REUSE_MAX_AGE", "soon")])), "ONE_LOGIN_IDENTITY_REUSE_MAX_AGE");
+}
+
+#[test]
 fn production_preset() {
     let c = with(&[("ONE_LOGIN_ENVIRONMENT", "production")]).unwrap();
     assert_eq!(c.issuer(), "https://oidc.account.gov.uk/");

@@ -1,5 +1,7 @@
 use govuk_one_login::error::{CallbackError, OpErrorCode};
-use govuk_one_login::{AuthLevel, Error, IdentityLevel, IdentityOutcome, Requirement};
+use std::time::Duration;
+
+use govuk_one_login::{AuthLevel, Error, IdentityClaim, IdentityLevel, IdentityOutcome, Requirement};
 
 use crate::*;
 
@@ -48,6 +50,47 @@ async fn happy_path_cl_cm_p2_with_verified_identity_and_claims() {
     assert_eq!(id.passports()[0].document_number(), Some("321654987"));
     assert_eq!(id.driving_permits()[0].issued_by(), Some("DVLA"));
     assert!(Requirement::IDENTITY_P2.is_met_by(out.session.achieved(), None, h.ol.now()));
+}
+
+#[tokio::test]
+async fn a_session_keeps_only_the_identity_claims_it_asked_for() {
+    // By default only the core identity (name and birth date) is asked for and kept, even
+    // when One Login sends more.
+    let h = harness_with(|b| b.identity_claims([IdentityClaim::CoreIdentity])).await;
+    h.mock.set_fault(govuk_one_login_mock::Fault::UserinfoUnrequestedClaims);
+    let out = h.login(Requirement::IDENTITY_P2).await.unwrap();
+    let (_, stored) = h.ol.session(&out.session_id.to_cookie_value()).await.unwrap().unwrap();
+    for id in [out.session.identity().unwrap(), stored.identity().unwrap()] {
+        assert_eq!(id.current_name().unwrap().full(), "Kenneth Decerqueira");
+        assert!(id.birth_date().is_some());
+        assert!(id.addresses().is_empty() && id.passports().is_empty() && id.driving_permits().is_empty());
+    }
+    let stored = String::from_utf8(govuk_one_login::store::encode_session(&stored).unwrap()).unwrap();
+    for document in ["321654987", "DECER607085K99AE", "HADLEY ROAD"] {
+        assert!(!stored.contains(document), "{document} is not stored");
+    }
+    // Asked for, the address is kept; the passport, not asked for, is not.
+    let h = harness_with(|b| b.identity_claims([IdentityClaim::CoreIdentity, IdentityClaim::Address])).await;
+    h.mock.set_fault(govuk_one_login_mock::Fault::UserinfoUnrequestedClaims);
+    let out = h.login(Requirement::IDENTITY_P2).await.unwrap();
+    let id = out.session.identity().unwrap();
+    assert_eq!(id.addresses().len(), 1);
+    assert!(id.passports().is_empty() && id.driving_permits().is_empty());
+}
+
+#[tokio::test]
+async fn an_identity_passes_into_a_later_sign_in_only_while_it_is_recent() {
+    let h = harness_with(|b| b.identity_reuse_max_age(Duration::from_secs(1))).await;
+    let verified = h.login(Requirement::IDENTITY_P2).await.unwrap();
+    // A re-authentication at once keeps it...
+    let again = h.login_from(Requirement::MEDIUM, Some(verified.session_id)).await.unwrap();
+    assert_eq!(again.session.identity_level(), IdentityLevel::P2, "carried while recent");
+    // ...one after the reuse bound leaves it behind: the next identity route asks again.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let later = h.login_from(Requirement::MEDIUM, Some(again.session_id)).await.unwrap();
+    assert!(later.session.identity().is_none(), "an identity older than the bound is not carried");
+    assert_eq!(later.session.identity_level(), IdentityLevel::P0);
+    assert_eq!(harness().await.ol.config().identity_reuse_max_age(), Duration::from_secs(3600), "the default");
 }
 
 #[tokio::test]

@@ -35,6 +35,9 @@ pub enum Fault {
     CoreIdentityMissing,
     /// Userinfo `sub` is another user's.
     UserinfoWrongSubject,
+    /// Userinfo carries the address, passport and driving-permit claims whether or not they
+    /// were requested.
+    UserinfoUnrequestedClaims,
     /// `/authorize` redirects back with `error=access_denied`.
     AccessDenied,
     /// `/authorize` redirects back with `error=temporarily_unavailable`.

@@ -451,7 +451,11 @@ async fn userinfo(AxState(shared): S, headers: HeaderMap) -> Response {
         body["phone_number_verified"] = json!(u.phone_number.is_some());
     }
     if let Some(requested) = &grant.identity {
-        let wants = |c: &str| grant.claims.iter().any(|x| x == &format!("https://vocab.account.gov.uk/v1/{c}"));
+        let unasked = faults.contains(&Fault::UserinfoUnrequestedClaims);
+        let wants = |c: &str| {
+            (unasked && matches!(c, "address" | "passport" | "drivingPermit"))
+                || grant.claims.iter().any(|x| x == &format!("https://vocab.account.gov.uk/v1/{c}"))
+        };
         let level = level_override.unwrap_or_else(|| requested.clone());
         let fails = grant.identity_fails || faults.contains(&Fault::CoreIdentityMissing);
         if wants("coreIdentityJWT") && !fails {
