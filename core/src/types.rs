@@ -10,6 +10,25 @@ use subtle::ConstantTimeEq;
 
 macro_rules! public_string {
     ($(#[$m:meta])* $name:ident) => {
+        public_string!(@type $(#[$m])* $name);
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!(stringify!($name), "({:?})"), self.0)
+            }
+        }
+    };
+    // Personal data: `Debug` shows that it is there, not what it is.
+    ($(#[$m:meta])* personal $name:ident) => {
+        public_string!(@type $(#[$m])* $name);
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "([redacted])"))
+            }
+        }
+    };
+    (@type $(#[$m:meta])* $name:ident) => {
         $(#[$m])*
         #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
@@ -23,12 +42,6 @@ macro_rules! public_string {
             /// The value as a string slice.
             pub fn as_str(&self) -> &str {
                 &self.0
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, concat!(stringify!($name), "({:?})"), self.0)
             }
         }
 
@@ -77,8 +90,9 @@ public_string!(
 public_string!(
     /// A user's pairwise subject identifier (`sub`). Opaque: never parse it.
     ///
-    /// It is personal data in the sense that it identifies a user: this crate never logs it.
-    Subject
+    /// It is personal data in the sense that it identifies a user: this crate never logs it,
+    /// and its `Debug` shows `Subject([redacted])`.
+    personal Subject
 );
 secret_string!(
     /// The OAuth `state` of one pending login.

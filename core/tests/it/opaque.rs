@@ -86,3 +86,68 @@ async fn failures_leave_no_token_or_personal_data_in_logs_or_bodies() {
         }
     }
 }
+
+#[tokio::test]
+async fn debug_of_every_public_value_shows_no_token_secret_or_personal_data() {
+    use govuk_one_login::web::SessionHandle;
+    use govuk_one_login::{CallbackParams, Subject};
+
+    let h = harness().await;
+    let mut request = LoginRequest::new(Requirement::IDENTITY_P2, ReturnPath::root());
+    request.login_hint = Some(TestUser::default().email);
+    let printed_request = format!("{request:?}");
+    let start = h.ol.start_login(request).await.unwrap();
+    let params = authorize(&start.url).await;
+    let (code, state) = (params.code.clone().unwrap(), params.state.clone().unwrap());
+    let printed_params = format!("{params:?}");
+    let query = format!("code={code}&state={state}");
+    let ctx = h.ol.session_context(Some(&format!("one-login-flow={}", start.flow_cookie))).await.unwrap();
+    let printed_flow_ctx = format!("{ctx:?}");
+    let response = h.ol.callback_route(&RequestInfo::new("GET", &format!("/auth/callback?{query}")), &ctx).await;
+    assert_eq!(response.status, 303, "{}", response.body);
+    let cookie = response.header_value("set-cookie").unwrap().split(';').next().unwrap().to_owned();
+    let session_id = cookie.strip_prefix("one-login-session=").unwrap().to_owned();
+    let (_, record) = h.ol.session(&session_id).await.unwrap().unwrap();
+    let ctx = h.ol.session_context(Some(&cookie)).await.unwrap();
+    let handle = SessionHandle::new(h.ol.clone(), ctx.clone(), &RequestInfo::new("GET", "/"));
+    let form = handle.sign_out_form().unwrap();
+    let outcome = h.login(Requirement::IDENTITY_P2).await.unwrap();
+    let replayed = h.ol.complete_login(CallbackParams::from_query(&query), Some(&start.flow_cookie), None).await;
+
+    let printed = [
+        printed_request,
+        format!("{start:?}"),
+        printed_params,
+        printed_flow_ctx,
+        format!("{response:?}"),
+        format!("{record:?}"),
+        format!("{:?}", record.identity().unwrap()),
+        format!("{:?}", record.subject()),
+        format!("{:?}", Subject::new(TestUser::default().sub)),
+        format!("{:?}", record.id_token()),
+        format!("{ctx:?}"),
+        format!("{handle:?}"),
+        format!("{form:?}"),
+        format!("{outcome:?}"),
+        format!("{replayed:?}"),
+        format!("{:?}", h.ol),
+    ];
+    let mut secrets = secrets();
+    secrets.extend([
+        code,
+        state,
+        start.flow_cookie.clone(),
+        session_id,
+        record.csrf_token().to_owned(),
+        record.id_token().secret().to_owned(),
+        outcome.session_id.to_cookie_value(),
+        record.email().unwrap().to_owned(),
+        record.phone_number().unwrap().to_owned(),
+    ]);
+    for text in &printed {
+        for secret in &secrets {
+            assert!(!text.contains(secret.as_str()), "Debug shows {secret:?}: {text}");
+        }
+    }
+    assert!(printed[8].contains("[redacted]"), "{}", printed[8]);
+}
