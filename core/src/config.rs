@@ -275,6 +275,7 @@ settings! {
         session_ttl: Duration = Duration::from_secs(8 * 3600), check::session_ttl;
         session_idle_timeout: Duration = Duration::from_secs(30 * 60), check::session_idle_timeout;
         identity_reuse_max_age: Duration = Duration::from_secs(3600);
+        max_sign_in_starts_per_second: u32 = 100;
         pending_login_ttl: Duration = Duration::from_secs(600);
         store: StoreSettings = StoreSettings::default(), check::store;
         key_cache_floor: Duration = Duration::from_secs(60);
@@ -377,6 +378,15 @@ impl<K> ConfigBuilder<K> {
     /// the next route that needs an identity asks One Login again.
     pub fn identity_reuse_max_age(mut self, max_age: Duration) -> Self {
         self.settings.identity_reuse_max_age = max_age;
+        self
+    }
+    /// The most sign-ins this instance starts a second, in bursts of as many
+    /// (`ONE_LOGIN_MAX_SIGN_IN_STARTS_PER_SECOND`, default 100; 0 for no limit). Each start
+    /// signs a request object and stores a pending login, and an anonymous request to a
+    /// guarded page causes one, so this bounds what a flood costs: over it, starts get 503
+    /// with `Retry-After` before any work, and signed-in users are not slowed.
+    pub fn max_sign_in_starts_per_second(mut self, per_second: u32) -> Self {
+        self.settings.max_sign_in_starts_per_second = per_second;
         self
     }
     /// The User-Agent on every call to One Login (`ONE_LOGIN_USER_AGENT`).
@@ -566,6 +576,10 @@ impl Config {
     /// ask for one.
     pub fn identity_reuse_max_age(&self) -> Duration {
         self.identity_reuse_max_age
+    }
+    /// The most sign-ins this instance starts a second (0: no limit).
+    pub fn max_sign_in_starts_per_second(&self) -> u32 {
+        self.max_sign_in_starts_per_second
     }
     /// Where state lives.
     pub fn session_store(&self) -> &StoreSettings {

@@ -86,6 +86,13 @@ pub enum AuthorizeError {
     /// requirement's `max_age` needs `prompt=login` when One Login does not apply it.
     #[error("re-authentication, max_age and login_hint need signed request objects: set ONE_LOGIN_REQUEST_OBJECT=true")]
     NeedsRequestObject,
+    /// More sign-ins are being started than this instance's limit allows
+    /// (`ONE_LOGIN_MAX_SIGN_IN_STARTS_PER_SECOND`): refused before any work, with 503.
+    #[error("more than {per_second} sign-ins a second are being started: refused until the rate falls")]
+    TooManySignIns {
+        /// The configured limit.
+        per_second: u32,
+    },
 }
 
 /// The callback (`/auth/callback?code=…&state=…`) was refused.

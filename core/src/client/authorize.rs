@@ -129,8 +129,10 @@ impl OneLogin {
         {
             return Err(AuthorizeError::NeedsRequestObject.into());
         }
-        let meta = self.metadata().await?;
         let now = self.unix_now();
+        // Before any signing, storing or fetching: these are what a flood would cost.
+        self.inner.starts.admit(now)?;
+        let meta = self.metadata().await?;
         let flow_cookie = request
             .flow_cookie
             .filter(|c| {

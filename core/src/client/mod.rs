@@ -6,6 +6,7 @@ mod authorize;
 mod callback;
 mod logout;
 pub(crate) mod sessions;
+mod throttle;
 
 use std::sync::Arc;
 
@@ -47,6 +48,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     pages: Arc<dyn Pages>,
     api_paths: Vec<String>,
+    starts: throttle::StartLimit,
 }
 
 impl std::fmt::Debug for Inner {
@@ -131,6 +133,7 @@ impl OneLoginBuilder {
                 clock: self.clock,
                 pages: self.pages,
                 api_paths: self.api_paths,
+                starts: throttle::StartLimit::new(self.config.max_sign_in_starts_per_second),
                 config: self.config,
             }),
         })

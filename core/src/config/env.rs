@@ -49,6 +49,7 @@ const VARS: &[Var] = vars! {
     "ONE_LOGIN_SESSION_LIFETIME" => session_ttl(duration),
     "ONE_LOGIN_SESSION_IDLE_TIMEOUT" => session_idle_timeout(duration),
     "ONE_LOGIN_IDENTITY_REUSE_MAX_AGE" => identity_reuse_max_age(duration),
+    "ONE_LOGIN_MAX_SIGN_IN_STARTS_PER_SECOND" => max_sign_in_starts_per_second(count),
     "ONE_LOGIN_PRIVATE_KEY_ID" => key_id(trimmed),
 };
 
@@ -184,6 +185,10 @@ fn client_signing_alg(v: &str) -> Result<ClientSigningAlgorithm, String> {
 
 fn seconds(v: &str) -> Result<Duration, String> {
     v.trim().parse().map(Duration::from_secs).map_err(|_| format!("`{v}` is not a whole number of seconds"))
+}
+
+fn count(v: &str) -> Result<u32, String> {
+    v.trim().parse().map_err(|_| format!("`{v}` is not a whole number"))
 }
 
 fn boolean(v: &str) -> Result<bool, String> {

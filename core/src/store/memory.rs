@@ -290,6 +290,11 @@ impl MemoryStore {
         self.inner.sessions.entry_count()
     }
 
+    /// How many pending logins the store holds (after [`MemoryStore::run_pending_tasks`]).
+    pub fn pending_login_count(&self) -> u64 {
+        self.inner.pending.entry_count()
+    }
+
     /// How many sessions the index lists for `subject`.
     pub fn indexed_sessions(&self, subject: &Subject) -> usize {
         lock(&self.inner.subjects).map.get(subject).map_or(0, |s| s.sessions.len())

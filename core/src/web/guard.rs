@@ -18,7 +18,7 @@ use super::pages::{IdentityNotProvenPage, ProblemPage};
 use super::request::{RequestInfo, under};
 use super::{SessionContext, WebResponse};
 use crate::client::{LoginRequest, OneLogin};
-use crate::error::Error;
+use crate::error::{AuthorizeError, Error};
 use crate::identity::CoreIdentity;
 use crate::levels::{Requirement, VectorOfTrust};
 use crate::return_path::ReturnPath;
@@ -242,6 +242,10 @@ impl OneLogin {
                 let max_age = self.config().pending_login_ttl.as_secs() as i64;
                 WebResponse::redirect(302, start.url.as_str())
                     .header("set-cookie", cookies::set(names.flow, &start.flow_cookie, max_age, names.secure))
+            }
+            // The limiter logs its refusals itself, at most once per interval.
+            Err(error @ Error::Authorize(AuthorizeError::TooManySignIns { .. })) => {
+                self.problem(&error, request, Some(return_to.as_str()), Some(&return_to)).header("retry-after", "1")
             }
             Err(error) => {
                 tracing::warn!(%error, "could not start a One Login sign-in");

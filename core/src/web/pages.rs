@@ -7,7 +7,7 @@ use std::fmt;
 
 use http::StatusCode;
 
-use crate::error::{CallbackError, Error, OpErrorCode, TokenKind};
+use crate::error::{AuthorizeError, CallbackError, Error, OpErrorCode, TokenKind};
 use crate::identity::ReturnCode;
 use crate::return_path::ReturnPath;
 use crate::store::StoreError;
@@ -147,7 +147,8 @@ impl Error {
             },
             Error::Callback(_) => ProblemKind::LinkExpired,
             Error::Provider(_) => ProblemKind::OneLoginUnreachable,
-            Error::Store(StoreError::Unavailable { .. } | StoreError::Full { .. }) => ProblemKind::ServiceUnavailable,
+            Error::Store(StoreError::Unavailable { .. } | StoreError::Full { .. })
+            | Error::Authorize(AuthorizeError::TooManySignIns { .. }) => ProblemKind::ServiceUnavailable,
             Error::Token { kind: TokenKind::LogoutToken, .. } => ProblemKind::SignInFailed,
             Error::Token { .. } => ProblemKind::SignInFailed,
             _ => ProblemKind::ServiceError,

@@ -3,6 +3,7 @@
 mod authorize;
 mod decisions;
 mod faults;
+mod flood;
 mod keys_and_caches;
 mod logout;
 mod opaque;

@@ -7,6 +7,11 @@
 //! cargo run --release -p axum-demo --example guard_bench -- guarded 127.0.0.1:18090
 //! wrk -t1 -c32 -d10s -H "Cookie: one-login-session=<printed>" http://127.0.0.1:18090/protected
 //! ```
+//!
+//! Without the cookie, each request is an anonymous hit that starts a sign-in (a signed
+//! request object and a pending login); a third argument sets the sign-in start limit
+//! (default 100 a second, `0` for none): `-- guarded 127.0.0.1:18090 0` measures what a start
+//! costs, `scripts/flood-bench` runs both and a flood beside signed-in traffic.
 
 use axum::Router;
 use axum::routing::get;
@@ -21,6 +26,8 @@ const BODY: &str = "012345678901234567890123456789012345678901234567890123456789
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mode = std::env::args().nth(1).unwrap_or_else(|| "guarded".into());
     let addr = std::env::args().nth(2).unwrap_or_else(|| "127.0.0.1:18090".into());
+    // The sign-in start limit (default 100 a second; 0 for none, to measure a start's cost).
+    let start_limit = std::env::args().nth(3).map_or(Ok(100), |n| n.parse())?;
     let app = if mode == "bare" {
         Router::new().route("/protected", get(|| async { BODY }))
     } else {
@@ -31,6 +38,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .client_id(CLIENT_ID)
             .redirect_uri(redirect)
             .signing_key_pem(keys::RP_PRIVATE_KEY_PEM)?
+            .max_sign_in_starts_per_second(start_limit)
             .build()?;
         let one_login = OneLogin::new(config)?;
         let start = one_login.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::root())).await?;
