@@ -5,6 +5,7 @@ mod decisions;
 mod faults;
 mod keys_and_caches;
 mod logout;
+mod matrix;
 mod opaque;
 mod redis_tls;
 mod round_trip;
