@@ -132,13 +132,14 @@ pub(crate) enum Audience {
 }
 
 impl Audience {
-    /// Whether the audience is exactly our client: the single value, or (OIDC `azp` rule) a
-    /// list that contains it and whose `azp` names it when there are several.
+    /// Whether the audience is exactly our client (OIDC Core §3.1.3.7): it lists our client id
+    /// and no other audience (this client trusts none), and an `azp`, when present, names us.
     pub(crate) fn is_for(&self, client_id: &str, azp: Option<&str>) -> bool {
-        match self {
+        let aud_ok = match self {
             Audience::One(a) => a == client_id,
-            Audience::Many(list) => list.iter().any(|a| a == client_id) && (list.len() == 1 || azp == Some(client_id)),
-        }
+            Audience::Many(list) => !list.is_empty() && list.iter().all(|a| a == client_id),
+        };
+        aud_ok && azp.is_none_or(|azp| azp == client_id)
     }
 }
 
@@ -172,8 +173,12 @@ mod tests {
         assert!(Audience::One("c".into()).is_for("c", None));
         assert!(!Audience::One("d".into()).is_for("c", None));
         assert!(Audience::Many(vec!["c".into()]).is_for("c", None));
+        assert!(Audience::Many(vec!["c".into()]).is_for("c", Some("c")));
+        assert!(!Audience::Many(vec![]).is_for("c", None));
         assert!(!Audience::Many(vec!["c".into(), "d".into()]).is_for("c", None));
-        assert!(Audience::Many(vec!["c".into(), "d".into()]).is_for("c", Some("c")));
+        assert!(!Audience::Many(vec!["c".into(), "d".into()]).is_for("c", Some("c")), "an untrusted extra audience");
+        assert!(!Audience::One("c".into()).is_for("c", Some("d")), "azp present and not us");
+        assert!(!Audience::Many(vec!["c".into()]).is_for("c", Some("d")));
     }
 
     #[test]

@@ -6,6 +6,9 @@
 // The same counting store as the tower adapter's tests: one file, two test binaries.
 #[path = "../../../tower-layer/tests/it/counting.rs"]
 mod counting;
+// The negative matrix's cases, shared with the tower adapter's tests in the same way.
+#[path = "../../../tower-layer/tests/it/cases.rs"]
+mod cases;
 
 use std::future::Future;
 use std::time::Duration;
@@ -448,3 +451,6 @@ fn an_error_page_middleware_inside_does_not_swallow_a_sign_in() {
         assert!(r.location().starts_with(&format!("{}authorize?", f.mock.issuer())), "{r:?}");
     });
 }
+
+// After the macros above, which it uses.
+mod matrix;

@@ -155,6 +155,32 @@ fn store_from_settings(settings: &StoreSettings) -> Result<Arc<dyn Store>, Confi
     })
 }
 
+/// One Login serves every endpoint from its issuer's origin (§1.1 of the spec): a discovery
+/// document naming another scheme, host or port for any of them is refused, so that codes,
+/// client assertions, access tokens and key lookups never go elsewhere.
+fn check_endpoint_origins(meta: &ProviderMetadata) -> Result<(), ProviderError> {
+    let origin = |u: &str| url::Url::parse(u).ok().map(|u| u.origin()).filter(url::Origin::is_tuple);
+    let issuer = origin(&meta.issuer);
+    let endpoints = [
+        ("authorization_endpoint", Some(&meta.authorization_endpoint)),
+        ("token_endpoint", Some(&meta.token_endpoint)),
+        ("userinfo_endpoint", Some(&meta.userinfo_endpoint)),
+        ("jwks_uri", Some(&meta.jwks_uri)),
+        ("end_session_endpoint", meta.end_session_endpoint.as_ref()),
+    ];
+    for (name, value) in endpoints {
+        if let Some(value) = value
+            && (issuer.is_none() || origin(value) != issuer)
+        {
+            return Err(ProviderError::InvalidResponse {
+                endpoint: Endpoint::Discovery,
+                reason: format!("{name} is not on the issuer's scheme, host and port"),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn doc_cache<T: Send + Sync + 'static>(c: &Config) -> DocCache<T> {
     DocCache::new(c.key_cache_floor, c.key_cache_ceiling, c.unknown_kid_refetch_interval)
 }
@@ -210,6 +236,7 @@ impl OneLogin {
             }
             .into());
         }
+        check_endpoint_origins(&meta)?;
         Ok(meta)
     }
 

@@ -6,6 +6,7 @@ mod faults;
 mod flood;
 mod keys_and_caches;
 mod logout;
+mod matrix;
 mod opaque;
 mod redis_tls;
 mod round_trip;

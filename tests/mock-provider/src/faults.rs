@@ -21,6 +21,12 @@ pub enum Fault {
     IdTokenWrongVot,
     /// ID token without `vtm`.
     IdTokenMissingVtm,
+    /// ID token with `alg: none` and an empty signature (the claims are otherwise right).
+    IdTokenAlgNone,
+    /// ID token HMAC-signed (`HS256`) with the OP's published public key as the secret.
+    IdTokenHs256WithPublicKey,
+    /// ID token signed by a key that is not published, under a `kid` that is not either.
+    IdTokenUnknownKey,
     /// Core identity `sub` is another user's.
     CoreIdentityWrongSubject,
     /// Core identity `aud` is another client.
@@ -29,6 +35,12 @@ pub enum Fault {
     CoreIdentityWrongIssuer,
     /// Core identity signed by a key not in the DID document (naming a published `kid`).
     CoreIdentityBadSignature,
+    /// Core identity signed by a key the DID document does not hold, under a `kid` (of the
+    /// right controller) that it does not list either.
+    CoreIdentityUnknownKey,
+    /// Core identity signed by another key, under a `kid` of another DID controller
+    /// (`did:web:identity.evil.example#…`).
+    CoreIdentityForeignController,
     /// Core identity expired.
     CoreIdentityExpired,
     /// No core identity, with return code `X` (when `returnCode` was requested).

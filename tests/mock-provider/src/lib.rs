@@ -19,6 +19,7 @@ mod faults;
 pub mod keys;
 mod routes;
 mod tokens;
+mod tripwire;
 
 #[cfg(test)]
 mod tests;
@@ -33,6 +34,12 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
 use serde_json::{Map, Value};
 
 pub use faults::Fault;
+pub use tripwire::Tripwire;
+
+/// An edit of a token's header and claims, made just before the stand-in signs it.
+pub type TokenEdit = Arc<dyn Fn(&mut Header, &mut Map<String, Value>) + Send + Sync>;
+/// An edit of the discovery document, made just before the stand-in serves it.
+pub type DocumentEdit = Arc<dyn Fn(&mut Map<String, Value>) + Send + Sync>;
 
 /// The default client id registered with the stand-in.
 pub const CLIENT_ID: &str = "test-client-id";
@@ -134,6 +141,11 @@ pub(crate) struct State {
     pub(crate) require_user_agent: bool,
     pub(crate) backchannel_uris: Vec<String>,
     pub(crate) last_assertion: Option<(Option<String>, Map<String, Value>)>,
+    pub(crate) id_token_edit: Option<TokenEdit>,
+    pub(crate) core_identity_edit: Option<TokenEdit>,
+    pub(crate) discovery_edit: Option<DocumentEdit>,
+    pub(crate) next_key_published: bool,
+    pub(crate) token_redirect: Option<(u16, String)>,
 }
 
 pub(crate) struct Shared {
@@ -215,6 +227,11 @@ impl MockProvider {
                 require_user_agent: true,
                 backchannel_uris: Vec::new(),
                 last_assertion: None,
+                id_token_edit: None,
+                core_identity_edit: None,
+                discovery_edit: None,
+                next_key_published: false,
+                token_redirect: None,
             }),
         });
         let app = routes::router(shared.clone());
@@ -278,9 +295,38 @@ impl MockProvider {
     pub fn set_fault(&self, fault: Fault) {
         self.shared.lock().faults.insert(fault);
     }
-    /// Turns every fault off.
+    /// Turns every fault off, and drops the token and discovery edits.
     pub fn clear_faults(&self) {
-        self.shared.lock().faults.clear();
+        let mut s = self.shared.lock();
+        s.faults.clear();
+        s.id_token_edit = None;
+        s.core_identity_edit = None;
+        s.discovery_edit = None;
+        s.token_redirect = None;
+    }
+    /// Edits every ID token's header and claims before it is signed (negative tests). The
+    /// [`Fault`]s that choose the key or the algorithm still apply after the edit.
+    pub fn set_id_token_edit(&self, edit: impl Fn(&mut Header, &mut Map<String, Value>) + Send + Sync + 'static) {
+        self.shared.lock().id_token_edit = Some(Arc::new(edit));
+    }
+    /// Edits every core identity JWT's header and claims before it is signed (negative tests).
+    pub fn set_core_identity_edit(&self, edit: impl Fn(&mut Header, &mut Map<String, Value>) + Send + Sync + 'static) {
+        self.shared.lock().core_identity_edit = Some(Arc::new(edit));
+    }
+    /// Edits the discovery document before it is served (negative tests), such as endpoints on
+    /// another host.
+    pub fn set_discovery_edit(&self, edit: impl Fn(&mut Map<String, Value>) + Send + Sync + 'static) {
+        self.shared.lock().discovery_edit = Some(Arc::new(edit));
+    }
+    /// Publishes the next ID token signing key beside the current one, without signing with
+    /// it yet: the JWKS then holds two EC keys, so a token without `kid` is ambiguous.
+    pub fn publish_next_signing_key(&self, publish: bool) {
+        self.shared.lock().next_key_published = publish;
+    }
+    /// Makes `/token` answer `status` (such as 302 or 307) with `Location: location` instead of
+    /// tokens (`None`: answer normally).
+    pub fn set_token_redirect(&self, redirect: Option<(u16, &str)>) {
+        self.shared.lock().token_redirect = redirect.map(|(status, location)| (status, location.to_owned()));
     }
     /// Whether `/authorize` approves at once (tests) or shows a page (people).
     pub fn set_auto_approve(&self, auto: bool) {

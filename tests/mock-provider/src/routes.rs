@@ -85,6 +85,11 @@ async fn discovery(AxState(shared): S) -> Response {
         "trustmarks": format!("{i}trustmark"),
         "scopes_supported": ["openid", "email", "phone"],
     });
+    let edit = shared.lock().discovery_edit.clone();
+    let mut body = body;
+    if let (Some(edit), Some(map)) = (edit, body.as_object_mut()) {
+        edit(map);
+    }
     cached(&shared, "/.well-known/openid-configuration", 86_400, body)
 }
 
@@ -358,6 +363,11 @@ fn token_error(status: StatusCode, error: &str, description: &str) -> Response {
 
 async fn token(AxState(shared): S, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
     let bad = |e: &str, d: &str| token_error(StatusCode::BAD_REQUEST, e, d);
+    let redirect = shared.lock().token_redirect.clone();
+    if let Some((status, location)) = redirect {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FOUND);
+        return (status, [(header::LOCATION, location)]).into_response();
+    }
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -14,6 +14,8 @@ pub(crate) const KID_CURRENT: &str = "0f6c5a1e-3b2d-4c8e-9a7f-1d2e3f4a5b6c";
 pub(crate) const KID_ROTATED: &str = "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d";
 pub(crate) const KID_RSA: &str = "rsa-2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e";
 pub(crate) const DID_KEY_ID: &str = "c4a0e3f2b1d94e8f";
+/// A key id the stand-in never publishes.
+pub(crate) const KID_UNPUBLISHED: &str = "unpublished-5d6e7f8a-9b0c-4d1e-8f2a-3b4c5d6e7f8a";
 
 pub(crate) struct Key {
     pub(crate) enc: EncodingKey,
@@ -68,13 +70,6 @@ pub(crate) fn random(n: usize) -> String {
     URL_SAFE_NO_PAD.encode(b)
 }
 
-pub(crate) fn sign(key: &Key, kid: &str, typ: Option<&str>, claims: &Value) -> String {
-    let mut header = Header::new(key.alg);
-    header.kid = Some(kid.into());
-    header.typ = typ.map(str::to_owned);
-    jsonwebtoken::encode(&header, claims, &key.enc).expect("sign")
-}
-
 pub(crate) fn sign_op(shared: &Shared, mut header: Header, claims: &Value) -> String {
     let k = keys();
     let rotated = shared.lock().rotated;
@@ -127,8 +122,39 @@ pub(crate) fn id_token(shared: &Shared, grant: &Grant, access_token: &str) -> St
     } else {
         (&k.current, KID_CURRENT)
     };
-    let key = if s.faults.contains(&Fault::IdTokenBadSignature) { &k.rogue } else { key };
-    sign(key, kid, None, &claims)
+    let (key, kid) = if s.faults.contains(&Fault::IdTokenUnknownKey) {
+        (&k.rogue, KID_UNPUBLISHED)
+    } else if s.faults.contains(&Fault::IdTokenBadSignature) {
+        (&k.rogue, kid)
+    } else {
+        (key, kid)
+    };
+    let mut header = Header::new(key.alg);
+    header.kid = Some(kid.into());
+    let mut claims = claims.as_object().cloned().expect("object");
+    if let Some(edit) = &s.id_token_edit {
+        edit(&mut header, &mut claims);
+    }
+    if s.faults.contains(&Fault::IdTokenAlgNone) {
+        return unsigned(&header, &claims);
+    }
+    if s.faults.contains(&Fault::IdTokenHs256WithPublicKey) {
+        // The classic confusion attack: the public key, as published, as an HMAC secret.
+        header.alg = Algorithm::HS256;
+        let secret = serde_json::to_vec(&k.current.public_jwk(KID_CURRENT)).expect("jwk json");
+        return jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(&secret)).expect("sign");
+    }
+    jsonwebtoken::encode(&header, &claims, &key.enc).expect("sign")
+}
+
+/// A compact JWS with `alg: none` and an empty signature, built by hand (jsonwebtoken refuses
+/// to make one).
+fn unsigned(header: &Header, claims: &Map<String, Value>) -> String {
+    let mut head = serde_json::to_value(header).expect("header json");
+    head["alg"] = json!("none");
+    let head = URL_SAFE_NO_PAD.encode(head.to_string());
+    let body = URL_SAFE_NO_PAD.encode(Value::Object(claims.clone()).to_string());
+    format!("{head}.{body}.")
 }
 
 /// The core identity JWT for a grant.
@@ -158,8 +184,23 @@ pub(crate) fn core_identity(shared: &Shared, grant: &Grant, level: &str) -> Stri
             }
         }
     });
-    let key = if f(Fault::CoreIdentityBadSignature) { &k.rogue } else { &k.did };
-    sign(key, &format!("{}#{DID_KEY_ID}", shared.did), Some("JWT"), &claims)
+    let (key, kid) = if f(Fault::CoreIdentityUnknownKey) {
+        (&k.rogue, format!("{}#{KID_UNPUBLISHED}", shared.did))
+    } else if f(Fault::CoreIdentityForeignController) {
+        (&k.rogue, format!("did:web:identity.evil.example#{DID_KEY_ID}"))
+    } else if f(Fault::CoreIdentityBadSignature) {
+        (&k.rogue, format!("{}#{DID_KEY_ID}", shared.did))
+    } else {
+        (&k.did, format!("{}#{DID_KEY_ID}", shared.did))
+    };
+    let mut header = Header::new(key.alg);
+    header.kid = Some(kid);
+    header.typ = Some("JWT".into());
+    let mut claims = claims.as_object().cloned().expect("object");
+    if let Some(edit) = &s.core_identity_edit {
+        edit(&mut header, &mut claims);
+    }
+    jsonwebtoken::encode(&header, &claims, &key.enc).expect("sign")
 }
 
 pub(crate) fn logout_token(
@@ -190,7 +231,8 @@ pub(crate) fn logout_token(
 pub(crate) fn jwks(shared: &Shared) -> Value {
     let k = keys();
     let mut list = vec![k.current.public_jwk(KID_CURRENT), k.rsa.public_jwk(KID_RSA)];
-    if shared.lock().rotated {
+    let s = shared.lock();
+    if s.rotated || s.next_key_published {
         list.push(k.rotated.public_jwk(KID_ROTATED));
     }
     json!({ "keys": list })

@@ -3,7 +3,9 @@
 //! API declarations answer JSON, a missing layer is one clear 500, and the layers work on any
 //! `http` body.
 
+mod cases;
 mod counting;
+mod matrix;
 
 use std::convert::Infallible;
 use std::time::Duration;
