@@ -210,8 +210,9 @@ impl fmt::Display for Endpoint {
     }
 }
 
-/// A call to One Login failed, or its answer could not be used.
-#[derive(Debug, thiserror::Error)]
+/// A call to One Login failed, or its answer could not be used. `Clone`: a failed document
+/// fetch is remembered for a few seconds and every caller meanwhile gets the same error.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ProviderError {
     /// The connection failed.
@@ -219,9 +220,10 @@ pub enum ProviderError {
     Unreachable {
         /// Which endpoint.
         endpoint: Endpoint,
-        /// The transport error.
+        /// The transport error (shared: a failure fetching a document is remembered for a few
+        /// seconds and given to every caller meanwhile).
         #[source]
-        source: reqwest::Error,
+        source: std::sync::Arc<reqwest::Error>,
     },
     /// No answer within the configured timeout.
     #[error("One Login's {endpoint} did not answer within the timeout")]
