@@ -448,3 +448,7 @@ fn an_error_page_middleware_inside_does_not_swallow_a_sign_in() {
         assert!(r.location().starts_with(&format!("{}authorize?", f.mock.issuer())), "{r:?}");
     });
 }
+
+// After the macros above, which they use.
+mod faults;
+mod headers;

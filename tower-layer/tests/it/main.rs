@@ -4,6 +4,8 @@
 //! `http` body.
 
 mod counting;
+mod faults;
+mod headers;
 
 use std::convert::Infallible;
 use std::time::Duration;
