@@ -37,9 +37,21 @@ async fn write_data(s: OneLoginSession) -> HttpResponse {
     }
 }
 
+async fn read_data(s: OneLoginSession) -> String {
+    format!("{:?}", s.get::<String>("note").await.ok().flatten())
+}
+
+async fn everywhere(s: OneLoginSession) -> HttpResponse {
+    match s.sign_out_everywhere().await {
+        Ok(ended) => HttpResponse::Ok().body(ended.to_string()),
+        Err(e) => Rejection::from(s.handle().error_response(&e)).error_response(),
+    }
+}
+
 /// Routes that write session data, set their own caching, or are public.
 fn extra(cfg: &mut ServiceConfig) {
-    cfg.service(web::resource("/data").route(web::post().to(write_data)))
+    cfg.service(web::resource("/data").route(web::post().to(write_data)).route(web::get().to(read_data)))
+        .service(web::resource("/everywhere").route(web::post().to(everywhere)))
         .service(
             web::resource("/own-cache").wrap(require(Requirement::MEDIUM)).to(|| async {
                 HttpResponse::Ok().insert_header(("cache-control", "private, max-age=60")).body("mine")
@@ -253,10 +265,23 @@ fn state_changing_routes_refuse_forged_and_cross_site_requests() {
         }
         assert_eq!(c.page("/guarded", Some(&cookie)).await.body, "guarded", "still signed in");
 
-        let r = c.form("/data", "", None, Some("cross-site")).await;
-        assert_eq!(r.status, 401, "{r:?}");
+        for path in ["/data", "/everywhere"] {
+            let r = c.form(path, "", None, None).await;
+            assert_eq!(r.status, 401, "{path}: {r:?}");
+            for site in ["cross-site", "same-site"] {
+                let r = c.form(path, "", Some(&cookie), Some(site)).await;
+                assert_eq!(r.status, 403, "{path} {site}: {r:?}");
+                assert_eq!(r.json()["error"], "service_error", "{path}");
+            }
+        }
+        assert_eq!(c.page("/data", Some(&cookie)).await.body, "None", "nothing was written");
+        assert_eq!(c.page("/guarded", Some(&cookie)).await.body, "guarded", "still signed in");
         let r = c.form("/data", "", Some(&cookie), Some("same-origin")).await;
         assert_eq!(r.status, 204, "{r:?}");
+        assert_eq!(c.page("/data", Some(&cookie)).await.body, "Some(\"kept\")");
+        let r = c.form("/everywhere", "", Some(&cookie), None).await;
+        assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "1"), "{r:?}");
+        assert_eq!(c.page("/guarded", Some(&cookie)).await.status, 302, "signed out");
     });
 }
 

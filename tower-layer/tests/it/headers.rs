@@ -40,6 +40,16 @@ fn secure_router(app: &App) -> Router {
                     Ok(()) => StatusCode::NO_CONTENT.into_response(),
                     Err(e) => Rejection::from(s.handle().error_response(&e)).into_response(),
                 }
+            })
+            .get(|s: OneLoginSession| async move { format!("{:?}", s.get::<String>("note").await.ok().flatten()) }),
+        )
+        .route(
+            "/everywhere",
+            post(|s: OneLoginSession| async move {
+                match s.sign_out_everywhere().await {
+                    Ok(ended) => ended.to_string().into_response(),
+                    Err(e) => Rejection::from(s.handle().error_response(&e)).into_response(),
+                }
             }),
         )
         .route(
@@ -229,12 +239,26 @@ async fn state_changing_routes_refuse_forged_and_cross_site_requests() {
     }
     assert_eq!(page(&router, "/guarded", Some(&cookie)).await.body, "guarded", "still signed in");
 
-    // Session data writes: a post without the session cookie (cross-site, SameSite=Lax) writes
-    // nothing and is told to sign in; with it, it writes.
-    let r = call(&router, form_post("/data", String::new(), None, Some("cross-site"))).await;
-    assert_eq!(r.status, 401, "{r:?}");
+    // Session data writes and sign-out everywhere: a post without the session cookie (what a
+    // cross-site post carries under SameSite=Lax) is told to sign in; one the browser marks as
+    // from another site is refused even with the cookie; nothing is written or ended.
+    for path in ["/data", "/everywhere"] {
+        let r = call(&router, form_post(path, String::new(), None, None)).await;
+        assert_eq!(r.status, 401, "{path}: {r:?}");
+        for site in ["cross-site", "same-site"] {
+            let r = call(&router, form_post(path, String::new(), Some(&cookie), Some(site))).await;
+            assert_eq!(r.status, 403, "{path} {site}: {r:?}");
+            assert_eq!(r.json()["error"], "service_error", "{path}");
+        }
+    }
+    assert_eq!(page(&router, "/data", Some(&cookie)).await.body, "None", "nothing was written");
+    assert_eq!(page(&router, "/guarded", Some(&cookie)).await.body, "guarded", "still signed in");
     let r = call(&router, form_post("/data", String::new(), Some(&cookie), Some("same-origin"))).await;
     assert_eq!(r.status, 204, "{r:?}");
+    assert_eq!(page(&router, "/data", Some(&cookie)).await.body, "Some(\"kept\")");
+    let r = call(&router, form_post("/everywhere", String::new(), Some(&cookie), None)).await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "1"), "{r:?}");
+    assert_eq!(page(&router, "/guarded", Some(&cookie)).await.status, 302, "signed out");
 }
 
 /// Every trick for leaving the site, as `return_to`.
