@@ -9,7 +9,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseErr
 use govuk_one_login::web::{Decision, Denial, SessionContext, SessionHandle, WebResponse};
 use govuk_one_login::{LoginRequest, OneLogin, Requirement};
 
-use crate::render::{ApiRoute, missing_layer_logged, not_installed, render, request_info};
+use crate::render::{ApiRoute, Personal, missing_layer_logged, not_installed, render, request_info};
 
 govuk_one_login::extractor_types!();
 
@@ -117,7 +117,10 @@ impl FromRequest for AuthenticatedUser {
             let info =
                 request_info(req.method(), req.uri(), req.headers()).api(req.extensions().get::<ApiRoute>().is_some());
             match one_login.decide(&Requirement::MEDIUM, &ctx, &info) {
-                Decision::Allow(record) => Ok(Self(record)),
+                Decision::Allow(record) => {
+                    Personal::mark(&req.extensions());
+                    Ok(Self(record))
+                }
                 other => Err(refuse(&one_login, other, req)),
             }
         }))
@@ -134,7 +137,10 @@ impl FromRequest for VerifiedIdentity {
             let info =
                 request_info(req.method(), req.uri(), req.headers()).api(req.extensions().get::<ApiRoute>().is_some());
             match one_login.decide_identity(&ctx, &info) {
-                Ok((session, identity)) => Ok(Self { session, identity }),
+                Ok((session, identity)) => {
+                    Personal::mark(&req.extensions());
+                    Ok(Self { session, identity })
+                }
                 Err(decision) => Err(refuse(&one_login, decision, req)),
             }
         }))
@@ -148,6 +154,9 @@ impl FromRequest for OneLoginSession {
         ready(context(req).map(|(one_login, ctx)| {
             let info =
                 request_info(req.method(), req.uri(), req.headers()).api(req.extensions().get::<ApiRoute>().is_some());
+            if ctx.record().is_some() {
+                Personal::mark(&req.extensions());
+            }
             Self(SessionHandle::new(one_login, ctx, &info))
         }))
     }

@@ -11,12 +11,14 @@ use govuk_one_login::OneLogin;
 use govuk_one_login::web::SessionContext;
 
 use crate::extract::StartSignIn;
-use crate::render::{cookie_header, render, request_info};
+use crate::render::{Personal, cookie_header, no_store, render, request_info};
 
 /// Loads the session (one cookie parse, one store lookup) and puts it, with the
 /// [`OneLogin`] engine, into the request extensions for guards and extractors. Wrap the whole
 /// `App` with it. A request that already carries a session context (an outer
-/// `OneLoginMiddleware`) is passed on as it is. When the store fails, the request is answered
+/// `OneLoginMiddleware`) is passed on as it is. A response for which a guard or an extractor
+/// let a signed-in session through gets `Cache-Control: no-store` unless the handler set its
+/// own. When the store fails, the request is answered
 /// 503 (fail closed) and the failure is logged with its cause.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -77,7 +79,12 @@ where
                 Ok(ctx) => {
                     req.extensions_mut().insert(ctx);
                     req.extensions_mut().insert((*one_login).clone());
+                    let personal = Personal::default();
+                    req.extensions_mut().insert(personal.clone());
                     let mut response = service.call(req).await?;
+                    if personal.is_marked() {
+                        no_store(response.headers_mut());
+                    }
                     // An extractor asked for a sign-in: start it now (see `Rejection`).
                     let start = response.response_mut().extensions_mut().remove::<StartSignIn>();
                     let Some(StartSignIn(login)) = start else {

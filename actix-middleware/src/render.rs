@@ -1,7 +1,11 @@
 //! The one place that turns core's [`WebResponse`] into an actix response and reads the
 //! request facts core needs.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use actix_web::HttpResponse;
+use actix_web::dev::Extensions;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode, Uri};
 use govuk_one_login::web::{RequestInfo, WebResponse, missing_layer};
@@ -54,4 +58,30 @@ pub(crate) fn request_info<'a>(method: &'a Method, uri: &'a Uri, headers: &'a He
         .accept_language(get(headers, &header::ACCEPT_LANGUAGE))
         .content_type(get(headers, &header::CONTENT_TYPE))
         .fetch_site(get(headers, &HeaderName::from_static("sec-fetch-site")))
+}
+
+/// Put on each request by [`OneLoginMiddleware`](crate::OneLoginMiddleware). A guard or
+/// extractor that lets a signed-in session through marks it, and the middleware then gives the
+/// response `Cache-Control: no-store` ([`no_store`]): the page carries the user's data.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Personal(Arc<AtomicBool>);
+
+impl Personal {
+    /// Marks the request's response as carrying a signed-in user's data.
+    pub(crate) fn mark(extensions: &Extensions) {
+        if let Some(personal) = extensions.get::<Personal>() {
+            personal.0.store(true, Ordering::Relaxed);
+        }
+    }
+    pub(crate) fn is_marked(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// `Cache-Control: no-store` on a response that carries a signed-in user's data, so that no
+/// shared or browser cache keeps it; a `Cache-Control` the handler set itself is its choice.
+pub(crate) fn no_store(headers: &mut HeaderMap) {
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
 }

@@ -10,13 +10,14 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forwar
 use govuk_one_login::web::SessionContext;
 use govuk_one_login::{OneLogin, Requirement};
 
-use crate::render::{ApiRoute, not_installed, render, request_info};
+use crate::render::{ApiRoute, no_store, not_installed, render, request_info};
 
 /// Guards a resource or scope with a [`Requirement`], through
 /// [`OneLogin::guard`](govuk_one_login::OneLogin::guard):
 /// `web::resource("/account").wrap(require(Requirement::MEDIUM))`, or
 /// `web::scope("/api").wrap(require(Requirement::MEDIUM).api())` for routes that always answer
-/// 401/403 JSON.
+/// 401/403 JSON. The guarded handler's responses get `Cache-Control: no-store` unless the
+/// handler set its own.
 pub fn require(requirement: Requirement) -> RequireLevel {
     RequireLevel { requirement, api: false }
 }
@@ -92,7 +93,11 @@ where
                 one_login.guard(&requirement, &ctx, &info).await
             };
             match outcome {
-                Ok(_) => service.call(req).await.map(ServiceResponse::map_into_left_body),
+                // The handler's answer carries the user's data: no cache keeps it.
+                Ok(_) => service.call(req).await.map(|mut response| {
+                    no_store(response.headers_mut());
+                    response.map_into_left_body()
+                }),
                 Err(web) => Ok(req.into_response(render(web)).map_into_right_body()),
             }
         })

@@ -35,6 +35,11 @@ pub enum SessionDataError {
     /// The request has no session to keep data in.
     #[error("there is no session to keep data in: sign the user in first")]
     NoSession,
+    /// The browser marked the request as coming from another site (`Sec-Fetch-Site:
+    /// cross-site` or `same-site`): session data is not changed, and sessions are not ended,
+    /// on another site's behalf (cross-site request forgery).
+    #[error("the browser says this request came from another site: session data is not changed on its behalf")]
+    CrossSite,
     /// An entry name is empty, longer than the limit, or not visible ASCII.
     #[error("a session data name must be 1 to {max} visible ASCII characters")]
     BadName {
@@ -218,8 +223,9 @@ impl fmt::Display for Endpoint {
     }
 }
 
-/// A call to One Login failed, or its answer could not be used.
-#[derive(Debug, thiserror::Error)]
+/// A call to One Login failed, or its answer could not be used. `Clone`: a failed document
+/// fetch is remembered for a few seconds and every caller meanwhile gets the same error.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ProviderError {
     /// The connection failed.
@@ -227,9 +233,10 @@ pub enum ProviderError {
     Unreachable {
         /// Which endpoint.
         endpoint: Endpoint,
-        /// The transport error.
+        /// The transport error (shared: a failure fetching a document is remembered for a few
+        /// seconds and given to every caller meanwhile).
         #[source]
-        source: reqwest::Error,
+        source: std::sync::Arc<reqwest::Error>,
     },
     /// No answer within the configured timeout.
     #[error("One Login's {endpoint} did not answer within the timeout")]

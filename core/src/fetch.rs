@@ -67,7 +67,7 @@ impl Http {
             if source.is_timeout() {
                 ProviderError::Timeout { endpoint }
             } else {
-                ProviderError::Unreachable { endpoint, source }
+                ProviderError::Unreachable { endpoint, source: std::sync::Arc::new(source) }
             }
         })
     }
@@ -116,7 +116,7 @@ pub(crate) async fn read_json<T: DeserializeOwned>(
             if source.is_timeout() {
                 ProviderError::Timeout { endpoint }
             } else {
-                ProviderError::Unreachable { endpoint, source }
+                ProviderError::Unreachable { endpoint, source: std::sync::Arc::new(source) }
             }
         })?;
         let Some(chunk) = chunk else { break };

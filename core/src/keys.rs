@@ -4,6 +4,10 @@
 //! clamped to a floor and a ceiling. One fetch runs at a time per document. A failed refresh
 //! keeps the last good copy (and retries after the floor). A token with an unknown `kid`
 //! causes at most one refetch per interval, so forged key ids cannot make us hammer One Login.
+//!
+//! A failed fetch with no good copy to fall back on (One Login down before the first success)
+//! is remembered for [`FAILURE_MEMORY`]: meanwhile every caller gets the same typed error at
+//! once, with no new fetch and no wait behind the refresh lock, and the failure is logged once.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -14,6 +18,15 @@ use serde::Deserialize;
 
 use crate::error::ProviderError;
 use crate::fetch::Fetched;
+
+/// How long a failed fetch is remembered when there is no good copy to serve instead.
+///
+/// A constant, not a setting: it only has to outlast a burst of requests arriving during an
+/// outage (so that they queue behind no fetch and wait for no timeout), and to be short enough
+/// that a recovered One Login is used again within seconds. Five seconds does both whatever the
+/// timeouts and cache bounds are configured to; a failure never hides a good copy (a failed
+/// refresh keeps serving the last good one and is not remembered).
+pub(crate) const FAILURE_MEMORY: Duration = Duration::from_secs(5);
 
 /// The part of the discovery document this crate uses.
 #[derive(Debug, Clone, Deserialize)]
@@ -104,6 +117,9 @@ pub(crate) struct DocCache<T> {
     fresh: moka::future::Cache<(), Entry<T>>,
     last_good: Mutex<Option<Arc<T>>>,
     refresh: tokio::sync::Mutex<Option<Instant>>,
+    /// The last failed fetch, when there was no good copy to serve instead, and when it failed.
+    failed: Mutex<Option<(Instant, ProviderError)>>,
+    failure_memory: Duration,
     floor: Duration,
     ceiling: Duration,
     refetch_interval: Duration,
@@ -115,14 +131,36 @@ impl<T: Send + Sync + 'static> DocCache<T> {
             fresh: moka::future::Cache::builder().max_capacity(1).expire_after(TtlFromEntry).build(),
             last_good: Mutex::new(None),
             refresh: tokio::sync::Mutex::new(None),
+            failed: Mutex::new(None),
+            failure_memory: FAILURE_MEMORY,
             floor,
             ceiling,
             refetch_interval,
         }
     }
 
+    /// The same cache, remembering failures for `memory` instead of [`FAILURE_MEMORY`] (tests).
+    #[cfg(test)]
+    fn with_failure_memory(mut self, memory: Duration) -> Self {
+        self.failure_memory = memory;
+        self
+    }
+
     fn last_good(&self) -> Option<Arc<T>> {
         self.last_good.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    fn failed(&self) -> std::sync::MutexGuard<'_, Option<(Instant, ProviderError)>> {
+        self.failed.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The error of a fetch that failed less than [`FAILURE_MEMORY`] ago with no good copy to
+    /// serve instead.
+    fn recent_failure(&self) -> Option<ProviderError> {
+        match &*self.failed() {
+            Some((at, error)) if at.elapsed() < self.failure_memory => Some(error.clone()),
+            _ => None,
+        }
     }
 
     /// The cached document, fetching it when stale.
@@ -134,9 +172,16 @@ impl<T: Send + Sync + 'static> DocCache<T> {
         if let Some(entry) = self.fresh.get(&()).await {
             return Ok(entry.value);
         }
+        if let Some(error) = self.recent_failure() {
+            return Err(error);
+        }
         let _flight = self.refresh.lock().await;
         if let Some(entry) = self.fresh.get(&()).await {
             return Ok(entry.value);
+        }
+        // The fetch this caller queued behind failed: its answer, not another fetch.
+        if let Some(error) = self.recent_failure() {
+            return Err(error);
         }
         self.fetch_now(fetch).await
     }
@@ -149,6 +194,11 @@ impl<T: Send + Sync + 'static> DocCache<T> {
         Fut: Future<Output = Result<Fetched<T>, ProviderError>>,
     {
         let mut last = self.refresh.lock().await;
+        if let Some(error) = self.recent_failure()
+            && self.last_good().is_none()
+        {
+            return Err(error);
+        }
         if last.is_some_and(|at| at.elapsed() < self.refetch_interval) {
             if let Some(entry) = self.fresh.get(&()).await {
                 return Ok(entry.value);
@@ -172,16 +222,105 @@ impl<T: Send + Sync + 'static> DocCache<T> {
                 let ttl = fetched.max_age.unwrap_or(self.floor).clamp(self.floor, self.ceiling);
                 self.fresh.insert((), Entry { value: value.clone(), ttl }).await;
                 *self.last_good.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(value.clone());
+                *self.failed() = None;
                 Ok(value)
             }
-            Err(error) => match self.last_good() {
-                Some(value) => {
+            Err(error) => {
+                if let Some(value) = self.last_good() {
                     tracing::warn!(%error, "refresh failed; keeping the last good copy");
                     self.fresh.insert((), Entry { value: value.clone(), ttl: self.floor }).await;
-                    Ok(value)
+                    return Ok(value);
                 }
-                None => Err(error),
-            },
+                tracing::warn!(
+                    %error,
+                    remembered_for_secs = self.failure_memory.as_secs_f32(),
+                    "fetch failed and there is no good copy: answering with this error until it is retried"
+                );
+                *self.failed() = Some((Instant::now(), error.clone()));
+                Err(error)
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::error::Endpoint;
+
+    fn cache() -> Arc<DocCache<u32>> {
+        Arc::new(DocCache::new(Duration::from_secs(60), Duration::from_secs(600), Duration::from_secs(60)))
+    }
+
+    /// A fetch that counts its calls, takes `delay`, and gives `outcome`.
+    async fn fetch(
+        calls: &AtomicUsize,
+        delay: Duration,
+        outcome: Result<u32, ProviderError>,
+    ) -> Result<Fetched<u32>, ProviderError> {
+        calls.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(delay).await;
+        outcome.map(|value| Fetched { value, max_age: None })
+    }
+
+    fn down() -> ProviderError {
+        ProviderError::Status { endpoint: Endpoint::Jwks, status: 503 }
+    }
+
+    #[tokio::test]
+    async fn callers_during_an_outage_share_one_fetch_and_its_error() {
+        let cache = cache();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let (cache, calls) = (cache.clone(), calls.clone());
+                tokio::spawn(async move {
+                    cache.get(|| fetch(&calls, Duration::from_millis(200), Err(down()))).await.map(|v| *v)
+                })
+            })
+            .collect();
+        for task in tasks {
+            let err = task.await.unwrap().unwrap_err();
+            assert!(matches!(err, ProviderError::Status { endpoint: Endpoint::Jwks, status: 503 }), "{err:?}");
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "the callers queued behind the one fetch take its answer");
+        // Later callers within the memory get the error at once, with no fetch.
+        let err = cache.get(|| fetch(&calls, Duration::ZERO, Ok(1))).await.unwrap_err();
+        assert!(matches!(err, ProviderError::Status { status: 503, .. }));
+        let err = cache.refetch(|| fetch(&calls, Duration::ZERO, Ok(1))).await.unwrap_err();
+        assert!(matches!(err, ProviderError::Status { status: 503, .. }));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_remembered_failure_expires_and_success_clears_it() {
+        let cache = Arc::new(
+            DocCache::new(Duration::from_secs(60), Duration::from_secs(600), Duration::from_secs(60))
+                .with_failure_memory(Duration::from_millis(200)),
+        );
+        let calls = AtomicUsize::new(0);
+        assert!(cache.get(|| fetch(&calls, Duration::ZERO, Err(down()))).await.is_err());
+        assert!(cache.get(|| fetch(&calls, Duration::ZERO, Ok(7))).await.is_err(), "remembered");
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        assert_eq!(*cache.get(|| fetch(&calls, Duration::ZERO, Ok(7))).await.unwrap(), 7, "retried after it");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        assert!(cache.failed().is_none(), "a success forgets the failure");
+    }
+
+    #[tokio::test]
+    async fn a_failure_never_hides_a_good_copy() {
+        // A floor of zero: every get refetches, so each one meets the outage.
+        let cache = DocCache::new(Duration::ZERO, Duration::ZERO, Duration::ZERO);
+        let calls = AtomicUsize::new(0);
+        assert_eq!(*cache.get(|| fetch(&calls, Duration::ZERO, Ok(1))).await.unwrap(), 1);
+        for _ in 0..3 {
+            assert_eq!(*cache.get(|| fetch(&calls, Duration::ZERO, Err(down()))).await.unwrap(), 1, "last good");
+            assert_eq!(*cache.refetch(|| fetch(&calls, Duration::ZERO, Err(down()))).await.unwrap(), 1);
+        }
+        assert!(cache.failed().is_none(), "a failure with a good copy is not remembered");
+        assert_eq!(calls.load(Ordering::SeqCst), 7, "each refresh was tried");
     }
 }

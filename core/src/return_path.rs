@@ -114,6 +114,57 @@ mod tests {
     }
 
     #[test]
+    fn refuses_every_listed_trick() {
+        for p in [
+            // Doubled slashes, raw and percent-encoded in either case.
+            "//evil.example",
+            "///evil.example",
+            "/%2f%2fevil.example",
+            "/%2F%2fevil.example",
+            "/%2f/evil.example",
+            // Backslashes, which browsers read as slashes.
+            "/\\evil.example",
+            "\\/evil.example",
+            "/%5Cevil.example",
+            "/x/%5c/evil.example",
+            // Tabs, CR and LF, which browsers strip before parsing (`/\t/evil` becomes `//evil`)
+            // and which would split a Location header.
+            "/\t/evil.example",
+            "/\t\t/evil.example",
+            "/\r/evil.example",
+            "/\n/evil.example",
+            "/\r\nLocation: https://evil.example",
+            "/\r\nSet-Cookie: x=1",
+            // Unicode look-alikes of the slash, the backslash, the dot and the colon.
+            "/\u{ff0f}evil.example",
+            "/\u{2215}evil.example",
+            "/\u{2044}evil.example",
+            "/\u{ff3c}evil.example",
+            "/\u{29f5}evil.example",
+            "/evil\u{3002}example",
+            "/\u{fe55}evil",
+            // Other whitespace and controls.
+            " /x",
+            "/\u{0}/evil.example",
+            "/\u{a0}/evil.example",
+            "/\u{200b}/evil.example",
+        ] {
+            assert!(ReturnPath::parse(p).is_none(), "{p:?} must be refused");
+        }
+    }
+
+    #[test]
+    fn dot_segments_that_are_kept_stay_on_this_host() {
+        // Browsers resolve `..` and `%2e%2e` segments; what remains is still a path on this host.
+        let base = url::Url::parse("https://service.example/start").unwrap();
+        for p in ["/..//evil.example", "/%2e%2e//evil.example", "/.%2e/%2e//evil.example", "/./evil.example"] {
+            if let Some(kept) = ReturnPath::parse(p) {
+                assert_eq!(base.join(kept.as_str()).unwrap().host_str(), Some("service.example"), "{p}");
+            }
+        }
+    }
+
+    #[test]
     fn deserializing_goes_through_parse() {
         for p in ["//evil.example", "https://x", "/\\evil.example", "/%2f/evil.example", "", "evil"] {
             let r = serde_json::from_value::<ReturnPath>(serde_json::json!(p));

@@ -8,7 +8,7 @@ use govuk_one_login::web::{Decision, Denial, SessionContext, SessionHandle, WebR
 use govuk_one_login::{OneLogin, Requirement};
 use http::request::Parts;
 
-use crate::render::{not_installed, render, request_info};
+use crate::render::{Personal, not_installed, render, request_info};
 
 govuk_one_login::extractor_types!();
 
@@ -66,7 +66,10 @@ fn allowed(
     let (one_login, ctx) = context(parts)?;
     let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
     Ok(match one_login.decide(requirement, ctx, &info) {
-        Decision::Allow(record) => Some(record),
+        Decision::Allow(record) => {
+            Personal::mark(&parts.extensions);
+            Some(record)
+        }
         _ => None,
     })
 }
@@ -76,7 +79,9 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthenticatedUser {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Rejection> {
         let (one_login, ctx) = context(parts)?;
         let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
-        one_login.guard(&Requirement::MEDIUM, ctx, &info).await.map(Self).map_err(Rejection::from)
+        let session = one_login.guard(&Requirement::MEDIUM, ctx, &info).await.map_err(Rejection::from)?;
+        Personal::mark(&parts.extensions);
+        Ok(Self(session))
     }
 }
 
@@ -93,6 +98,7 @@ impl<S: Send + Sync> FromRequestParts<S> for VerifiedIdentity {
         let (one_login, ctx) = context(parts)?;
         let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
         let (session, identity) = one_login.guard_identity(ctx, &info).await.map_err(Rejection::from)?;
+        Personal::mark(&parts.extensions);
         Ok(Self { session, identity })
     }
 }
@@ -113,6 +119,9 @@ impl<S: Send + Sync> FromRequestParts<S> for OneLoginSession {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Rejection> {
         let (one_login, ctx) = context(parts)?;
         let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
+        if ctx.record().is_some() {
+            Personal::mark(&parts.extensions);
+        }
         Ok(Self(SessionHandle::new(one_login.clone(), ctx.clone(), &info)))
     }
 }

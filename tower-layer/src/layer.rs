@@ -9,12 +9,13 @@ use govuk_one_login::web::SessionContext;
 use http::{Request, Response};
 use tower::{Layer, Service};
 
-use crate::render::{cookie_header, render, request_info};
+use crate::render::{Personal, cookie_header, no_store, render, request_info};
 
 /// Loads the session (one cookie parse, one store lookup) and puts it, with the
 /// [`OneLogin`] engine, into the request extensions for guards and extractors. A request that
 /// already carries a session context (an outer `OneLoginLayer`) is passed on as it is, so
-/// layering twice costs nothing. When the store fails, the request is answered 503 (fail
+/// layering twice costs nothing. A response for which a guard or an extractor let a signed-in
+/// session through gets `Cache-Control: no-store` unless the handler set its own. When the store fails, the request is answered 503 (fail
 /// closed) and the failure is logged with its cause.
 ///
 /// Generic over the request and response bodies (any `http` service); usually installed by
@@ -72,9 +73,15 @@ where
             let cookies = cookie_header(request.headers());
             match one_login.session_context(cookies.as_deref()).await {
                 Ok(ctx) => {
+                    let personal = Personal::default();
                     request.extensions_mut().insert(ctx);
                     request.extensions_mut().insert(one_login);
-                    inner.call(request).await
+                    request.extensions_mut().insert(personal.clone());
+                    let mut response = inner.call(request).await?;
+                    if personal.is_marked() {
+                        no_store(response.headers_mut());
+                    }
+                    Ok(response)
                 }
                 Err(error) => {
                     tracing::error!(%error, "session store failed");

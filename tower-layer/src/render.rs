@@ -1,6 +1,9 @@
 //! The one place that turns core's [`WebResponse`] into an `http` response and reads the
 //! request facts core needs.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use govuk_one_login::web::{RequestInfo, WebResponse, missing_layer};
 use http::{Extensions, HeaderMap, HeaderName, HeaderValue, Method, Uri};
 
@@ -56,4 +59,30 @@ pub(crate) fn request_info<'a>(
         .content_type(header(headers, http::header::CONTENT_TYPE))
         .fetch_site(header(headers, HeaderName::from_static("sec-fetch-site")))
         .api(extensions.get::<ApiRoute>().is_some())
+}
+
+/// Put on each request by [`OneLoginLayer`](crate::OneLoginLayer). A guard or extractor that
+/// lets a signed-in session through marks it, and the layer then gives the response
+/// `Cache-Control: no-store` ([`no_store`]): the page carries the user's data.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Personal(Arc<AtomicBool>);
+
+impl Personal {
+    /// Marks the request's response as carrying a signed-in user's data.
+    pub(crate) fn mark(extensions: &Extensions) {
+        if let Some(personal) = extensions.get::<Personal>() {
+            personal.0.store(true, Ordering::Relaxed);
+        }
+    }
+    pub(crate) fn is_marked(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// `Cache-Control: no-store` on a response that carries a signed-in user's data, so that no
+/// shared or browser cache keeps it; a `Cache-Control` the handler set itself is its choice.
+pub(crate) fn no_store(headers: &mut HeaderMap) {
+    if !headers.contains_key(http::header::CACHE_CONTROL) {
+        headers.insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
 }

@@ -9,10 +9,11 @@ use govuk_one_login::{OneLogin, Requirement};
 use http::{Request, Response};
 use tower::{Layer, Service};
 
-use crate::render::{ApiRoute, not_installed, render, request_info};
+use crate::render::{ApiRoute, no_store, not_installed, render, request_info};
 
 /// Guards a route or group with a [`Requirement`], through
-/// [`OneLogin::guard`](govuk_one_login::OneLogin::guard). Use it with axum's `route_layer`:
+/// [`OneLogin::guard`](govuk_one_login::OneLogin::guard). The guarded handler's responses get
+/// `Cache-Control: no-store` unless the handler set its own. Use it with axum's `route_layer`:
 ///
 /// ```
 /// # use axum::{Router, routing::get};
@@ -92,7 +93,12 @@ where
             let info = request_info(request.method(), request.uri(), request.headers(), request.extensions()).api(api);
             let outcome = one_login.guard(&requirement, &ctx, &info).await;
             match outcome {
-                Ok(_) => inner.call(request).await,
+                // The handler's answer carries the user's data: no cache keeps it.
+                Ok(_) => {
+                    let mut response = inner.call(request).await?;
+                    no_store(response.headers_mut());
+                    Ok(response)
+                }
                 Err(web) => Ok(render(web)),
             }
         })

@@ -452,5 +452,7 @@ fn an_error_page_middleware_inside_does_not_swallow_a_sign_in() {
     });
 }
 
-// After the macros above, which it uses.
+// After the macros above, which they use.
+mod faults;
+mod headers;
 mod matrix;

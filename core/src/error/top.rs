@@ -80,6 +80,7 @@ impl Error {
             Error::Token { kind: TokenKind::LogoutToken, .. } => StatusCode::BAD_REQUEST,
             Error::Token { .. } => StatusCode::BAD_GATEWAY,
             Error::SessionData(SessionDataError::NoSession) => StatusCode::UNAUTHORIZED,
+            Error::SessionData(SessionDataError::CrossSite) => StatusCode::FORBIDDEN,
             Error::SessionData(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -25,6 +25,8 @@ pub struct SessionHandle {
     ctx: SessionContext,
     locale: Locale,
     api: bool,
+    /// The browser marked the request cross-site: writes and sign-out everywhere are refused.
+    cross_site: bool,
 }
 
 /// What a sign-out form needs: `<form method="post" action="{action}">` with a hidden input
@@ -80,7 +82,7 @@ impl SessionHandle {
     /// loaded and the request's facts).
     pub fn new(one_login: OneLogin, ctx: SessionContext, request: &RequestInfo<'_>) -> Self {
         let api = one_login.is_api(request);
-        Self { locale: request.locale(), api, one_login, ctx }
+        Self { locale: request.locale(), api, cross_site: request.is_cross_site(), one_login, ctx }
     }
 
     /// The response the library would give for `error` on this request: the
@@ -119,6 +121,16 @@ impl SessionHandle {
         Some(SignOutForm { action: &self.one_login.config().routes().logout, token: record.csrf_token() })
     }
 
+    /// The live session, for a change: refused when the browser marked the request as coming
+    /// from another site (the SameSite=Lax cookie already keeps cross-site posts out; this also
+    /// covers top-level cross-site navigations and sibling sites).
+    fn live_for_change(&self) -> Result<(&crate::session::SessionId, &SessionRecord), Error> {
+        if self.cross_site {
+            return Err(SessionDataError::CrossSite.into());
+        }
+        self.live()
+    }
+
     fn live(&self) -> Result<(&crate::session::SessionId, &SessionRecord), Error> {
         match (&self.ctx.id, self.ctx.record.as_deref()) {
             (Some(id), Some(record)) => Ok((id, record)),
@@ -143,14 +155,17 @@ impl SessionHandle {
     /// [`MAX_DATA_NAME`] visible ASCII characters) in this session, in one atomic step on the
     /// store, replacing any value of that name. At most
     /// [`MAX_DATA_ENTRIES`](crate::store::MAX_DATA_ENTRIES) names per session. Keep personal
-    /// data out of it unless you need it: it lives as long as the session.
+    /// data out of it unless you need it: it lives as long as the session. Refused
+    /// ([`SessionDataError::CrossSite`], 403) when the browser marked the request as coming
+    /// from another site; so are [`remove`](Self::remove) and
+    /// [`sign_out_everywhere`](Self::sign_out_everywhere).
     pub async fn insert<T: Serialize + ?Sized>(&self, name: &str, value: &T) -> Result<(), Error> {
         check_name(name)?;
         let json = serde_json::to_string(value).map_err(|e| SessionDataError::convert(&e))?;
         if json.len() > MAX_DATA_VALUE {
             return Err(SessionDataError::TooLarge { length: json.len(), max: MAX_DATA_VALUE }.into());
         }
-        let (id, record) = self.live()?;
+        let (id, record) = self.live_for_change()?;
         let now = self.one_login.now();
         let store = self.one_login.store();
         store.write_data(id, record.subject(), name, Some(&json), record.expires_at(), now).await?;
@@ -160,7 +175,7 @@ impl SessionHandle {
     /// Removes the value named `name`, if any.
     pub async fn remove(&self, name: &str) -> Result<(), Error> {
         check_name(name)?;
-        let (id, record) = self.live()?;
+        let (id, record) = self.live_for_change()?;
         let now = self.one_login.now();
         self.one_login.store().write_data(id, record.subject(), name, None, record.expires_at(), now).await?;
         Ok(())
@@ -170,7 +185,7 @@ impl SessionHandle {
     /// this one included (the browser's cookie then names nothing). It does not sign the user
     /// out of GOV.UK One Login itself. Returns how many sessions were listed for the user.
     pub async fn sign_out_everywhere(&self) -> Result<usize, Error> {
-        let (id, record) = self.live()?;
+        let (id, record) = self.live_for_change()?;
         let ended = self.one_login.revoke_subject(record.subject()).await?;
         self.one_login.store().delete_data(id, record.subject()).await?;
         Ok(ended)

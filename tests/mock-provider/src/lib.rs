@@ -135,6 +135,8 @@ pub(crate) struct State {
     pub(crate) reauthentications: usize,
     pub(crate) max_age: HashMap<String, u64>,
     pub(crate) down: HashSet<String>,
+    pub(crate) status: HashMap<String, u16>,
+    pub(crate) malformed: HashSet<String>,
     pub(crate) delay: HashMap<String, Duration>,
     pub(crate) last_authorize: Option<AuthorizeSeen>,
     pub(crate) end_sessions: Vec<EndSessionSeen>,
@@ -221,6 +223,8 @@ impl MockProvider {
                 reauthentications: 0,
                 max_age: HashMap::new(),
                 down: HashSet::new(),
+                status: HashMap::new(),
+                malformed: HashSet::new(),
                 delay: HashMap::new(),
                 last_authorize: None,
                 end_sessions: Vec::new(),
@@ -369,6 +373,25 @@ impl MockProvider {
             s.down.insert(path.into());
         } else {
             s.down.remove(path);
+        }
+    }
+    /// Makes a path answer with this HTTP status (such as 500) and a short text body (or
+    /// every path, with `"*"`); `None` restores it.
+    pub fn set_status(&self, path: &str, status: Option<u16>) {
+        let mut s = self.shared.lock();
+        match status {
+            Some(code) => s.status.insert(path.into(), code),
+            None => s.status.remove(path),
+        };
+    }
+    /// Makes a path answer 200 with `Content-Type: application/json` and a body that is not
+    /// JSON (or every path, with `"*"`).
+    pub fn set_malformed_json(&self, path: &str, malformed: bool) {
+        let mut s = self.shared.lock();
+        if malformed {
+            s.malformed.insert(path.into());
+        } else {
+            s.malformed.remove(path);
         }
     }
     /// Delays a path's answers (or every path's, with `"*"`).

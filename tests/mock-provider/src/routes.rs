@@ -36,18 +36,26 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 /// back-channel endpoints, as One Login does.
 async fn switches(AxState(shared): S, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
-    let (down, delay, need_ua) = {
+    let (down, status, malformed, delay, need_ua) = {
         let mut s = shared.lock();
         *s.hits.entry(path.clone()).or_default() += 1;
         let down = s.down.contains(&path) || s.down.contains("*");
+        let status = s.status.get(&path).or_else(|| s.status.get("*")).copied();
+        let malformed = s.malformed.contains(&path) || s.malformed.contains("*");
         let delay = s.delay.get(&path).or_else(|| s.delay.get("*")).copied();
-        (down, delay, s.require_user_agent)
+        (down, status, malformed, delay, s.require_user_agent)
     };
     if let Some(d) = delay {
         tokio::time::sleep(d).await;
     }
     if down {
         return (StatusCode::SERVICE_UNAVAILABLE, "down for maintenance").into_response();
+    }
+    if let Some(code) = status.and_then(|c| StatusCode::from_u16(c).ok()) {
+        return (code, "stand-in status switch").into_response();
+    }
+    if malformed {
+        return ([(header::CONTENT_TYPE, "application/json")], "{\"keys\": [ not json").into_response();
     }
     let back_channel = !matches!(path.as_str(), "/authorize" | "/authorize/decision" | "/logout");
     let ua = request.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");

@@ -5,6 +5,8 @@
 
 mod cases;
 mod counting;
+mod faults;
+mod headers;
 mod matrix;
 
 use std::convert::Infallible;
