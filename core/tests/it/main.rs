@@ -3,6 +3,7 @@
 mod authorize;
 mod decisions;
 mod faults;
+mod fuzz_findings;
 mod keys_and_caches;
 mod logout;
 mod opaque;
