@@ -106,13 +106,16 @@ pub(crate) fn check_times(
     iat: Option<i64>,
     nbf: Option<i64>,
 ) -> Result<(), TokenError> {
+    // A signed claim may hold any i64: every sum and difference saturates.
     let exp = exp.ok_or(TokenError::MissingClaim("exp"))?;
-    if now > exp.saturating_add(leeway) {
-        return Err(TokenError::Expired { by: seconds(now - exp.saturating_add(leeway)) });
+    let latest = exp.saturating_add(leeway);
+    if now > latest {
+        return Err(TokenError::Expired { by: seconds(now.saturating_sub(latest)) });
     }
+    let earliest = now.saturating_add(leeway);
     for t in [iat, nbf].into_iter().flatten() {
-        if t > now.saturating_add(leeway) {
-            return Err(TokenError::NotYetValid { by: seconds(t - now.saturating_add(leeway)) });
+        if t > earliest {
+            return Err(TokenError::NotYetValid { by: seconds(t.saturating_sub(earliest)) });
         }
     }
     Ok(())
@@ -166,6 +169,25 @@ mod tests {
             Err(TokenError::NotYetValid { by: Duration::from_secs(1) })
         );
         assert_eq!(check_times(1000, 30, None, None, None), Err(TokenError::MissingClaim("exp")));
+    }
+
+    /// Found by the `jwt` fuzz target: a signed `exp` far in the past made the "expired by"
+    /// subtraction overflow (a panic in debug builds, a wrong duration in release ones).
+    #[test]
+    fn times_at_the_ends_of_the_range_do_not_overflow() {
+        let now = 1_800_000_000;
+        assert_eq!(
+            check_times(now, 30, Some(i64::MIN), None, None),
+            Err(TokenError::Expired { by: Duration::from_secs(i64::MAX as u64) })
+        );
+        assert_eq!(
+            check_times(-now, 30, Some(i64::MAX), Some(i64::MAX), None),
+            Err(TokenError::NotYetValid { by: Duration::from_secs(i64::MAX as u64) })
+        );
+        assert_eq!(
+            check_times(i64::MIN, 0, Some(0), None, Some(i64::MAX)),
+            Err(TokenError::NotYetValid { by: Duration::from_secs(i64::MAX as u64) })
+        );
     }
 
     #[test]

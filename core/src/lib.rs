@@ -73,6 +73,7 @@
 //! ## Features
 //!
 //! - `redis` (default): [`store::RedisStore`], for Redis and Redis Cluster.
+//! - `fuzzing`: internal parsers for the fuzz targets in `fuzz/`; not part of the API.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -105,6 +106,11 @@ pub use levels::{AuthLevel, IdentityLevel, Requirement, VectorOfTrust};
 pub use return_path::ReturnPath;
 pub use session::{SessionId, SessionRecord};
 pub use types::{AccessToken, ClientId, IdToken, Nonce, PkceVerifier, State, Subject};
+
+/// Internal parsers for the fuzz targets in `fuzz/` (the `fuzzing` feature); not part of the API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod __fuzz;
 
 /// What the adapters' macro-defined types name; not part of the API.
 #[doc(hidden)]

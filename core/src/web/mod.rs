@@ -8,7 +8,7 @@
 //! their request into these inputs and the [`WebResponse`] into their response type. Every
 //! check lives here, once.
 
-mod cookies;
+pub(crate) mod cookies;
 mod decision;
 mod extractors;
 mod guard;

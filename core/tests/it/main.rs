@@ -4,6 +4,7 @@ mod authorize;
 mod decisions;
 mod faults;
 mod flood;
+mod fuzz_findings;
 mod keys_and_caches;
 mod logout;
 mod matrix;
