@@ -37,6 +37,7 @@ const FAILURES_SHOWN: usize = 20;
 const USAGE: &str = "\
 usage: soak [--quick] [--demo axum|actix|both] [--store memory|redis|both] [--sessions N]
             [--duration SECS] [--concurrency N] [--sample-every SECS] [--max-rss-growth PCT]
+            [--same-user-rejoins]
 
   --quick            20 s of mixed traffic per run (default: 180 s)
   --demo             which demo service(s) (default: both)
@@ -45,7 +46,10 @@ usage: soak [--quick] [--demo axum|actix|both] [--store memory|redis|both] [--se
   --duration SECS    seconds of mixed traffic per run, after the sign-ins
   --concurrency N    requests in flight at once (default: 12)
   --sample-every S   seconds between memory samples (default: 5; 2 with --quick)
-  --max-rss-growth P bound on RSS growth over the steady phase, in per cent (default: 5)";
+  --max-rss-growth P bound on RSS growth over the steady phase, in per cent (default: 5)
+  --same-user-rejoins
+                     an ended session is replaced by the same person signing straight back in
+                     (default: by a person not seen before)";
 
 #[derive(Debug, Clone)]
 struct Options {
@@ -56,6 +60,7 @@ struct Options {
     concurrency: usize,
     sample_every: Duration,
     max_rss_growth: f64,
+    same_user_rejoins: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +87,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
         concurrency: 12,
         sample_every: Duration::from_secs(5),
         max_rss_growth: 5.0,
+        same_user_rejoins: false,
     };
     let (mut duration, mut sample_every) = (None, None);
     let mut it = args.iter();
@@ -117,6 +123,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                 let v = value()?;
                 o.max_rss_growth = v.parse().map_err(|e| format!("--max-rss-growth {v}: {e}"))?;
             }
+            "--same-user-rejoins" => o.same_user_rejoins = true,
             "--help" | "-h" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -271,6 +278,7 @@ struct Ctx {
     ended: Mutex<VecDeque<(u64, String)>>,
     counters: Counters,
     started: Instant,
+    same_user_rejoins: bool,
 }
 
 const SESSION_COOKIE: &str = "one-login-session";
@@ -407,9 +415,10 @@ impl Ctx {
         Ok(cookie)
     }
 
-    /// Signs a fresh user in (one never seen before) into slot `i`.
-    async fn sign_in_into(&self, i: usize) -> bool {
-        let n = self.next_user.fetch_add(1, Ordering::Relaxed);
+    /// Signs a user into slot `i`: `rejoining` when the session it replaces ended, else one
+    /// never seen before.
+    async fn sign_in_into(&self, i: usize, rejoining: Option<u64>) -> bool {
+        let n = rejoining.unwrap_or_else(|| self.next_user.fetch_add(1, Ordering::Relaxed));
         self.count(Kind::SignIn);
         match self.flow(n, "/account", None).await {
             Ok(cookie) => {
@@ -647,7 +656,7 @@ fn snippet(body: &str) -> String {
 /// One step of the mixed workload on slot `i`, which this worker has claimed.
 async fn mixed_step(ctx: &Ctx, rng: &mut Rng, i: usize) {
     let Some((user, cookie, level)) = lock(&ctx.slots[i]).as_ref().map(|l| (l.user, l.cookie.clone(), l.level)) else {
-        ctx.sign_in_into(i).await;
+        ctx.sign_in_into(i, None).await;
         return;
     };
     let live = Live { user, cookie, level };
@@ -672,7 +681,7 @@ async fn mixed_step(ctx: &Ctx, rng: &mut Rng, i: usize) {
             if ended {
                 ctx.probe_ended(user, &live.cookie, Kind::EndedProbe).await;
                 ctx.remember_ended(user, live.cookie);
-                ctx.sign_in_into(i).await;
+                ctx.sign_in_into(i, ctx.same_user_rejoins.then_some(user)).await;
             }
         }
         // 5 % probes of a recently ended session.
@@ -815,6 +824,7 @@ async fn run_one(o: &Options, demo: DemoKind, store: StoreKind) -> Report {
         ended: Mutex::new(VecDeque::new()),
         counters: Counters::default(),
         started: Instant::now(),
+        same_user_rejoins: o.same_user_rejoins,
     });
     eprintln!(
         "soak: {} with the {} store on {}: signing in {} users, {} at a time",
@@ -866,7 +876,7 @@ async fn run_one(o: &Options, demo: DemoKind, store: StoreKind) -> Report {
                     if i >= ctx.slots.len() {
                         break;
                     }
-                    ctx.sign_in_into(i).await;
+                    ctx.sign_in_into(i, None).await;
                     if i % 1000 == 999 {
                         eprintln!("soak:   {} signed in after {:.0?}", i + 1, ctx.started.elapsed());
                     }
@@ -1028,12 +1038,13 @@ fn summary(o: &Options, reports: &[Report]) -> String {
         s,
         "{} live sessions per run, {} requests in flight, {:.0} s of mixed traffic per run after the sign-ins; \
          memory sampled every {} s; flat = RSS growth over the steady phase (the mixed phase after its first \
-         third) below {} %.\n",
+         third) below {} %; an ended session is replaced by {}.\n",
         o.sessions,
         o.concurrency,
         o.duration.as_secs_f64(),
         o.sample_every.as_secs(),
-        o.max_rss_growth
+        o.max_rss_growth,
+        if o.same_user_rejoins { "the same person signing straight back in" } else { "a person not seen before" }
     );
     let _ = writeln!(
         s,
