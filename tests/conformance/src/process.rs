@@ -169,6 +169,11 @@ impl DemoProcess {
         String::from_utf8_lossy(&lock(&self.output)).into_owned()
     }
 
+    /// The operating system's id of the running process (for sampling its memory), if running.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Whether the process is running.
     pub fn is_running(&mut self) -> bool {
         self.child.as_mut().is_some_and(|child| matches!(child.try_wait(), Ok(None)))
