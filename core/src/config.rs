@@ -384,7 +384,8 @@ impl<K> ConfigBuilder<K> {
     /// (`ONE_LOGIN_MAX_SIGN_IN_STARTS_PER_SECOND`, default 100; 0 for no limit). Each start
     /// signs a request object and stores a pending login, and an anonymous request to a
     /// guarded page causes one, so this bounds what a flood costs: over it, starts get 503
-    /// with `Retry-After` before any work, and signed-in users are not slowed.
+    /// with `Retry-After` before any work. Only starts for requests without a session count:
+    /// signed-in users' requests, step-ups and re-authentications are never refused by it.
     pub fn max_sign_in_starts_per_second(mut self, per_second: u32) -> Self {
         self.settings.max_sign_in_starts_per_second = per_second;
         self

@@ -78,6 +78,18 @@ impl std::fmt::Debug for LoginRedirect {
     }
 }
 
+/// Who a login is started for, which decides whether the sign-in start limit applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Start {
+    /// A request without a session: anyone can cause one, so it counts against the limit.
+    Anonymous,
+    /// A signed-in user's step-up or re-authentication.
+    SignedIn,
+    /// The retry of a sign-in whose ID token verified but was too old for `max_age`; its
+    /// callback does not retry again.
+    FreshnessRetry,
+}
+
 /// A started login, kept server-side under a digest of its `state` until the callback takes
 /// it, once. Opaque: stores keep it (it serialises with serde) and core reads it. `Debug`
 /// shows nothing of it.
@@ -109,13 +121,15 @@ impl OneLogin {
     /// A requirement with a `max_age` sends it to One Login, and needs signed request objects,
     /// like `reauthenticate` and `login_hint`: One Login honours `prompt=login` only inside
     /// one, and a sign-in that comes back too old is retried once with it.
+    ///
+    /// It counts against [`max_sign_in_starts_per_second`](crate::ConfigBuilder::max_sign_in_starts_per_second),
+    /// as the guards' sign-ins for requests without a session do.
     pub async fn start_login(&self, request: LoginRequest) -> Result<LoginRedirect, Error> {
-        self.start(request, false).await
+        self.start(request, Start::Anonymous).await
     }
 
-    /// [`start_login`](Self::start_login); `freshness_retry` marks the login that retries one
-    /// whose sign-in was too old for `max_age`, so that its callback does not retry again.
-    pub(crate) async fn start(&self, request: LoginRequest, freshness_retry: bool) -> Result<LoginRedirect, Error> {
+    /// [`start_login`](Self::start_login) for a login of this kind.
+    pub(crate) async fn start(&self, request: LoginRequest, kind: Start) -> Result<LoginRedirect, Error> {
         let config = self.config();
         if let Some(hint) = &request.login_hint
             && hint.chars().count() > 256
@@ -130,8 +144,11 @@ impl OneLogin {
             return Err(AuthorizeError::NeedsRequestObject.into());
         }
         let now = self.unix_now();
-        // Before any signing, storing or fetching: these are what a flood would cost.
-        self.inner.starts.admit(now)?;
+        // Before any signing, storing or fetching: these are what a flood would cost. Only
+        // starts without a session count: anyone can cause those.
+        if kind == Start::Anonymous {
+            self.inner.starts.admit(now)?;
+        }
         let meta = self.metadata().await?;
         let flow_cookie = request
             .flow_cookie
@@ -148,7 +165,7 @@ impl OneLogin {
             return_to: request.return_to,
             flow_hash: sha256_b64(flow_cookie.as_bytes()),
             expires_at: now + config.pending_login_ttl.as_secs() as i64,
-            freshness_retry,
+            freshness_retry: kind == Start::FreshnessRetry,
         };
 
         let mut params = Map::new();

@@ -247,17 +247,10 @@ impl OneLogin {
             match &userinfo.core_identity {
                 Some(jwt) => {
                     let mut identity = self.verify_core_identity(jwt, &sub, &pending).await?;
-                    // Only the claims the service asked for are kept, whatever else comes.
-                    let asked = |claim| self.config().identity_claims.contains(&claim);
-                    if asked(IdentityClaim::Address) {
-                        identity.addresses = userinfo.address.into_iter().map(Address).collect();
-                    }
-                    if asked(IdentityClaim::Passport) {
-                        identity.passports = userinfo.passport.into_iter().map(Passport).collect();
-                    }
-                    if asked(IdentityClaim::DrivingPermit) {
-                        identity.driving_permits = userinfo.driving_permit.into_iter().map(DrivingPermit).collect();
-                    }
+                    identity.addresses = userinfo.address.into_iter().map(Address).collect();
+                    identity.passports = userinfo.passport.into_iter().map(Passport).collect();
+                    identity.driving_permits = userinfo.driving_permit.into_iter().map(DrivingPermit).collect();
+                    self.keep_asked_claims(&mut identity);
                     let level = identity.level;
                     (Some(identity), IdentityOutcome::Verified { level, return_codes: return_codes.clone() })
                 }
@@ -275,7 +268,7 @@ impl OneLogin {
         };
         // A sign-in that did not ask for an identity (a step-up of the credential level, a
         // re-authentication) keeps the same user's verified identity, if it is recent enough.
-        let reuse_max_age = self.config().identity_reuse_max_age.as_secs() as i64;
+        let reuse_max_age = i64::try_from(self.config().identity_reuse_max_age.as_secs()).unwrap_or(i64::MAX);
         let identity = identity.or_else(|| {
             previous
                 .as_ref()
@@ -283,6 +276,11 @@ impl OneLogin {
                 .filter(|p| ct_eq(p.subject.as_str().as_bytes(), sub.as_bytes()) && !pending.vector.needs_identity())
                 .and_then(|p| p.identity.clone())
                 .filter(|i| now.saturating_sub(i.verified_at) <= reuse_max_age)
+                .map(|mut i| {
+                    // Kept under an older configuration, perhaps: what is asked for now.
+                    self.keep_asked_claims(&mut i);
+                    i
+                })
         });
         let auth_level = claims.vot.as_deref().and_then(|v| v.parse::<AuthLevel>().ok()).unwrap_or(AuthLevel::Low);
         let session = SessionRecord {
@@ -315,6 +313,20 @@ impl OneLogin {
             return_to: pending.return_to,
             identity: outcome,
         })))
+    }
+
+    /// Drops the identity claims the service does not ask for, whatever One Login sent.
+    fn keep_asked_claims(&self, identity: &mut crate::identity::CoreIdentity) {
+        let asked = |claim| self.config().identity_claims.contains(&claim);
+        if !asked(IdentityClaim::Address) {
+            identity.addresses.clear();
+        }
+        if !asked(IdentityClaim::Passport) {
+            identity.passports.clear();
+        }
+        if !asked(IdentityClaim::DrivingPermit) {
+            identity.driving_permits.clear();
+        }
     }
 
     async fn exchange_code(&self, code: &str, pending: &PendingLogin) -> Result<(String, AccessToken), Error> {

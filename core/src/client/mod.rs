@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use jsonwebtoken::jwk::Jwk;
 
+pub(crate) use authorize::Start;
 pub use authorize::{LoginRedirect, LoginRequest, PendingLogin};
 pub(crate) use callback::Completion;
 pub use callback::{CallbackParams, LoginOutcome};

@@ -17,7 +17,7 @@ use super::decision::{Decision, Denial, DenialCode};
 use super::pages::{IdentityNotProvenPage, ProblemPage};
 use super::request::{RequestInfo, under};
 use super::{SessionContext, WebResponse};
-use crate::client::{LoginRequest, OneLogin};
+use crate::client::{LoginRequest, OneLogin, Start};
 use crate::error::{AuthorizeError, Error};
 use crate::identity::CoreIdentity;
 use crate::levels::{Requirement, VectorOfTrust};
@@ -50,8 +50,11 @@ impl OneLogin {
     ///   APIs.
     pub fn decide(&self, requirement: &Requirement, ctx: &SessionContext, request: &RequestInfo<'_>) -> Decision {
         let record = ctx.record.as_ref();
+        // Freshness with the callback's leeway, so that a sign-in the callback accepted as
+        // fresh is fresh here too (and cannot bounce back to One Login for the leeway's span).
+        let now = self.now() - self.config().clock_skew();
         if let Some(s) = record
-            && requirement.is_met_by(s.achieved(), s.auth_time(), self.now())
+            && requirement.is_met_by(s.achieved(), s.auth_time(), now)
         {
             // The hot path: an allowed request reads no header and matches no API path.
             return Decision::Allow(s.clone());
@@ -87,9 +90,7 @@ impl OneLogin {
             }
             // A step-up that also needs a fresher sign-in than this session's must make One
             // Login ask for credentials again, or it would come back with the old `auth_time`.
-            Some(s) if !requirement.is_fresh(s.auth_time(), self.now()) => {
-                Decision::StepUp(login(Some(s.id_token().clone())))
-            }
+            Some(s) if !requirement.is_fresh(s.auth_time(), now) => Decision::StepUp(login(Some(s.id_token().clone()))),
             Some(_) => Decision::StepUp(login(None)),
             None if api => Decision::Deny(Denial::unauthenticated(requirement)),
             None => Decision::SignIn(login(None)),
@@ -129,8 +130,9 @@ impl OneLogin {
         match decision {
             Decision::Allow(record) => Ok(record),
             Decision::Deny(denial) => Err(self.deny_response(&denial, request)),
-            Decision::SignIn(login) | Decision::StepUp(login) | Decision::Reauthenticate(login) => {
-                Err(self.login_redirect(login, request).await)
+            Decision::SignIn(login) => Err(self.redirect_to_start(login, request, Start::Anonymous).await),
+            Decision::StepUp(login) | Decision::Reauthenticate(login) => {
+                Err(self.redirect_to_start(login, request, Start::SignedIn).await)
             }
         }
     }
@@ -199,13 +201,18 @@ impl OneLogin {
                 _ => {}
             }
         }
+        let return_to = return_to.unwrap_or_else(ReturnPath::root);
+        // The guard sees the request as the page it returns to, so the same decision is made.
+        let page = RequestInfo::new("GET", return_to.as_str()).accept_language(request.accept_language_header());
+        if max_age.is_some() && !self.config().request_objects() {
+            // Anyone can put max_age in this query: refused without a log line per request (a
+            // guarded route that asks for it fails, and logs, in the guard).
+            return self.problem(&AuthorizeError::NeedsRequestObject.into(), &page, None, None);
+        }
         let mut requirement = Requirement::vector_of_trust(level.unwrap_or(VectorOfTrust::MEDIUM));
         if let Some(m) = max_age {
             requirement = requirement.with_max_age(std::time::Duration::from_secs(m));
         }
-        let return_to = return_to.unwrap_or_else(ReturnPath::root);
-        // The guard sees the request as the page it returns to, so the same decision is made.
-        let page = RequestInfo::new("GET", return_to.as_str()).accept_language(request.accept_language_header());
         let decision = match self.decide(&requirement, ctx, &page) {
             // The identity-not-proven page's "try again" link: an explicit new attempt.
             Decision::Deny(denial) if denial.code() == DenialCode::IdentityNotProven => {
@@ -223,20 +230,20 @@ impl OneLogin {
 
     /// Starts a login and answers with the redirect to One Login (and the flow cookie), or an
     /// error page when it cannot be started.
+    /// It counts against the sign-in start limit, as a sign-in without a session does.
     pub async fn login_redirect(&self, login: LoginRequest, request: &RequestInfo<'_>) -> WebResponse {
-        self.redirect_to_start(login, request, false).await
+        self.redirect_to_start(login, request, Start::Anonymous).await
     }
 
-    /// [`login_redirect`](Self::login_redirect), for a login that may be the retry of one too
-    /// old for its `max_age` (see [`OneLogin::start`]).
+    /// [`login_redirect`](Self::login_redirect) for a login of this kind.
     pub(crate) async fn redirect_to_start(
         &self,
         login: LoginRequest,
         request: &RequestInfo<'_>,
-        freshness_retry: bool,
+        kind: Start,
     ) -> WebResponse {
         let return_to = login.return_to.clone();
-        match self.start(login, freshness_retry).await {
+        match self.start(login, kind).await {
             Ok(start) => {
                 let names = Names::for_config(self.config());
                 let max_age = self.config().pending_login_ttl.as_secs() as i64;

@@ -8,7 +8,7 @@ use super::cookies::{self, Names};
 use super::pages::{ProblemKind, ProblemPage};
 use super::request::RequestInfo;
 use super::{SessionContext, WebResponse};
-use crate::client::{CallbackParams, Completion, LoginRequest, OneLogin};
+use crate::client::{CallbackParams, Completion, LoginRequest, OneLogin, Start};
 use crate::error::{Error, TokenError, TokenKind};
 use crate::identity::IdentityOutcome;
 use crate::levels::Requirement;
@@ -59,7 +59,7 @@ impl OneLogin {
                 let mut login = LoginRequest::new(requirement, pending.return_to);
                 login.flow_cookie.clone_from(&ctx.flow_cookie);
                 login.reauthenticate = Some(id_token);
-                return self.redirect_to_start(login, request, true).await;
+                return self.redirect_to_start(login, request, Start::FreshnessRetry).await;
             }
             Ok(Completion::Stale { by, .. }) => {
                 Err(Error::Token { kind: TokenKind::IdToken, source: TokenError::NotFresh { by } })

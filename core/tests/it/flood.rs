@@ -52,6 +52,11 @@ async fn a_flood_of_anonymous_guarded_hits_is_held_to_the_start_rate() {
     let cookie = format!("one-login-session={}", signed_in.session_id.to_cookie_value());
     let ctx = ol.session_context(Some(&cookie)).await.unwrap();
     assert!(ol.guard(&Requirement::MEDIUM, &ctx, &page).await.is_ok());
+    // Nor their step-ups, which are not anonymous: still redirected while the flood is refused.
+    let step_up = ol.guard(&Requirement::IDENTITY_P2, &ctx, &page).await.unwrap_err();
+    assert_eq!(step_up.status, 302, "{}", step_up.body);
+    let anonymous = ol.guard(&Requirement::MEDIUM, &SessionContext::default(), &page).await.unwrap_err();
+    assert_eq!(anonymous.status, 503, "the bucket is still empty");
     // An API caller gets the JSON form.
     let api = RequestInfo::new("GET", "/auth/login?return_to=%2F").accept(Some("application/json"));
     let r = ol.login_route(&api, &SessionContext::default()).await;
