@@ -101,13 +101,14 @@ fn audience(rest: &[u8]) {
     let Ok(aud) = serde_json::from_slice::<serde_json::Value>(aud) else { return };
     for azp in [None, Some(&*client), Some("other")] {
         let Some(ok) = __fuzz::audience_is_for(&aud, &client, azp) else { continue };
-        let expected = match &aud {
+        // Only us, and nobody else: an audience of just our client id (alone or every element
+        // of a non-empty list), and an `azp`, when present, that names us.
+        let aud_ok = match &aud {
             serde_json::Value::String(a) => *a == client,
-            serde_json::Value::Array(list) => {
-                list.iter().any(|a| a.as_str() == Some(&client)) && (list.len() == 1 || azp == Some(&*client))
-            }
+            serde_json::Value::Array(list) => !list.is_empty() && list.iter().all(|a| a.as_str() == Some(&*client)),
             _ => panic!("{aud} decoded as an audience"),
         };
+        let expected = aud_ok && azp.is_none_or(|azp| azp == client);
         assert_eq!(ok, expected, "{aud} for {client:?} azp {azp:?}");
     }
 }
