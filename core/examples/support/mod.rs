@@ -14,6 +14,8 @@ pub(crate) fn config_for(mock: &MockProvider) -> Result<Config, Box<dyn std::err
         .client_id(CLIENT_ID)
         .redirect_uri(redirect)
         .identity_claims(govuk_one_login::IdentityClaim::ALL)
+        // These examples sign users in as fast as they can: no flood bound.
+        .max_sign_in_starts_per_second(0)
         .signing_key_pem(keys::RP_PRIVATE_KEY_PEM)?
         .build()?)
 }
