@@ -6,7 +6,9 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 ///
 /// Every time check in this crate (token lifetimes, pending-login expiry, session freshness)
 /// asks the [`Clock`] held by [`OneLogin`](crate::OneLogin), never the system directly. The
-/// engine keeps whole seconds of what it answers, as token and session times are whole seconds.
+/// engine keeps whole seconds of what it answers, as token and session times are whole seconds,
+/// except when a sign-in begins and when a subject is revoked: those keep microseconds, so that
+/// a sign-in right after a logout is told apart from one before it.
 pub trait Clock: Send + Sync + std::fmt::Debug + 'static {
     /// The current time.
     fn now(&self) -> OffsetDateTime;
@@ -58,6 +60,18 @@ pub(crate) fn from_unix(secs: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(secs.clamp(min, max)).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
+/// Microseconds since the Unix epoch: the resolution of sign-in and revocation times, which
+/// must tell apart a logout and the sign-in that follows it within the same second.
+pub(crate) fn unix_micros(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos().div_euclid(1000)).unwrap_or(if t.year() < 0 { i64::MIN } else { i64::MAX })
+}
+
+/// The time `micros` microseconds after the Unix epoch, clamped like [`from_unix`].
+pub(crate) fn from_unix_micros(micros: i64) -> OffsetDateTime {
+    let whole = from_unix(micros.div_euclid(1_000_000));
+    whole.replace_microsecond(micros.rem_euclid(1_000_000) as u32).unwrap_or(whole)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,6 +81,10 @@ mod tests {
         assert_eq!(unix(from_unix(1_700_000_000)), 1_700_000_000);
         assert_eq!(from_unix(i64::MAX).year(), 9999);
         assert_eq!(from_unix(i64::MIN), PrimitiveDateTime::MIN.assume_utc());
+        for micros in [0, 1_700_000_000_123_456, -1, 1_999_999] {
+            assert_eq!(unix_micros(from_unix_micros(micros)), micros);
+        }
+        assert_eq!(unix(from_unix_micros(1_700_000_000_999_999)), 1_700_000_000);
         let ahead = OffsetClock::new(time::Duration::minutes(10)).now() - SystemClock.now();
         assert!((time::Duration::seconds(599)..=time::Duration::seconds(601)).contains(&ahead), "{ahead}");
     }

@@ -215,7 +215,8 @@ impl OneLogin {
         if !flow_ok {
             return Err(CallbackError::BrowserMismatch.into());
         }
-        let now = self.unix_now();
+        let began = self.precise_now();
+        let now = crate::clock::unix(began);
         if now > pending.expires_at {
             return Err(CallbackError::Expired { by: seconds(now - pending.expires_at) }.into());
         }
@@ -294,7 +295,7 @@ impl OneLogin {
             identity_not_proven: matches!(outcome, IdentityOutcome::NotProven { .. }),
             return_codes,
             auth_time: claims.auth_time,
-            signed_in_at: now,
+            signed_in_at: began,
             expires_at: now.saturating_add(self.config().session_ttl.as_secs() as i64),
             issuer: self.config().issuer.clone(),
             client_id: self.config().client_id.clone(),

@@ -215,7 +215,8 @@ impl OneLogin {
     }
 
     /// The current time by this engine's clock, in whole seconds (UTC): every time this crate
-    /// checks, stores or hands to a [`Store`] is whole seconds.
+    /// checks, stores or hands to a [`Store`] is whole seconds, but for a session's sign-in time
+    /// and a subject's revoked-at time, which are microseconds.
     pub fn now(&self) -> time::OffsetDateTime {
         crate::clock::from_unix(self.unix_now())
     }
@@ -223,6 +224,12 @@ impl OneLogin {
     /// [`OneLogin::now`] as seconds since the Unix epoch, for token claims and arithmetic.
     pub(crate) fn unix_now(&self) -> i64 {
         crate::clock::unix(self.inner.clock.now())
+    }
+
+    /// The current time to the microsecond: when a sign-in began and when a subject was
+    /// revoked, so that a sign-in right after a logout is not taken for one before it.
+    pub(crate) fn precise_now(&self) -> time::OffsetDateTime {
+        crate::clock::from_unix_micros(crate::clock::unix_micros(self.inner.clock.now()))
     }
 
     /// The discovery document (cached), checked to name the configured issuer.

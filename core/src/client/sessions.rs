@@ -57,7 +57,7 @@ impl OneLogin {
             return Ok(None);
         }
         let idle_until = unix(found.idle_until);
-        let revoked = found.revoked_at.is_some_and(|at| record.signed_in_at <= unix(at));
+        let revoked = found.revoked_at.is_some_and(|at| record.signed_in_at <= at);
         if revoked || record.expires_at <= now || idle_until <= now {
             self.store().delete_session(id, &record.subject).await?;
             return Ok(None);
@@ -118,11 +118,12 @@ impl OneLogin {
         sub: &Subject,
         once: Option<(&crate::store::ReplayKey, i64)>,
     ) -> Result<Option<usize>, Error> {
-        let now = self.unix_now();
+        let at = self.precise_now();
+        let now = unix(at);
         // Long enough to outlive every session it governs (their sign-in began by `now`).
         let keep_until = now.saturating_add(self.config().session_ttl.as_secs() as i64).saturating_add(60);
         let once = once.map(|(key, until)| (key, from_unix(until)));
         let (now, keep_until) = (from_unix(now), from_unix(keep_until));
-        Ok(self.store().revoke_subject(sub, now, keep_until, now, once).await?)
+        Ok(self.store().revoke_subject(sub, at, keep_until, now, once).await?)
     }
 }

@@ -74,10 +74,10 @@ pub struct SessionRecord {
     /// This session's sign-in asked for an identity and One Login could not confirm it.
     pub(crate) identity_not_proven: bool,
     pub(crate) auth_time: Option<i64>,
-    /// When the callback that made this session began (this engine's clock). Revocation
-    /// compares against it: a session whose sign-in began at or before a subject's revoked-at
-    /// time is never honoured.
-    pub(crate) signed_in_at: i64,
+    /// When the callback that made this session began (this engine's clock, to the
+    /// microsecond). Revocation compares against it: a session whose sign-in began at or before
+    /// a subject's revoked-at time is never honoured.
+    pub(crate) signed_in_at: OffsetDateTime,
     /// When the session ends whatever its activity (seconds since the epoch).
     pub(crate) expires_at: i64,
     /// The issuer the session was made for: a session from another issuer is refused.
@@ -151,9 +151,9 @@ impl SessionRecord {
     pub fn auth_time(&self) -> Option<OffsetDateTime> {
         self.auth_time.map(from_unix)
     }
-    /// When the sign-in that made this session began (the engine's clock, whole seconds).
+    /// When the sign-in that made this session began (the engine's clock, to the microsecond).
     pub fn signed_in_at(&self) -> OffsetDateTime {
-        from_unix(self.signed_in_at)
+        self.signed_in_at
     }
     /// When this session ends whatever its activity.
     pub fn expires_at(&self) -> OffsetDateTime {

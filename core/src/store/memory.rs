@@ -29,7 +29,7 @@ use super::{
     LoadedSession, MAX_DATA_ENTRIES, MAX_SESSIONS_PER_SUBJECT, PendingLogin, ReplayKey, SessionData, SessionDataStore,
     Store, StoreError, pending_digest,
 };
-use crate::clock::{from_unix, unix};
+use crate::clock::{from_unix, from_unix_micros, unix, unix_micros};
 use crate::session::{SessionId, SessionRecord};
 use crate::types::{State, Subject};
 
@@ -137,7 +137,7 @@ struct PendingEntry {
 struct SubjectState {
     /// (session, absolute expiry), oldest first.
     sessions: Vec<(SessionId, i64)>,
-    /// (revoked at, kept until).
+    /// (revoked at in microseconds, kept until in seconds).
     revoked: Option<(i64, i64)>,
 }
 
@@ -367,7 +367,11 @@ impl Store for MemoryStore {
             return Ok(None);
         };
         let revoked_at = lock(&self.inner.subjects).revoked_at(&entry.record.subject, unix(now));
-        Ok(Some(LoadedSession::new(entry.record.clone(), from_unix(entry.idle_until), revoked_at.map(from_unix))))
+        Ok(Some(LoadedSession::new(
+            entry.record.clone(),
+            from_unix(entry.idle_until),
+            revoked_at.map(from_unix_micros),
+        )))
     }
 
     async fn touch_session(
@@ -403,7 +407,7 @@ impl Store for MemoryStore {
         now: OffsetDateTime,
         once: Option<(&ReplayKey, OffsetDateTime)>,
     ) -> Result<Option<usize>, StoreError> {
-        let (at, keep_until, now) = (unix(at), unix(keep_until), unix(now));
+        let (at, keep_until, now) = (unix_micros(at), unix(keep_until), unix(now));
         let once = once.map(|(key, until)| (key, unix(until)));
         // Lock order: replay records, then subjects (the only place both are held).
         let mut replays = once.map(|_| lock(&self.inner.replays));

@@ -249,6 +249,9 @@ pub trait Store: SessionDataStore + Send + Sync + fmt::Debug + 'static {
     /// listed. When this returns, every instance refuses the subject's earlier sessions
     /// within the backend's stated bound.
     ///
+    /// `at` carries microseconds, and a backend must keep them and hand them back with every
+    /// load: a sign-in that begins just after a logout, in the same second, is not revoked by it.
+    ///
     /// With `once`, the revocation and the replay record `(key, until)` are one atomic step:
     /// if the record exists already nothing changes and the answer is `None` (a replayed
     /// `logout_token`); if the revocation cannot be recorded, neither is the replay record, so

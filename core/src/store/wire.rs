@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::clock::from_unix_micros;
 use crate::identity::wire::{ReturnCode, StoredIdentity};
 use crate::identity::{self, CoreIdentity};
 use crate::levels::{AuthLevel, IdentityLevel, VectorOfTrust};
@@ -31,6 +32,10 @@ pub(crate) struct StoredSession {
     identity_not_proven: bool,
     auth_time: Option<i64>,
     signed_in_at: i64,
+    /// The microseconds of `signed_in_at`'s second (absent in records of earlier versions,
+    /// which then count from the start of that second: revoked at least as readily).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    signed_in_at_us: u32,
     expires_at: i64,
     issuer: String,
     client_id: ClientId,
@@ -52,7 +57,8 @@ impl From<&SessionRecord> for StoredSession {
             return_codes: r.return_codes.iter().map(|c| c.0.clone()).collect(),
             identity_not_proven: r.identity_not_proven,
             auth_time: r.auth_time,
-            signed_in_at: r.signed_in_at,
+            signed_in_at: r.signed_in_at.unix_timestamp(),
+            signed_in_at_us: r.signed_in_at.microsecond(),
             expires_at: r.expires_at,
             issuer: r.issuer.clone(),
             client_id: r.client_id.clone(),
@@ -86,7 +92,9 @@ impl TryFrom<StoredSession> for SessionRecord {
             identity: s.identity.map(CoreIdentity::from),
             return_codes: s.return_codes.into_iter().map(identity::ReturnCode).collect(),
             auth_time: s.auth_time,
-            signed_in_at: s.signed_in_at,
+            signed_in_at: from_unix_micros(
+                s.signed_in_at.saturating_mul(1_000_000).saturating_add(i64::from(s.signed_in_at_us.min(999_999))),
+            ),
             expires_at: s.expires_at,
             issuer: s.issuer,
             client_id: s.client_id,
@@ -95,6 +103,11 @@ impl TryFrom<StoredSession> for SessionRecord {
             csrf_token: s.csrf_token,
         })
     }
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// A session record as stored bytes.
@@ -115,6 +128,15 @@ mod tests {
     /// A record as the previous version stored it (its derived `Serialize`), with an identity
     /// and every claim.
     const STORED: &str = include_str!("wire/stored_session.json");
+
+    #[test]
+    fn the_sign_in_time_keeps_its_microseconds() {
+        let mut record = decode_session(STORED.trim_end().as_bytes()).unwrap();
+        record.signed_in_at = from_unix_micros(1_700_000_000_654_321);
+        let bytes = encode_session(&record).unwrap();
+        assert!(String::from_utf8_lossy(&bytes).contains(r#""signed_in_at":1700000000,"signed_in_at_us":654321,"#));
+        assert_eq!(decode_session(&bytes).unwrap().signed_in_at(), record.signed_in_at);
+    }
 
     #[test]
     fn a_stored_record_reads_back_and_writes_the_same_bytes() {

@@ -44,7 +44,7 @@ pub(super) struct Invalidation {
     /// Heartbeats sent at or before this (nanoseconds after `base`) predate the last
     /// reconnection and prove nothing. Held, with the heartbeat step, under this lock.
     floor: Mutex<u64>,
-    /// Subject digest → (revoked at, kept until), as published.
+    /// Subject digest → (revoked at in microseconds, kept until in seconds), as published.
     revocations: Mutex<HashMap<String, (i64, i64)>>,
     revocation_capacity: usize,
 }
@@ -101,7 +101,7 @@ impl Invalidation {
         self.distrust_all();
     }
 
-    /// The highest revoked-at time known locally for a subject digest.
+    /// The highest revoked-at time (microseconds) known locally for a subject digest.
     pub(super) fn revoked_at(&self, subject: &str, now: i64) -> Option<i64> {
         let map = self.revocations.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         map.get(subject).filter(|(_, until)| *until > now).map(|(at, _)| *at)
@@ -159,7 +159,10 @@ impl Invalidation {
             }
             (Some("r"), Some(subject), Some(at), Some(until)) => {
                 self.generation.fetch_add(1, Ordering::SeqCst);
-                if let (Ok(at), Ok(until)) = (at.parse(), until.parse()) {
+                // Earlier versions send the time in whole seconds only.
+                let micros = parts.next().and_then(|m| m.parse::<i64>().ok());
+                if let (Ok(at), Ok(until)) = (at.parse::<i64>(), until.parse()) {
+                    let at = micros.unwrap_or_else(|| super::whole_second_end(at));
                     self.note_revocation(subject, at, until);
                 }
             }

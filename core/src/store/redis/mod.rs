@@ -7,7 +7,8 @@
 //! |---|---|---|
 //! | `<prefix>s:<digest of session id>` | the session record (JSON) | until the idle deadline, at most the absolute expiry; moved by a touch at most once a minute |
 //! | `<prefix>{u:<digest of sub>}:index` | sorted set of the subject's session key digests, scored by expiry | the latest session's expiry |
-//! | `<prefix>{u:<digest of sub>}:revoked` | the subject's revoked-at time | the session lifetime plus a minute, and at least as long as the index it emptied |
+//! | `<prefix>{u:<digest of sub>}:revoked` | the subject's revoked-at time, whole seconds (as earlier versions keep it) | the session lifetime plus a minute, and at least as long as the index it emptied |
+//! | `<prefix>{u:<digest of sub>}:revoked-us` | the same time in microseconds since the epoch | as `:revoked` |
 //! | `<prefix>p:<digest of state>` | a pending login (JSON) | 10 minutes and a margin |
 //! | `<prefix>{u:<digest of sub>}:once:<digest>` | a back-channel `logout_token`'s replay record, set by the revocation script itself | the token's lifetime plus 3 minutes |
 //! | `<prefix>r:<digest>` | other replay records | their lifetime plus 3 minutes |
@@ -39,7 +40,7 @@ use super::{
     LoadedSession, MAX_SESSIONS_PER_SUBJECT, PendingLogin, RedisSettings, ReplayKey, Store, StoreError, pending_digest,
     subject_digest, ttl_secs, wire,
 };
-use crate::clock::{from_unix, unix};
+use crate::clock::{from_unix, from_unix_micros, unix, unix_micros};
 use crate::session::{SessionId, SessionRecord};
 use crate::types::{State, Subject, sha256_b64};
 
@@ -106,6 +107,23 @@ impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisStore").field("settings", &self.inner.settings).finish_non_exhaustive()
     }
+}
+
+/// A subject's revoked-at time in microseconds, from its two keys. This version writes both;
+/// an earlier one writes only whole seconds, which count as the end of their second when they
+/// are all there is, or name a later second than the microseconds do. (An earlier version's
+/// revocation in the very second of a later one's is taken at the later one's microsecond.)
+fn revoked_micros(secs: Option<i64>, micros: Option<i64>) -> Option<i64> {
+    match (secs, micros) {
+        (Some(secs), Some(micros)) if secs > micros.div_euclid(1_000_000) => Some(whole_second_end(secs)),
+        (_, Some(micros)) => Some(micros),
+        (secs, None) => secs.map(whole_second_end),
+    }
+}
+
+/// The last microsecond of second `secs`.
+fn whole_second_end(secs: i64) -> i64 {
+    secs.saturating_mul(1_000_000).saturating_add(999_999)
 }
 
 fn unavailable(operation: &'static str) -> impl FnOnce(Error) -> StoreError {
@@ -287,8 +305,12 @@ impl RedisStore {
         let pttl = pttl.as_i64().unwrap_or(0);
         let idle_until = (now + pttl / 1000).min(record.expires_at);
         let subject = subject_digest(&record.subject);
-        let remote: Option<i64> =
-            self.client().get(self.subject_key(&subject, "revoked")).await.map_err(unavailable("load revocation"))?;
+        let (secs, micros): (Option<i64>, Option<i64>) = self
+            .client()
+            .mget(vec![self.subject_key(&subject, "revoked"), self.subject_key(&subject, "revoked-us")])
+            .await
+            .map_err(unavailable("load revocation"))?;
+        let remote = revoked_micros(secs, micros);
         if let Some(at) = remote {
             inv.note_revocation(&subject, at, record.expires_at.max(now + 1));
         }
@@ -300,7 +322,7 @@ impl RedisStore {
             // A change was applied while we read: our copy may predate it.
             self.inner.local.invalidate(digest);
         }
-        Ok(Some(LoadedSession::new(record, from_unix(idle_until), revoked_at.map(from_unix))))
+        Ok(Some(LoadedSession::new(record, from_unix(idle_until), revoked_at.map(from_unix_micros))))
     }
 }
 
@@ -474,7 +496,7 @@ impl Store for RedisStore {
             return Ok(Some(LoadedSession::new(
                 local.record.clone(),
                 from_unix(local.idle_until),
-                revoked_at.map(from_unix),
+                revoked_at.map(from_unix_micros),
             )));
         }
         self.fetch_session(&digest, now).await
@@ -526,15 +548,21 @@ impl Store for RedisStore {
         now: OffsetDateTime,
         once: Option<(&ReplayKey, OffsetDateTime)>,
     ) -> Result<Option<usize>, StoreError> {
-        let (at, keep_until, now) = (unix(at), unix(keep_until), unix(now));
+        let (at_us, at, keep_until, now) = (unix_micros(at), unix(at), unix(keep_until), unix(now));
         let once = once.map(|(key, until)| (key, unix(until)));
         let digest = subject_digest(subject);
-        let mut keys = vec![self.subject_key(&digest, "revoked"), self.subject_key(&digest, "index")];
+        let mut keys = vec![
+            self.subject_key(&digest, "revoked"),
+            self.subject_key(&digest, "index"),
+            self.subject_key(&digest, "revoked-us"),
+        ];
         let mut args = vec![
             at.to_string(),
             ttl_secs(keep_until, now).to_string(),
             self.script_channel().to_owned(),
-            format!("r {digest} {at} {keep_until}"),
+            // Earlier versions read the first four fields.
+            format!("r {digest} {at} {keep_until} {at_us}"),
+            at_us.to_string(),
         ];
         if let Some((key, until)) = once {
             // On the subject's slot, so that the script may touch it in the same step.
@@ -554,7 +582,7 @@ impl Store for RedisStore {
             _ => return Err(StoreError::unavailable(BACKEND, "revoke", "unexpected script reply")),
         }
         let listed: Vec<String> = reply.collect();
-        self.inner.invalidation.note_revocation(&digest, at, keep_until);
+        self.inner.invalidation.note_revocation(&digest, at_us, keep_until);
         // The revocation is in force (recorded and published by the script); deleting the
         // listed sessions only frees their memory, so a failure here is logged, not returned
         // (an error would make One Login retry a logout that already took effect).
@@ -565,5 +593,20 @@ impl Store for RedisStore {
             tracing::warn!(%error, "revoked, but the revoked sessions' data could not be deleted yet (it expires with them)");
         }
         Ok(Some(listed.len()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::revoked_micros;
+
+    #[test]
+    fn a_revocation_time_reads_from_either_version() {
+        assert_eq!(revoked_micros(None, None), None);
+        assert_eq!(revoked_micros(Some(10), None), Some(10_999_999), "seconds alone: the end of that second");
+        assert_eq!(revoked_micros(Some(10), Some(10_500_000)), Some(10_500_000), "both from this version");
+        assert_eq!(revoked_micros(None, Some(10_500_000)), Some(10_500_000));
+        assert_eq!(revoked_micros(Some(12), Some(10_500_000)), Some(12_999_999), "an earlier version's later one");
+        assert_eq!(revoked_micros(Some(i64::MAX), None), Some(i64::MAX));
     }
 }

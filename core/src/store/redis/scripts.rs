@@ -34,39 +34,48 @@ return ended
 ";
 
 /// Raises the subject's revoked-at time (never lowers it), keeps it at least as long as asked,
-/// and empties the index; with a third key, only if that replay record is new, and records it
+/// and empties the index; with a fourth key, only if that replay record is new, and records it
 /// in the same step.
+///
+/// The time is kept twice: in whole seconds (what earlier versions read and write) and in
+/// microseconds (what tells a logout from a sign-in in the same second). Readers take the later
+/// of the two, counting a whole second as its end. Both are kept as the strings sent, never
+/// turned into Lua numbers and back.
 ///
 /// The change is published in the same step (ARGV[3], when not empty, names the channel), so a
 /// lost reply cannot leave other instances unaware of it. The replay record holds a per-call
 /// nonce: a re-sent call (the client retries a command whose connection dropped) finds its own
 /// nonce and is not mistaken for a replay.
 ///
-/// KEYS[1] revoked-at, KEYS[2] the index, optional KEYS[3] a replay record on the same slot.
-/// ARGV: at, TTL in seconds, channel, message, and with KEYS[3]: its TTL in seconds, nonce.
+/// KEYS[1] revoked-at in seconds, KEYS[2] the index, KEYS[3] revoked-at in microseconds,
+/// optional KEYS[4] a replay record on the same slot. ARGV: at in seconds, TTL in seconds,
+/// channel, message, at in microseconds, and with KEYS[4]: its TTL in seconds, nonce.
 /// Returns `{'replayed'}`, or `{'ok'}` followed by the members the index listed.
 pub(super) const REVOKE: &str = r"
-if #KEYS == 3 and not redis.call('SET', KEYS[3], ARGV[6], 'NX', 'EX', ARGV[5]) then
-  if redis.call('GET', KEYS[3]) ~= ARGV[6] then
+if #KEYS == 4 and not redis.call('SET', KEYS[4], ARGV[7], 'NX', 'EX', ARGV[6]) then
+  if redis.call('GET', KEYS[4]) ~= ARGV[7] then
     return {'replayed'}
   end
 end
-local at = tonumber(ARGV[1])
-local current = tonumber(redis.call('GET', KEYS[1]) or '')
-if current ~= nil and current > at then
-  at = current
+local function later(key, at)
+  local current = redis.call('GET', key)
+  if current and tonumber(current) ~= nil and tonumber(current) > tonumber(at) then
+    return current
+  end
+  return at
 end
+local at = later(KEYS[1], ARGV[1])
+local at_us = later(KEYS[3], ARGV[5])
 local ttl = tonumber(ARGV[2])
-local left = redis.call('TTL', KEYS[1])
-if left > ttl then
-  ttl = left
-end
--- At least as long as the sessions it governs (another instance may have longer ones).
-local indexed = redis.call('TTL', KEYS[2])
-if indexed > ttl then
-  ttl = indexed
+for _, key in ipairs({KEYS[1], KEYS[3], KEYS[2]}) do
+  -- At least as long as the sessions it governs (another instance may have longer ones).
+  local left = redis.call('TTL', key)
+  if left > ttl then
+    ttl = left
+  end
 end
 redis.call('SET', KEYS[1], at, 'EX', ttl)
+redis.call('SET', KEYS[3], at_us, 'EX', ttl)
 local listed = redis.call('ZRANGE', KEYS[2], 0, -1)
 redis.call('DEL', KEYS[2])
 if ARGV[3] ~= '' then

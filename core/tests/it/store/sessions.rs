@@ -22,6 +22,7 @@ each_backend!(
     sessions_end_when_idle_and_live_while_used,
     a_touch_never_recreates_an_ended_session,
     the_revocation_time_only_grows_and_comes_with_every_load,
+    a_sign_in_right_after_a_revocation_lives_on_every_instance,
 );
 
 const N: usize = 20;
@@ -51,9 +52,10 @@ async fn parallel_sign_ins_racing_revocations_never_outlive_them(backend: Backen
     }
 
     tokio::time::sleep(Duration::from_millis(1000)).await;
-    let mid_before = engines[2].now();
+    // The system clock the engines read, to the microsecond as sign-in and revocation times are.
+    let mid_before = OffsetDateTime::now_utc();
     engines[2].revoke_subject(&subject).await.unwrap();
-    let mid_after = engines[2].now();
+    let mid_after = OffsetDateTime::now_utc();
     let in_flight = N - done.load(Ordering::SeqCst);
 
     let sessions: Vec<(SessionId, OffsetDateTime)> = tasks.join_all().await;
@@ -246,4 +248,30 @@ async fn the_revocation_time_only_grows_and_comes_with_every_load(backend: Backe
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert!(loads(&b, &id).await, "the other session of the subject is untouched");
+}
+
+/// A revocation ends the sessions whose sign-in began before it, not one that begins right
+/// after it, even in the same second: the times are kept to the microsecond by every backend
+/// and reach every instance so.
+async fn a_sign_in_right_after_a_revocation_lives_on_every_instance(backend: Backend) {
+    let d = Deployment::new(backend).await;
+    let (a, b) = (d.engine().await, d.engine().await);
+    for round in 0..3 {
+        let before = sign_in(&a).await;
+        let subject = before.session.subject().clone();
+        a.revoke_subject(&subject).await.unwrap();
+        let again = sign_in(&b).await;
+        assert_eq!(again.session.subject(), &subject);
+        for (name, ol) in [("A", &a), ("B", &b), ("a new instance", &d.engine().await)] {
+            assert!(
+                loads(ol, &again.session_id).await,
+                "round {round}: {name} honours the sign-in after the revocation"
+            );
+            assert!(!loads(ol, &before.session_id).await, "round {round}: {name} refuses the one before it");
+        }
+        let found = a.store().load_session(&again.session_id, a.now()).await.unwrap().expect("stored");
+        let at = found.revoked_at.expect("the revocation time comes with the load");
+        assert!(at < again.session.signed_in_at(), "round {round}: {at} before {}", again.session.signed_in_at());
+        assert!(at > before.session.signed_in_at(), "round {round}");
+    }
 }
