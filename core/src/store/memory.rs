@@ -145,6 +145,8 @@ struct SubjectState {
 struct Subjects {
     map: HashMap<Subject, SubjectState>,
     revocations: usize,
+    /// When [`Subjects::sweep`] last ran.
+    swept_at: i64,
 }
 
 impl Subjects {
@@ -163,6 +165,7 @@ impl Subjects {
 
     /// Drops revocations past their time, and subjects left with nothing.
     fn sweep(&mut self, now: i64) {
+        self.swept_at = now;
         let mut dropped = 0;
         self.map.retain(|_, state| {
             if state.revoked.is_some_and(|(_, until)| until <= now) {
@@ -179,7 +182,13 @@ impl Subjects {
 #[derive(Default)]
 struct Facts {
     map: HashMap<String, i64>,
+    /// When the records past their time were last dropped.
+    swept_at: i64,
 }
+
+/// How often a table drops the records past their time when something is added to it, so that
+/// its memory follows what is live rather than growing until the table is full.
+const SWEEP_EVERY: i64 = 60;
 
 impl Facts {
     /// Whether `key` may be recorded now: `false` when it is recorded already (a replay), an
@@ -187,6 +196,10 @@ impl Facts {
     fn admits(&mut self, key: &ReplayKey, now: i64, capacity: usize) -> Result<bool, StoreError> {
         if self.map.get(key.digest()).is_some_and(|until| *until > now) {
             return Ok(false);
+        }
+        if now.saturating_sub(self.swept_at) >= SWEEP_EVERY {
+            self.map.retain(|_, until| *until > now);
+            self.swept_at = now;
         }
         if self.map.len() >= capacity {
             self.map.retain(|_, until| *until > now);
@@ -419,6 +432,9 @@ impl Store for MemoryStore {
         let listed: Vec<SessionId> = {
             let mut subjects = lock(&self.inner.subjects);
             let capacity = self.inner.limits.revocations;
+            if now.saturating_sub(subjects.swept_at) >= SWEEP_EVERY {
+                subjects.sweep(now);
+            }
             let has_live = subjects.map.get(subject).is_some_and(|s| s.revoked.is_some());
             if !has_live && subjects.revocations >= capacity {
                 subjects.sweep(now);
@@ -527,5 +543,36 @@ impl SessionDataStore for MemoryStore {
     async fn delete_data(&self, id: &SessionId, _subject: &Subject) -> Result<(), StoreError> {
         lock(&self.inner.data).map.remove(id);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::from_unix;
+
+    /// Records past their time are dropped as new ones come, at most a minute late, not only
+    /// when the table is full: memory follows what is live.
+    #[tokio::test]
+    async fn replay_and_revocation_records_past_their_time_are_dropped_as_new_ones_come() {
+        let store = MemoryStore::new();
+        let t0 = 1_700_000_000;
+        for i in 0..100 {
+            let key = ReplayKey::logout_token("test", &format!("jti-{i}"));
+            assert!(store.insert_if_absent(&key, from_unix(t0 + 10), from_unix(t0)).await.unwrap());
+            let subject = Subject::new(format!("sub-{i}"));
+            store.revoke_subject(&subject, from_unix(t0), from_unix(t0 + 10), from_unix(t0), None).await.unwrap();
+        }
+        assert_eq!(lock(&store.inner.replays).map.len(), 100);
+        assert_eq!(lock(&store.inner.subjects).revocations, 100);
+
+        let later = t0 + 11 + SWEEP_EVERY;
+        let key = ReplayKey::logout_token("test", "jti-late");
+        assert!(store.insert_if_absent(&key, from_unix(later + 10), from_unix(later)).await.unwrap());
+        let subject = Subject::new("sub-late".to_owned());
+        store.revoke_subject(&subject, from_unix(later), from_unix(later + 10), from_unix(later), None).await.unwrap();
+        assert_eq!(lock(&store.inner.replays).map.len(), 1, "only the live replay record is left");
+        let subjects = lock(&store.inner.subjects);
+        assert_eq!((subjects.revocations, subjects.map.len()), (1, 1), "only the live revocation is left");
     }
 }
