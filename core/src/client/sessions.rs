@@ -57,7 +57,12 @@ impl OneLogin {
             return Ok(None);
         }
         let idle_until = unix(found.idle_until);
-        let revoked = found.revoked_at.is_some_and(|at| record.signed_in_at <= at);
+        // A time on a whole second may come from a store that keeps only seconds: it counts as
+        // the end of that second, as whole-second times always did.
+        let revoked = found.revoked_at.is_some_and(|at| {
+            let at = if at.nanosecond() == 0 { at + time::Duration::nanoseconds(999_999_999) } else { at };
+            record.signed_in_at <= at
+        });
         if revoked || record.expires_at <= now || idle_until <= now {
             self.store().delete_session(id, &record.subject).await?;
             return Ok(None);
