@@ -14,6 +14,17 @@ use crate::types::Subject;
 /// The longest the idle deadline is left unmoved while a session is in use.
 const TOUCH_EVERY: i64 = 60;
 
+/// Whether a session whose sign-in began at `signed_in_at` is ended by a revocation at
+/// `revoked_at`: it is when it began at or before that time (ties go to the revocation). A time
+/// on a whole second may come from a store that keeps only seconds: it counts as the end of that
+/// second, as whole-second times always did, so a sign-in earlier in that second stays ended.
+fn revoked_by(signed_in_at: time::OffsetDateTime, revoked_at: Option<time::OffsetDateTime>) -> bool {
+    revoked_at.is_some_and(|at| {
+        let at = if at.nanosecond() == 0 { at + time::Duration::nanoseconds(999_999_999) } else { at };
+        signed_in_at <= at
+    })
+}
+
 impl OneLogin {
     /// Loads the session a cookie value names. An unknown, expired, idle, revoked or malformed
     /// id is `None`, as is a session made for another issuer or client; a store failure is an
@@ -57,13 +68,7 @@ impl OneLogin {
             return Ok(None);
         }
         let idle_until = unix(found.idle_until);
-        // A time on a whole second may come from a store that keeps only seconds: it counts as
-        // the end of that second, as whole-second times always did.
-        let revoked = found.revoked_at.is_some_and(|at| {
-            let at = if at.nanosecond() == 0 { at + time::Duration::nanoseconds(999_999_999) } else { at };
-            record.signed_in_at <= at
-        });
-        if revoked || record.expires_at <= now || idle_until <= now {
+        if revoked_by(record.signed_in_at, found.revoked_at) || record.expires_at <= now || idle_until <= now {
             self.store().delete_session(id, &record.subject).await?;
             return Ok(None);
         }
@@ -130,5 +135,34 @@ impl OneLogin {
         let once = once.map(|(key, until)| (key, from_unix(until)));
         let (now, keep_until) = (from_unix(now), from_unix(keep_until));
         Ok(self.store().revoke_subject(sub, at, keep_until, now, once).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::{Duration, OffsetDateTime};
+
+    use super::revoked_by;
+
+    fn at(secs: i64, micros: i64) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(secs).unwrap() + Duration::microseconds(micros)
+    }
+
+    #[test]
+    fn a_revocation_on_a_whole_second_ends_a_sign_in_from_earlier_in_that_second() {
+        // A store that keeps only seconds hands back 1_700_000_000.000000 for a revocation at
+        // .750000: a sign-in at .500000 began before it and must stay ended.
+        assert!(revoked_by(at(1_700_000_000, 500_000), Some(at(1_700_000_000, 0))));
+        assert!(revoked_by(at(1_700_000_000, 999_999), Some(at(1_700_000_000, 0))));
+        assert!(!revoked_by(at(1_700_000_001, 0), Some(at(1_700_000_000, 0))));
+    }
+
+    #[test]
+    fn a_revocation_in_microseconds_ends_only_what_began_at_or_before_it() {
+        let revoked = Some(at(1_700_000_000, 300_000));
+        assert!(revoked_by(at(1_699_999_999, 900_000), revoked));
+        assert!(revoked_by(at(1_700_000_000, 300_000), revoked), "a tie goes to the revocation");
+        assert!(!revoked_by(at(1_700_000_000, 300_001), revoked));
+        assert!(!revoked_by(at(1_700_000_000, 300_000), None));
     }
 }
