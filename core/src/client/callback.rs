@@ -197,6 +197,9 @@ impl OneLogin {
         flow_cookie: Option<&str>,
         current: Option<SessionId>,
     ) -> Result<Completion, Error> {
+        // The sign-in begins as the callback arrives: a revocation recorded while the pending
+        // login is taken from the store (a round trip to Redis) is later than it, so ends it.
+        let began = self.precise_now();
         let state = bounded(params.state, "state")?.ok_or(CallbackError::MissingState)?;
         let code = bounded(params.code, "code")?;
         let error = bounded(params.error, "error")?;
@@ -215,7 +218,6 @@ impl OneLogin {
         if !flow_ok {
             return Err(CallbackError::BrowserMismatch.into());
         }
-        let began = self.precise_now();
         let now = crate::clock::unix(began);
         if now > pending.expires_at {
             return Err(CallbackError::Expired { by: seconds(now - pending.expires_at) }.into());

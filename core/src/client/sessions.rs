@@ -20,9 +20,16 @@ const TOUCH_EVERY: i64 = 60;
 /// second, as whole-second times always did, so a sign-in earlier in that second stays ended.
 fn revoked_by(signed_in_at: time::OffsetDateTime, revoked_at: Option<time::OffsetDateTime>) -> bool {
     revoked_at.is_some_and(|at| {
-        let at = if at.nanosecond() == 0 { at + time::Duration::nanoseconds(999_999_999) } else { at };
+        let at = if at.nanosecond() == 0 { at.saturating_add(time::Duration::nanoseconds(999_999_999)) } else { at };
         signed_in_at <= at
     })
+}
+
+/// The time a revocation made at `now` is recorded with. Never on a whole second: a time on the
+/// second is read as coming from a store that keeps only seconds (see [`revoked_by`]), so one
+/// made there is moved a microsecond later, and a sign-in later in that second still lives.
+fn revocation_time(now: time::OffsetDateTime) -> time::OffsetDateTime {
+    if now.nanosecond() == 0 { now.saturating_add(time::Duration::microseconds(1)) } else { now }
 }
 
 impl OneLogin {
@@ -128,7 +135,7 @@ impl OneLogin {
         sub: &Subject,
         once: Option<(&crate::store::ReplayKey, i64)>,
     ) -> Result<Option<usize>, Error> {
-        let at = self.precise_now();
+        let at = revocation_time(self.precise_now());
         let now = unix(at);
         // Long enough to outlive every session it governs (their sign-in began by `now`).
         let keep_until = now.saturating_add(self.config().session_ttl.as_secs() as i64).saturating_add(60);
@@ -142,7 +149,7 @@ impl OneLogin {
 mod tests {
     use time::{Duration, OffsetDateTime};
 
-    use super::revoked_by;
+    use super::{revocation_time, revoked_by};
 
     fn at(secs: i64, micros: i64) -> OffsetDateTime {
         OffsetDateTime::from_unix_timestamp(secs).unwrap() + Duration::microseconds(micros)
@@ -155,6 +162,17 @@ mod tests {
         assert!(revoked_by(at(1_700_000_000, 500_000), Some(at(1_700_000_000, 0))));
         assert!(revoked_by(at(1_700_000_000, 999_999), Some(at(1_700_000_000, 0))));
         assert!(!revoked_by(at(1_700_000_001, 0), Some(at(1_700_000_000, 0))));
+    }
+
+    /// A revocation made exactly on a whole second (one in a million) is recorded a microsecond
+    /// later, so it is not read as a whole-second time, which would end a sign-in made later in
+    /// that second. (The soak lost one re-sign-in in 298,554 before this.)
+    #[test]
+    fn a_revocation_made_on_a_whole_second_leaves_a_later_sign_in_in_that_second_alone() {
+        let revoked = Some(revocation_time(at(1_700_000_000, 0)));
+        assert!(!revoked_by(at(1_700_000_000, 500_000), revoked));
+        assert!(revoked_by(at(1_700_000_000, 0), revoked), "a sign-in at that instant is still ended");
+        assert_eq!(revocation_time(at(1_700_000_000, 7)), at(1_700_000_000, 7), "other times are kept");
     }
 
     #[test]

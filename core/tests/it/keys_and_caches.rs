@@ -113,3 +113,49 @@ async fn every_outbound_call_sends_the_user_agent() {
     let status = raw.get(format!("{}.well-known/jwks.json", h.mock.issuer())).send().await.unwrap().status();
     assert_eq!(status, 403, "the stand-in enforces the header, so the test above can fail");
 }
+
+/// A thousand callbacks at once on an instance whose caches are cold (the sign-ins were
+/// started on another instance sharing the store) fetch the discovery document, the JWKS and
+/// the DID document once each: one fetch in flight, everyone else waits for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_callbacks_on_a_cold_instance_fetch_each_document_once() {
+    const CALLBACKS: usize = 1000;
+    let mock = MockProvider::start().await;
+    mock.register_redirect_uri(REDIRECT_URI);
+    // A thousand token and userinfo calls at once keep the stand-in (in this process) busy.
+    let config = config_for(&mock)
+        .http_timeout(Duration::from_secs(30))
+        .max_sign_in_starts_per_second(0)
+        .signing_key_pem(keys::RP_PRIVATE_KEY_PEM)
+        .unwrap()
+        .build()
+        .unwrap();
+    let store = govuk_one_login::store::MemoryStore::new();
+    let starter = OneLogin::builder(config.clone()).store(store.clone()).build().unwrap();
+    let user = govuk_one_login_mock::TestUser::default();
+    let mut pending = Vec::with_capacity(CALLBACKS);
+    for i in 0..CALLBACKS {
+        mock.set_user(govuk_one_login_mock::TestUser { sub: format!("{}{i:06}", user.sub), ..user.clone() });
+        let start = starter.start_login(LoginRequest::new(Requirement::IDENTITY_P2, ReturnPath::root())).await.unwrap();
+        pending.push((authorize(&start.url).await, start.flow_cookie));
+    }
+    let discovery_before = mock.hits("/.well-known/openid-configuration");
+    assert_eq!(mock.hits("/.well-known/jwks.json"), 0, "starting sign-ins needs no keys");
+    assert_eq!(mock.hits("/.well-known/did.json"), 0);
+
+    let cold = OneLogin::builder(config).store(store).build().unwrap();
+    let mut callbacks = tokio::task::JoinSet::new();
+    for (params, flow) in pending {
+        let cold = cold.clone();
+        callbacks.spawn(async move { cold.complete_login(params, Some(&flow), None).await.map(|o| o.session_id) });
+    }
+    let mut signed_in = 0;
+    while let Some(done) = callbacks.join_next().await {
+        done.unwrap().unwrap();
+        signed_in += 1;
+    }
+    assert_eq!(signed_in, CALLBACKS);
+    assert_eq!(mock.hits("/.well-known/openid-configuration") - discovery_before, 1, "one discovery fetch");
+    assert_eq!(mock.hits("/.well-known/jwks.json"), 1, "one JWKS fetch");
+    assert_eq!(mock.hits("/.well-known/did.json"), 1, "one DID document fetch");
+}

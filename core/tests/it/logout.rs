@@ -228,3 +228,145 @@ async fn signing_back_in_right_after_a_backchannel_logout_gives_a_working_sessio
         assert!(h.ol.session(&before.session_id.to_cookie_value()).await.unwrap().is_none(), "round {round}");
     }
 }
+
+/// A store whose `take_pending` is slow enough for a back-channel logout of `subject` to land
+/// while the callback waits for it (as a round trip to Redis can be).
+#[derive(Debug, Clone)]
+struct RevokesWhileTaking {
+    inner: govuk_one_login::store::MemoryStore,
+    subject: govuk_one_login::Subject,
+}
+
+#[async_trait::async_trait]
+impl govuk_one_login::store::Store for RevokesWhileTaking {
+    fn backend(&self) -> &'static str {
+        "revokes-while-taking"
+    }
+    async fn put_pending(
+        &self,
+        login: &govuk_one_login::store::PendingLogin,
+        expires_at: time::OffsetDateTime,
+        now: time::OffsetDateTime,
+    ) -> Result<(), govuk_one_login::store::StoreError> {
+        self.inner.put_pending(login, expires_at, now).await
+    }
+    async fn take_pending(
+        &self,
+        state: &govuk_one_login::State,
+    ) -> Result<Option<govuk_one_login::store::PendingLogin>, govuk_one_login::store::StoreError> {
+        let taken = self.inner.take_pending(state).await?;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let at = time::OffsetDateTime::now_utc();
+        self.inner.revoke_subject(&self.subject, at, at + secs(3600), at, None).await?;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        Ok(taken)
+    }
+    async fn insert_if_absent(
+        &self,
+        key: &govuk_one_login::store::ReplayKey,
+        expires_at: time::OffsetDateTime,
+        now: time::OffsetDateTime,
+    ) -> Result<bool, govuk_one_login::store::StoreError> {
+        self.inner.insert_if_absent(key, expires_at, now).await
+    }
+    async fn create_session(
+        &self,
+        id: &SessionId,
+        record: std::sync::Arc<govuk_one_login::SessionRecord>,
+        idle_until: time::OffsetDateTime,
+        now: time::OffsetDateTime,
+    ) -> Result<(), govuk_one_login::store::StoreError> {
+        self.inner.create_session(id, record, idle_until, now).await
+    }
+    async fn load_session(
+        &self,
+        id: &SessionId,
+        now: time::OffsetDateTime,
+    ) -> Result<Option<govuk_one_login::store::LoadedSession>, govuk_one_login::store::StoreError> {
+        self.inner.load_session(id, now).await
+    }
+    async fn touch_session(
+        &self,
+        id: &SessionId,
+        record: &govuk_one_login::SessionRecord,
+        idle_until: time::OffsetDateTime,
+        now: time::OffsetDateTime,
+    ) -> Result<(), govuk_one_login::store::StoreError> {
+        self.inner.touch_session(id, record, idle_until, now).await
+    }
+    async fn delete_session(
+        &self,
+        id: &SessionId,
+        subject: &govuk_one_login::Subject,
+    ) -> Result<(), govuk_one_login::store::StoreError> {
+        self.inner.delete_session(id, subject).await
+    }
+    async fn revoke_subject(
+        &self,
+        subject: &govuk_one_login::Subject,
+        at: time::OffsetDateTime,
+        keep_until: time::OffsetDateTime,
+        now: time::OffsetDateTime,
+        once: Option<(&govuk_one_login::store::ReplayKey, time::OffsetDateTime)>,
+    ) -> Result<Option<usize>, govuk_one_login::store::StoreError> {
+        self.inner.revoke_subject(subject, at, keep_until, now, once).await
+    }
+}
+
+#[async_trait::async_trait]
+impl govuk_one_login::store::SessionDataStore for RevokesWhileTaking {
+    async fn load_data(
+        &self,
+        id: &SessionId,
+        subject: &govuk_one_login::Subject,
+        now: time::OffsetDateTime,
+    ) -> Result<govuk_one_login::store::SessionData, govuk_one_login::store::StoreError> {
+        self.inner.load_data(id, subject, now).await
+    }
+    async fn write_data(
+        &self,
+        id: &SessionId,
+        subject: &govuk_one_login::Subject,
+        name: &str,
+        value: Option<&str>,
+        expires_at: time::OffsetDateTime,
+        now: time::OffsetDateTime,
+    ) -> Result<(), govuk_one_login::store::StoreError> {
+        self.inner.write_data(id, subject, name, value, expires_at, now).await
+    }
+    async fn move_data(
+        &self,
+        from: &SessionId,
+        to: &SessionId,
+        subject: &govuk_one_login::Subject,
+        expires_at: time::OffsetDateTime,
+        now: time::OffsetDateTime,
+    ) -> Result<(), govuk_one_login::store::StoreError> {
+        self.inner.move_data(from, to, subject, expires_at, now).await
+    }
+    async fn delete_data(
+        &self,
+        id: &SessionId,
+        subject: &govuk_one_login::Subject,
+    ) -> Result<(), govuk_one_login::store::StoreError> {
+        self.inner.delete_data(id, subject).await
+    }
+}
+
+/// A callback already under way when a back-channel logout of its user is recorded (here,
+/// while the pending login is taken from the store) gives no session that outlives the logout:
+/// the sign-in began when the callback arrived, before the revocation.
+/// (It began only after the pending login was taken, so such a session lived.)
+#[tokio::test]
+async fn a_callback_under_way_when_a_logout_lands_gives_no_session() {
+    let plain = harness().await;
+    let subject = plain.login(Requirement::MEDIUM).await.unwrap().session.subject().clone();
+    let store = RevokesWhileTaking { inner: govuk_one_login::store::MemoryStore::new(), subject };
+    let h =
+        Harness { ol: OneLogin::builder(plain.ol.config().clone()).store(store).build().unwrap(), mock: plain.mock };
+    let outcome = h.login(Requirement::MEDIUM).await.unwrap();
+    assert!(
+        h.ol.session(&outcome.session_id.to_cookie_value()).await.unwrap().is_none(),
+        "the sign-in under way when the logout was recorded must not live"
+    );
+}

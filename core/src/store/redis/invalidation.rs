@@ -159,10 +159,11 @@ impl Invalidation {
             }
             (Some("r"), Some(subject), Some(at), Some(until)) => {
                 self.generation.fetch_add(1, Ordering::SeqCst);
-                // Earlier versions send the time in whole seconds only.
+                // Earlier versions send the time in whole seconds only; microseconds that name
+                // an earlier second than the seconds field are read as the Redis keys are.
                 let micros = parts.next().and_then(|m| m.parse::<i64>().ok());
                 if let (Ok(at), Ok(until)) = (at.parse::<i64>(), until.parse()) {
-                    let at = micros.unwrap_or_else(|| super::whole_second_end(at));
+                    let at = super::revoked_micros(Some(at), micros).unwrap_or_else(|| super::whole_second_end(at));
                     self.note_revocation(subject, at, until);
                 }
             }
