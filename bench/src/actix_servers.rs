@@ -18,7 +18,7 @@ use actix_web::http::header;
 use actix_web::{App, HttpMessage as _, HttpRequest, HttpResponse, HttpServer, test, web};
 use govuk_one_login_actix::{OneLoginMiddleware, Requirement, require};
 
-use crate::{BODY, Options, random_token, ready, rss_kib};
+use crate::{BODY, Cookies, Options, random_token, ready, rss_kib};
 
 type Error = Box<dyn std::error::Error>;
 
@@ -27,20 +27,25 @@ pub(crate) fn run(o: &Options) -> Result<(), Error> {
 }
 
 async fn serve(o: &Options) -> Result<(), Error> {
+    // Bound first, so that no port taken while the sessions are made can clash with it.
+    let listener = std::net::TcpListener::bind(o.addr)?;
+    let addr = listener.local_addr()?;
+    let mut cookies = Cookies::create(o)?;
     let before = rss_kib();
     let key = Key::generate();
     let store = MemorySessionStore::default();
     let sessions = |store: MemorySessionStore, key: Key| {
         SessionMiddleware::builder(store, key).cookie_secure(false).cookie_name("id".into()).build()
     };
-    let addr = o.addr;
     match o.server.as_str() {
         "actix-bare" => {
-            let cookies: Vec<String> = (0..o.sessions).map(|_| format!("id={}", random_token())).collect();
-            ready(o, before, &cookies)?;
+            for _ in 0..o.sessions {
+                cookies.push(&format!("id={}", random_token()))?;
+            }
+            ready(cookies, before, addr)?;
             HttpServer::new(|| App::new().route("/protected", web::get().to(|| async { BODY })))
                 .workers(1)
-                .bind(addr)?
+                .listen(listener)?
                 .run()
                 .await?;
         }
@@ -51,9 +56,9 @@ async fn serve(o: &Options) -> Result<(), Error> {
                     .route("/protected", web::get().to(session_protected))
                     .route("/seed", web::post().to(session_seed))
             };
-            let cookies = seed(test::init_service(app()).await, o.sessions).await?;
-            ready(o, before, &cookies)?;
-            HttpServer::new(app).workers(1).bind(addr)?.run().await?;
+            seed(test::init_service(app()).await, o.sessions, &mut cookies).await?;
+            ready(cookies, before, addr)?;
+            HttpServer::new(app).workers(1).listen(listener)?.run().await?;
         }
         "actix-identity" => {
             let app = move || {
@@ -63,13 +68,13 @@ async fn serve(o: &Options) -> Result<(), Error> {
                     .route("/protected", web::get().to(identity_protected))
                     .route("/seed", web::post().to(identity_seed))
             };
-            let cookies = seed(test::init_service(app()).await, o.sessions).await?;
-            ready(o, before, &cookies)?;
-            HttpServer::new(app).workers(1).bind(addr)?.run().await?;
+            seed(test::init_service(app()).await, o.sessions, &mut cookies).await?;
+            ready(cookies, before, addr)?;
+            HttpServer::new(app).workers(1).listen(listener)?.run().await?;
         }
         "actix-ours" => {
-            let made = crate::ours::sessions(&o.store, o.sessions).await?;
-            ready(o, made.rss_before_kib, &made.cookies)?;
+            let made = crate::ours::sessions(&o.store, o.sessions, &mut cookies).await?;
+            ready(cookies, made.rss_before_kib, addr)?;
             let one_login = made.one_login.clone();
             HttpServer::new(move || {
                 App::new().wrap(OneLoginMiddleware::new(one_login.clone())).service(
@@ -79,7 +84,7 @@ async fn serve(o: &Options) -> Result<(), Error> {
                 )
             })
             .workers(1)
-            .bind(addr)?
+            .listen(listener)?
             .run()
             .await?;
             drop(made);
@@ -90,18 +95,17 @@ async fn serve(o: &Options) -> Result<(), Error> {
 }
 
 /// Calls `POST /seed` `n` times in process; each answer's `Set-Cookie` is one session.
-async fn seed<S>(app: S, n: usize) -> Result<Vec<String>, Error>
+async fn seed<S>(app: S, n: usize, cookies: &mut Cookies) -> Result<(), Error>
 where
     S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
 {
-    let mut cookies = Vec::with_capacity(n);
     for i in 0..n {
         let response =
             test::call_service(&app, test::TestRequest::post().uri(&format!("/seed?user={i}")).to_request()).await;
         let set = response.headers().get(header::SET_COOKIE).ok_or("seeding set no cookie")?.to_str()?;
-        cookies.push(set.split(';').next().unwrap_or_default().to_owned());
+        cookies.push(set.split(';').next().unwrap_or_default())?;
     }
-    Ok(cookies)
+    Ok(())
 }
 
 fn user_of(req: &HttpRequest) -> u64 {

@@ -15,7 +15,7 @@ use govuk_one_login_tower::{OneLoginRouterExt, Requirement, require};
 use tower::ServiceExt as _;
 use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
 
-use crate::{BODY, Options, random_token, ready, rss_kib};
+use crate::{BODY, Cookies, Options, random_token, ready, rss_kib};
 
 type Error = Box<dyn std::error::Error>;
 
@@ -24,11 +24,23 @@ pub(crate) fn run(o: &Options) -> Result<(), Error> {
 }
 
 async fn serve(o: &Options) -> Result<(), Error> {
+    // Bound first, so that no port taken while the sessions are made can clash with it.
+    let listener = tokio::net::TcpListener::bind(o.addr).await?;
+    let addr = listener.local_addr()?;
+    let mut cookies = Cookies::create(o)?;
+    // axum-login's users exist before any session does: they are not the sessions' memory.
+    let users = if o.server == "axum-login" {
+        (0..o.sessions as u64).map(|id| (id, User::new(id))).collect()
+    } else {
+        HashMap::new()
+    };
     let mut before = rss_kib();
-    let (app, cookies, _keep) = match o.server.as_str() {
+    let (app, _keep) = match o.server.as_str() {
         "axum-bare" => {
-            let cookies = (0..o.sessions).map(|_| format!("id={}", random_token())).collect();
-            (Router::new().route("/protected", get(|| async { BODY })), cookies, None)
+            for _ in 0..o.sessions {
+                cookies.push(&format!("id={}", random_token()))?;
+            }
+            (Router::new().route("/protected", get(|| async { BODY })), None)
         }
         "axum-tower-sessions" => {
             let layer = SessionManagerLayer::new(MemoryStore::default()).with_secure(false);
@@ -36,47 +48,44 @@ async fn serve(o: &Options) -> Result<(), Error> {
                 .route("/protected", get(tower_sessions_protected))
                 .route("/seed", post(tower_sessions_seed))
                 .layer(layer);
-            let cookies = seed(&app, o.sessions).await?;
-            (app, cookies, None)
+            seed(&app, o.sessions, &mut cookies).await?;
+            (app, None)
         }
         "axum-login" => {
             let layer = SessionManagerLayer::new(MemoryStore::default()).with_secure(false);
-            let users = (0..o.sessions as u64).map(|id| (id, User::new(id))).collect();
             let auth = AuthManagerLayerBuilder::new(Users(Arc::new(users)), layer).build();
             let app = Router::new()
                 .route("/protected", get(|| async { BODY }))
                 .route_layer(login_required!(Users))
                 .route("/seed", post(axum_login_seed))
                 .layer(auth);
-            let cookies = seed(&app, o.sessions).await?;
-            (app, cookies, None)
+            seed(&app, o.sessions, &mut cookies).await?;
+            (app, None)
         }
         "axum-ours" => {
-            let made = crate::ours::sessions(&o.store, o.sessions).await?;
+            let made = crate::ours::sessions(&o.store, o.sessions, &mut cookies).await?;
             before = made.rss_before_kib;
             let app = Router::new()
                 .route("/protected", get(|| async { BODY }).route_layer(require(Requirement::MEDIUM).api()))
                 .with_one_login(made.one_login.clone());
-            (app, made.cookies.clone(), Some(made))
+            (app, Some(made))
         }
         other => return Err(format!("unknown server {other}").into()),
     };
-    ready(o, before, &cookies)?;
-    let listener = tokio::net::TcpListener::bind(o.addr).await?;
+    ready(cookies, before, addr)?;
     axum::serve(listener, app).await?;
     Ok(())
 }
 
 /// Calls `POST /seed` `n` times in process; each answer's `Set-Cookie` is one session.
-async fn seed(app: &Router, n: usize) -> Result<Vec<String>, Error> {
-    let mut cookies = Vec::with_capacity(n);
+async fn seed(app: &Router, n: usize, cookies: &mut Cookies) -> Result<(), Error> {
     for i in 0..n {
         let request = Request::post(format!("/seed?user={i}")).body(Body::empty())?;
         let response = app.clone().oneshot(request).await?;
         let set = response.headers().get(header::SET_COOKIE).ok_or("seeding set no cookie")?.to_str()?;
-        cookies.push(set.split(';').next().unwrap_or_default().to_owned());
+        cookies.push(set.split(';').next().unwrap_or_default())?;
     }
-    Ok(cookies)
+    Ok(())
 }
 
 fn user_of(query: Option<&str>) -> u64 {

@@ -1,14 +1,15 @@
 //! One server of the performance harness, on one thread: `GET /protected` answers the same
 //! 200-byte body to a signed-in session, bare or behind one session or login library. Before it
 //! listens it makes the live sessions (100,000 by default), writes one `name=value` cookie per
-//! line to the cookie file for the load tool, and prints one line:
+//! line to the cookie file for the load tool, and prints one line (the port it listens on: it
+//! binds before making the sessions, `127.0.0.1:0` by default):
 //!
 //! ```text
-//! ready rss_before_kib=<RSS before the sessions were made> rss_after_kib=<after> sessions=<N>
+//! ready port=<P> rss_before_kib=<anonymous RSS before the sessions> rss_after_kib=<after> sessions=<N>
 //! ```
 //!
 //! ```sh
-//! bench-server <server> [--store memory|redis://…] [--sessions N] [--addr 127.0.0.1:18090] [--cookies FILE]
+//! bench-server <server> [--store memory|redis://…] [--sessions N] [--addr 127.0.0.1:0] [--cookies FILE]
 //! ```
 //!
 //! Servers: `axum-bare`, `axum-tower-sessions`, `axum-login`, `axum-ours`, `actix-bare`,
@@ -45,7 +46,7 @@ fn options() -> Result<Options, String> {
         server,
         store: "memory".into(),
         sessions: 100_000,
-        addr: "127.0.0.1:18090".parse().map_err(|e| format!("{e}"))?,
+        addr: "127.0.0.1:0".parse().map_err(|e| format!("{e}"))?,
         cookies: PathBuf::from("bench-cookies.txt"),
     };
     while let Some(flag) = args.next() {
@@ -61,24 +62,44 @@ fn options() -> Result<Options, String> {
     Ok(o)
 }
 
-/// This process's resident memory, in KiB.
+/// This process's anonymous resident memory (the heap and stacks, not code pages first touched
+/// while the sessions were made), in KiB.
 pub(crate) fn rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix("RssAnon:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
 }
 
-/// Writes the cookies and tells the driver the server is ready.
-pub(crate) fn ready(o: &Options, rss_before_kib: u64, cookies: &[String]) -> std::io::Result<()> {
-    let mut file = std::io::BufWriter::new(std::fs::File::create(&o.cookies)?);
-    for c in cookies {
-        writeln!(file, "{c}")?;
+/// The cookie file, written as the sessions are made (so the cookies are never held in memory
+/// and counted as the sessions').
+pub(crate) struct Cookies {
+    file: std::io::BufWriter<std::fs::File>,
+    count: usize,
+}
+
+impl Cookies {
+    pub(crate) fn create(o: &Options) -> std::io::Result<Self> {
+        Ok(Self { file: std::io::BufWriter::new(std::fs::File::create(&o.cookies)?), count: 0 })
     }
-    file.flush()?;
-    println!("ready rss_before_kib={rss_before_kib} rss_after_kib={} sessions={}", rss_kib(), cookies.len());
+    /// One `name=value` line.
+    pub(crate) fn push(&mut self, cookie: &str) -> std::io::Result<()> {
+        self.count += 1;
+        writeln!(self.file, "{cookie}")
+    }
+}
+
+/// Closes the cookie file and tells the driver the server is ready, on `addr`.
+pub(crate) fn ready(mut cookies: Cookies, rss_before_kib: u64, addr: SocketAddr) -> std::io::Result<()> {
+    cookies.file.flush()?;
+    println!(
+        "ready port={} rss_before_kib={rss_before_kib} rss_after_kib={} sessions={}",
+        addr.port(),
+        rss_kib(),
+        cookies.count
+    );
     std::io::stdout().flush()
 }
 

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 const USAGE: &str = "\
 usage: bench-run [--rounds N] [--duration SECS] [--warmup SECS] [--latency SECS] [--sessions N]
-                 [--connections N] [--only NAME,NAME] [--redis] [--out FILE]
+                 [--connections N] [--only NAME,NAME] [--no-redis] [--out FILE]
 
   --rounds N        rounds, each running every server once (default 3)
   --duration S      seconds of measured load per server per round (default 10)
@@ -29,7 +29,7 @@ usage: bench-run [--rounds N] [--duration SECS] [--warmup SECS] [--latency SECS]
   --sessions N      live sessions per server (default 100000)
   --connections N   connections for the load (default 32)
   --only NAMES      only these servers (bare servers are always run: ratios need them)
-  --redis           also run our guard on the Redis store
+  --no-redis        skip our guard on the Redis store (run by default)
   --out FILE        also write the markdown table to FILE";
 
 const SERVERS: [&str; 8] = [
@@ -65,7 +65,7 @@ fn options() -> Result<Options, String> {
         sessions: 100_000,
         connections: 32,
         only: None,
-        redis: false,
+        redis: true,
         out: None,
     };
     let mut args = std::env::args().skip(1);
@@ -80,7 +80,7 @@ fn options() -> Result<Options, String> {
             "--sessions" => o.sessions = number(value()?)?.max(1) as usize,
             "--connections" => o.connections = number(value()?)?.clamp(1, 4096) as usize,
             "--only" => o.only = Some(value()?.split(',').map(str::to_owned).collect()),
-            "--redis" => o.redis = true,
+            "--no-redis" => o.redis = false,
             "--out" => o.out = Some(value()?.into()),
             "--help" | "-h" => return Err(String::new()),
             other => return Err(format!("unknown option {other}")),
@@ -118,6 +118,12 @@ struct Measured {
     rss_after_kib: u64,
     sessions: u64,
     redis_bytes: Option<u64>,
+    /// The server's CPU time over the measured load, as a share of the wall time (1.0: one
+    /// core busy the whole time; a bare server well under it means the load tool was the limit).
+    server_cpu: f64,
+    /// Redis commands per request during the measured load (with the local cache warm, only the
+    /// idle-deadline moves and the heartbeats).
+    redis_per_request: Option<f64>,
 }
 
 /// wrk's RESULT line.
@@ -180,6 +186,27 @@ fn rss_of(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// The CPU time (user and system) of process `pid` so far, in clock ticks (1/100 s on Linux).
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    // utime and stime are the 14th and 15th fields of the line: 12th and 13th after the name.
+    field(11) + field(12)
+}
+
+fn redis_info_field(port: u16, section: &str, name: &str) -> Result<u64, String> {
+    let out = Command::new("redis-cli").args(["-p", &port.to_string(), "INFO", section]).output();
+    let out = out.map_err(|e| format!("redis-cli: {e}"))?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| format!("redis-cli INFO {section} gave no {name}"))
+}
+
 /// A status and body from one plain HTTP/1.1 request.
 fn get(port: u16, cookie: Option<&str>) -> Result<(u16, String), String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("connect: {e}"))?;
@@ -198,13 +225,7 @@ fn get(port: u16, cookie: Option<&str>) -> Result<(u16, String), String> {
 }
 
 fn redis_used_memory(port: u16) -> Result<u64, String> {
-    let out = Command::new("redis-cli").args(["-p", &port.to_string(), "INFO", "memory"]).output();
-    let out = out.map_err(|e| format!("redis-cli: {e}"))?;
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("used_memory:"))
-        .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| "redis-cli INFO memory gave no used_memory".into())
+    redis_info_field(port, "memory", "used_memory")
 }
 
 impl Harness {
@@ -237,31 +258,31 @@ impl Harness {
 
     fn run_one(&self, target: &Target) -> Result<Measured, String> {
         let o = &self.options;
-        let port = free_port()?;
         let cookies = self.work.join(format!("{}-{}.cookies", target.server, target.redis));
-        let store = match &self.redis {
-            Some((_, rport)) if target.redis => {
-                let flushed = Command::new("redis-cli").args(["-p", &rport.to_string(), "FLUSHALL"]).output();
-                flushed.map_err(|e| format!("redis-cli FLUSHALL: {e}"))?;
-                format!("redis://127.0.0.1:{rport}")
+        let redis_port = self.redis.as_ref().filter(|_| target.redis).map(|(_, port)| *port);
+        let store = match redis_port {
+            Some(port) => {
+                let flushed = Command::new("redis-cli").args(["-p", &port.to_string(), "FLUSHALL"]).output();
+                let flushed = flushed.map_err(|e| format!("redis-cli FLUSHALL: {e}"))?;
+                if !flushed.status.success() {
+                    return Err(format!("redis-cli FLUSHALL failed: {}", String::from_utf8_lossy(&flushed.stderr)));
+                }
+                format!("redis://127.0.0.1:{port}")
             }
-            _ => "memory".to_owned(),
+            None => "memory".to_owned(),
         };
-        let redis_before = match &self.redis {
-            Some((_, rport)) if target.redis => Some(redis_used_memory(*rport)?),
-            _ => None,
-        };
+        let redis_before = redis_port.map(redis_used_memory).transpose()?;
         let mut child = Command::new("taskset")
             .args(["-c", "0"])
             .arg(self.bin_dir.join("bench-server"))
             .args([target.server, "--store", &store, "--sessions", &o.sessions.to_string()])
-            .args(["--addr", &format!("127.0.0.1:{port}"), "--cookies"])
+            .args(["--addr", "127.0.0.1:0", "--cookies"])
             .arg(&cookies)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .map_err(|e| format!("bench-server could not start: {e}"))?;
-        let result = self.measure(target, &mut child, port, &cookies, redis_before);
+        let result = self.measure(target, &mut child, &cookies, redis_port.zip(redis_before));
         let _ = child.kill();
         let _ = child.wait();
         let _ = std::fs::remove_file(&cookies);
@@ -272,9 +293,8 @@ impl Harness {
         &self,
         target: &Target,
         child: &mut Child,
-        port: u16,
         cookies: &Path,
-        redis_before: Option<u64>,
+        redis: Option<(u16, u64)>,
     ) -> Result<Measured, String> {
         let o = &self.options;
         let stdout = child.stdout.take().ok_or("no stdout")?;
@@ -293,17 +313,21 @@ impl Harness {
                 Err(_) => return Err(format!("{} did not become ready", target.name())),
             }
         };
-        let field = |name: &str| -> u64 {
-            ready.split_whitespace().find_map(|kv| kv.strip_prefix(name)?.strip_prefix('=')?.parse().ok()).unwrap_or(0)
+        let field = |name: &str| -> Result<u64, String> {
+            ready
+                .split_whitespace()
+                .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
+                .ok_or_else(|| format!("{}: no {name} in its ready line: {ready}", target.name()))
         };
+        let port = u16::try_from(field("port")?).map_err(|e| e.to_string())?;
         let mut m = Measured {
-            rss_before_kib: field("rss_before_kib"),
-            rss_seeded_kib: field("rss_after_kib"),
-            sessions: field("sessions"),
+            rss_before_kib: field("rss_before_kib")?,
+            rss_seeded_kib: field("rss_after_kib")?,
+            sessions: field("sessions")?,
             ..Measured::default()
         };
-        if let (Some(before), Some((_, rport))) = (redis_before, &self.redis) {
-            m.redis_bytes = Some(redis_used_memory(*rport)?.saturating_sub(before));
+        if let Some((rport, before)) = redis {
+            m.redis_bytes = Some(redis_used_memory(rport)?.saturating_sub(before));
         }
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -333,12 +357,21 @@ impl Harness {
             }
         }
 
+        // Warm first, so that the unloaded figure is not the first pass over the sessions.
+        let warm = if o.warmup > 0 { Some(self.wrk(port, o.connections, o.warmup, cookies)?) } else { None };
         let idle = self.wrk(port, 1, o.latency, cookies)?;
-        if o.warmup > 0 {
-            self.wrk(port, o.connections, o.warmup, cookies)?;
-        }
+        let commands_before =
+            redis.map(|(rport, _)| redis_info_field(rport, "stats", "total_commands_processed")).transpose()?;
+        let ticks_before = cpu_ticks(child.id());
         let load = self.wrk(port, o.connections, o.duration, cookies)?;
-        for (what, r) in [("unloaded", &idle), ("loaded", &load)] {
+        let ticks = cpu_ticks(child.id()).saturating_sub(ticks_before);
+        if let (Some((rport, _)), Some(before)) = (redis, commands_before) {
+            let after = redis_info_field(rport, "stats", "total_commands_processed")?;
+            // The INFO call itself is one command.
+            m.redis_per_request = Some(after.saturating_sub(before + 1) as f64 / load.requests.max(1) as f64);
+        }
+        for (what, r) in [("warm-up", warm.as_ref()), ("unloaded", Some(&idle)), ("loaded", Some(&load))] {
+            let Some(r) = r else { continue };
             if r.status_errors > 0 || r.socket_errors > 0 {
                 return Err(format!(
                     "{} {what}: {} error statuses, {} socket errors in {} requests",
@@ -354,6 +387,7 @@ impl Harness {
         m.p99_us = load.p99_us as f64;
         m.idle_p50_us = idle.p50_us as f64;
         m.idle_p99_us = idle.p99_us as f64;
+        m.server_cpu = ticks as f64 / 100.0 / (load.duration_us as f64 / 1e6);
         m.rss_after_kib = rss_of(child.id());
         Ok(m)
     }
@@ -380,16 +414,17 @@ fn table(o: &Options, targets: &[Target], runs: &HashMap<Target, Vec<Measured>>)
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{} live sessions per server; {} rounds, interleaved; per round {} s of load on {} connections after {} s \
-         of warm-up, and {} s on one connection (unloaded). Server on CPU 0, wrk on CPU 1. Medians over the rounds; \
-         ratios to the bare framework's medians in this run.\n",
-        o.sessions, o.rounds, o.duration, o.connections, o.warmup, o.latency
+        "{} live sessions per server; {} rounds, interleaved; per round {2} s of warm-up on {4} connections, {5} s on \
+         one connection (unloaded), then {3} s of load on {4} connections. Server on CPU 0, wrk on CPU 1. Medians over \
+         the rounds; ratios to the bare framework in this run. RSS per session: the growth of the server's anonymous \
+         resident memory while it made its sessions, over their number.\n",
+        o.sessions, o.rounds, o.warmup, o.duration, o.connections, o.latency
     );
     let _ = writeln!(
         s,
-        "| server | req/s | of bare | p50 (µs) | p99 (µs) | unloaded p50 (µs) | unloaded p99 (µs) | unloaded p99 over bare (µs) | RSS after load (MiB) | RSS per session (B) | Redis per session (B) | req/s per round |"
+        "| server | req/s | of bare | of bare, per round | p50 (µs) | p99 (µs) | unloaded p50 (µs) | unloaded p99 (µs) | unloaded p99 over bare (µs) | server CPU | RSS after load (MiB) | RSS per session (B) | Redis per session (B) | Redis commands per request | req/s per round |"
     );
-    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for t in targets {
         let rps = med(t, &|m| m.rps);
         let bare_rps = med(&bare(t), &|m| m.rps);
@@ -397,26 +432,42 @@ fn table(o: &Options, targets: &[Target], runs: &HashMap<Target, Vec<Measured>>)
         let bare_idle99 = med(&bare(t), &|m| m.idle_p99_us);
         let per_session =
             med(t, &|m| (m.rss_seeded_kib.saturating_sub(m.rss_before_kib) * 1024) as f64 / m.sessions.max(1) as f64);
-        let redis = runs.get(t).and_then(|v| v.first()).and_then(|m| m.redis_bytes.map(|b| b / m.sessions.max(1)));
-        let rounds: Vec<String> =
-            runs.get(t).map_or_else(Vec::new, |v| v.iter().map(|m| format!("{:.0}", m.rps)).collect());
+        let mine = runs.get(t).map_or(&[][..], Vec::as_slice);
+        let bares = runs.get(&bare(t)).map_or(&[][..], Vec::as_slice);
+        // Each round's ratio to the bare server of the same round (the rounds interleave).
+        let per_round = median(mine.iter().zip(bares).map(|(m, b)| m.rps / b.rps).collect());
+        let redis = mine
+            .iter()
+            .map(|m| m.redis_bytes.map(|b| b as f64 / m.sessions.max(1) as f64))
+            .collect::<Option<Vec<f64>>>();
+        let commands = mine.iter().map(|m| m.redis_per_request).collect::<Option<Vec<f64>>>();
+        let rounds: Vec<String> = mine.iter().map(|m| format!("{:.0}", m.rps)).collect();
+        let dash = || "-".to_owned();
         let _ = writeln!(
             s,
-            "| {} | {:.0} | {:.2} | {:.0} | {:.0} | {:.0} | {:.0} | {:+.0} | {:.1} | {} | {} | {} |",
+            "| {} | {:.0} | {:.2} | {:.2} | {:.0} | {:.0} | {:.0} | {:.0} | {:+.0} | {:.0} % | {:.1} | {} | {} | {} | {} |",
             t.name(),
             rps,
             rps / bare_rps,
+            per_round,
             med(t, &|m| m.p50_us),
             med(t, &|m| m.p99_us),
             med(t, &|m| m.idle_p50_us),
             idle99,
             idle99 - bare_idle99,
+            med(t, &|m| m.server_cpu) * 100.0,
             med(t, &|m| m.rss_after_kib as f64) / 1024.0,
-            if t.server.ends_with("-bare") { "-".to_owned() } else { format!("{per_session:.0}") },
-            redis.map_or_else(|| "-".to_owned(), |b| b.to_string()),
+            if t.server.ends_with("-bare") { dash() } else { format!("{per_session:.0}") },
+            redis.filter(|v| !v.is_empty()).map_or_else(dash, |v| format!("{:.0}", median(v))),
+            commands.filter(|v| !v.is_empty()).map_or_else(dash, |v| format!("{:.4}", median(v))),
             rounds.join(", ")
         );
     }
+    let _ = writeln!(
+        s,
+        "\nServer CPU is the server's CPU time over the measured load as a share of one core: a bare server well \
+         under 100 % means the load tool, not the server, set the pace, and the ratios to it are then too kind."
+    );
     s
 }
 
@@ -424,7 +475,7 @@ fn start_redis(work: &Path) -> Result<(Child, u16), String> {
     let port = free_port()?;
     let dir = work.join("redis");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let child = Command::new("taskset")
+    let mut child = Command::new("taskset")
         .args(["-c", "1", "redis-server", "--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
         .args(["--appendonly", "no", "--dir"])
         .arg(&dir)
@@ -434,6 +485,8 @@ fn start_redis(work: &Path) -> Result<(Child, u16), String> {
     let deadline = Instant::now() + Duration::from_secs(10);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
             return Err("redis-server never listened".into());
         }
         std::thread::sleep(Duration::from_millis(20));
