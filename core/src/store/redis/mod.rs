@@ -52,7 +52,7 @@ pub(super) struct Local {
     subject: String,
     idle_until: i64,
     epoch: u64,
-    /// When it was read from Redis (a touch does not move it).
+    /// When its read from Redis began (a touch does not move it).
     fetched: std::time::Instant,
 }
 
@@ -272,6 +272,9 @@ impl RedisStore {
     async fn fetch_session(&self, digest: &str, now: i64) -> Result<Option<LoadedSession>, StoreError> {
         let inv = &self.inner.invalidation;
         let (epoch, generation) = (inv.epoch(), inv.generation());
+        // A copy's age runs from before the session is read, not from when the read of its
+        // subject's revocation answers (on a cluster, perhaps from a slower node).
+        let fetched = std::time::Instant::now();
         let key = format!("{}s:{digest}", self.inner.prefix);
         let found: Vec<Value> = scripts::run(self.client(), &self.inner.scripts.session_get, vec![key], vec![])
             .await
@@ -315,8 +318,7 @@ impl RedisStore {
             inv.note_revocation(&subject, at, record.expires_at.max(now + 1));
         }
         let revoked_at = inv.revoked_at(&subject, now).max(remote);
-        let local =
-            Arc::new(Local { record: record.clone(), subject, idle_until, epoch, fetched: std::time::Instant::now() });
+        let local = Arc::new(Local { record: record.clone(), subject, idle_until, epoch, fetched });
         self.inner.local.insert(digest.to_owned(), local);
         if inv.generation() != generation {
             // A change was applied while we read: our copy may predate it.

@@ -370,3 +370,55 @@ async fn a_cluster_serves_a_fresh_copy_without_a_round_trip_then_reads_again() {
     assert!(ol.session(&cookie).await.unwrap().is_some());
     assert!(calls(&d) > before, "after 0.8 s the copy is read again");
 }
+
+/// On Redis Cluster a copy ages from when the session was read, not from when the read of its
+/// subject's revocation (on another node, perhaps slower) answered: a session deleted just
+/// after it was read stops being honoured within the 1 s bound even when that second read is
+/// held up for half a second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_copy_ages_from_when_the_session_was_read() {
+    let d = Deployment::private(Backend::Cluster).await;
+    let store = d.redis_store().await;
+    let ol = d.engine_over(store.clone(), |b| b);
+    let node_of = |d: &Deployment, wanted: &dyn Fn(&str) -> bool| {
+        d.all_keys().into_iter().find(|(_, k)| wanted(k)).map(|(node, _)| node).expect("the key is stored")
+    };
+    // A session whose key is on another node than its subject's keys.
+    let (out, session_node, subject_node) = loop {
+        let out = sign_in(&ol).await;
+        let key = store.session_key(&out.session_id);
+        let session_node = node_of(&d, &|k| k == key);
+        let subject_node = node_of(&d, &|k| k.contains("{u:"));
+        if session_node != subject_node {
+            break (out, session_node, subject_node);
+        }
+    };
+    let cookie = out.session_id.to_cookie_value();
+    let key = store.session_key(&out.session_id);
+
+    // The subject's node answers nothing for 600 ms: the load reads the session, then waits.
+    assert_eq!(d.command_on(subject_node, &["CLIENT", "PAUSE", "600", "ALL"]), "+OK\r\n");
+    let load = tokio::spawn({
+        let ol = ol.clone();
+        let cookie = cookie.clone();
+        async move { ol.session(&cookie).await.unwrap().is_some() }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(d.command_on(session_node, &["DEL", &key]), ":1\r\n", "another instance ends the session");
+    let deleted = Instant::now();
+    assert!(load.await.unwrap(), "the load read the session before it was deleted");
+    assert!(deleted.elapsed() > Duration::from_millis(300), "the revocation read was held up");
+
+    let mut last_honoured = None;
+    loop {
+        let asked = deleted.elapsed();
+        if ol.session(&cookie).await.unwrap().is_none() {
+            break;
+        }
+        last_honoured = Some(asked);
+        assert!(asked < Duration::from_secs(3), "still honoured 3 s after it was deleted");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let last = last_honoured.expect("the copy was served at least once after the load");
+    assert!(last <= Duration::from_secs(1), "honoured {last:?} after it was deleted (bound 1 s)");
+}
