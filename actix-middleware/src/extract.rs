@@ -9,7 +9,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseErr
 use govuk_one_login::web::{Decision, Denial, SessionContext, SessionHandle, WebResponse};
 use govuk_one_login::{LoginRequest, OneLogin, Requirement};
 
-use crate::render::{ApiRoute, Personal, missing_layer_logged, not_installed, render, request_info};
+use crate::render::{installed, is_api, mark_personal, missing_layer_logged, not_installed, render, request_info};
 
 govuk_one_login::extractor_types!();
 
@@ -80,9 +80,8 @@ impl From<WebResponse> for Rejection {
 }
 
 fn context(req: &HttpRequest) -> Result<(OneLogin, SessionContext), Rejection> {
-    let ext = req.extensions();
-    if let (Some(one_login), Some(ctx)) = (ext.get::<OneLogin>(), ext.get::<SessionContext>()) {
-        Ok((one_login.clone(), ctx.clone()))
+    if let Some(installed) = installed(&req.extensions()) {
+        Ok((installed.one_login().clone(), installed.ctx().clone()))
     } else {
         // `Option<…>` drops this rejection (actix's own `Option` extractor): log it here.
         missing_layer_logged();
@@ -98,8 +97,7 @@ fn refuse(one_login: &OneLogin, decision: Decision, req: &HttpRequest) -> Reject
             Rejection(Refusal::SignIn(Box::new((login, fallback))))
         }
         Decision::Deny(denial) => {
-            let info =
-                request_info(req.method(), req.uri(), req.headers()).api(req.extensions().get::<ApiRoute>().is_some());
+            let info = request_info(req.method(), req.uri(), req.headers()).api(is_api(&req.extensions()));
             Rejection(Refusal::Respond(Box::new(one_login.deny_response(&denial, &info))))
         }
         // Allowed decisions are not refusals; treat one as a 403 rather than let it through.
@@ -114,11 +112,10 @@ impl FromRequest for AuthenticatedUser {
     type Future = Ready<Result<Self, Rejection>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(context(req).and_then(|(one_login, ctx)| {
-            let info =
-                request_info(req.method(), req.uri(), req.headers()).api(req.extensions().get::<ApiRoute>().is_some());
+            let info = request_info(req.method(), req.uri(), req.headers()).api(is_api(&req.extensions()));
             match one_login.decide(&Requirement::MEDIUM, &ctx, &info) {
                 Decision::Allow(record) => {
-                    Personal::mark(&req.extensions());
+                    mark_personal(&req.extensions());
                     Ok(Self(record))
                 }
                 other => Err(refuse(&one_login, other, req)),
@@ -134,11 +131,10 @@ impl FromRequest for VerifiedIdentity {
     type Future = Ready<Result<Self, Rejection>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(context(req).and_then(|(one_login, ctx)| {
-            let info =
-                request_info(req.method(), req.uri(), req.headers()).api(req.extensions().get::<ApiRoute>().is_some());
+            let info = request_info(req.method(), req.uri(), req.headers()).api(is_api(&req.extensions()));
             match one_login.decide_identity(&ctx, &info) {
                 Ok((session, identity)) => {
-                    Personal::mark(&req.extensions());
+                    mark_personal(&req.extensions());
                     Ok(Self { session, identity })
                 }
                 Err(decision) => Err(refuse(&one_login, decision, req)),
@@ -152,10 +148,9 @@ impl FromRequest for OneLoginSession {
     type Future = Ready<Result<Self, Rejection>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(context(req).map(|(one_login, ctx)| {
-            let info =
-                request_info(req.method(), req.uri(), req.headers()).api(req.extensions().get::<ApiRoute>().is_some());
+            let info = request_info(req.method(), req.uri(), req.headers()).api(is_api(&req.extensions()));
             if ctx.record().is_some() {
-                Personal::mark(&req.extensions());
+                mark_personal(&req.extensions());
             }
             Self(SessionHandle::new(one_login, ctx, &info))
         }))

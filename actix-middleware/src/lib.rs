@@ -88,6 +88,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod extract;
+pub mod future;
 mod middleware;
 mod render;
 mod require;
@@ -95,6 +96,7 @@ mod routes;
 
 pub use extract::{AuthenticatedUser, OneLoginSession, Rejection, VerifiedIdentity};
 pub use middleware::{OneLoginMiddleware, OneLoginMiddlewareService};
+pub use render::session_context;
 pub use require::{RequireLevel, RequireLevelService, require};
 pub use routes::configure;
 

@@ -1,17 +1,15 @@
 //! [`OneLoginMiddleware`]: loads the session once per request into the request extensions.
 
-use std::future::{Future, Ready, ready};
-use std::pin::Pin;
+use std::future::{Ready, ready};
 use std::rc::Rc;
 
 use actix_web::HttpMessage;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use govuk_one_login::OneLogin;
-use govuk_one_login::web::SessionContext;
 
-use crate::extract::StartSignIn;
-use crate::render::{Personal, cookie_header, no_store, render, request_info};
+use crate::future::{After, ResponseFuture};
+use crate::render::{Installed, cookie_header, cookie_values, render, request_info};
 
 /// Loads the session (one cookie parse, one store lookup) and puts it, with the
 /// [`OneLogin`] engine, into the request extensions for guards and extractors. Wrap the whole
@@ -63,47 +61,52 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>>>>;
+    type Future = ResponseFuture<S::Future, B>;
 
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let service = self.service.clone();
-        let one_login = self.one_login.clone();
-        Box::pin(async move {
-            if req.extensions().get::<SessionContext>().is_some() {
-                return service.call(req).await.map(ServiceResponse::map_into_left_body);
+        if req.extensions().get::<Installed>().is_some() {
+            // An outer middleware already loaded the session.
+            return ResponseFuture::inner(self.service.call(req), After::Nothing);
+        }
+        // The hot path: the session at hand (or none), answered without I/O.
+        let answer = self.one_login.session_context_now(cookie_values(req.headers()));
+        match answer {
+            Some(Ok(ctx)) => {
+                let installed = Installed::new((*self.one_login).clone(), ctx);
+                req.extensions_mut().insert(installed.clone());
+                ResponseFuture::inner(self.service.call(req), After::Middleware(installed))
             }
-            let cookies = cookie_header(req.headers());
-            match one_login.session_context(cookies.as_deref()).await {
-                Ok(ctx) => {
-                    req.extensions_mut().insert(ctx);
-                    req.extensions_mut().insert((*one_login).clone());
-                    let personal = Personal::default();
-                    req.extensions_mut().insert(personal.clone());
-                    let mut response = service.call(req).await?;
-                    if personal.is_marked() {
-                        no_store(response.headers_mut());
+            Some(Err(error)) => ResponseFuture::ready(failed(&self.one_login, &error, req)),
+            None => {
+                // The session needs the store's I/O: loaded first, then the inner service.
+                let service = self.service.clone();
+                let one_login = self.one_login.clone();
+                ResponseFuture::boxed(async move {
+                    let cookies = cookie_header(req.headers());
+                    match one_login.session_context(cookies.as_deref()).await {
+                        Ok(ctx) => {
+                            let installed = Installed::new((*one_login).clone(), ctx);
+                            req.extensions_mut().insert(installed.clone());
+                            ResponseFuture::inner(service.call(req), After::Middleware(installed)).await
+                        }
+                        Err(error) => Ok(failed(&one_login, &error, req)),
                     }
-                    // An extractor asked for a sign-in: start it now (see `Rejection`).
-                    let start = response.response_mut().extensions_mut().remove::<StartSignIn>();
-                    let Some(StartSignIn(login)) = start else {
-                        return Ok(response.map_into_left_body());
-                    };
-                    let request = response.request().clone();
-                    let web = {
-                        let info = request_info(request.method(), request.uri(), request.headers());
-                        one_login.login_redirect(login, &info).await
-                    };
-                    Ok(ServiceResponse::new(request, render(web)).map_into_right_body())
-                }
-                Err(error) => {
-                    tracing::error!(%error, "session store failed");
-                    let info = request_info(req.method(), req.uri(), req.headers());
-                    let response = render(one_login.error_response(&error, &info));
-                    Ok(req.into_response(response).map_into_right_body())
-                }
+                })
             }
-        })
+        }
     }
+}
+
+/// The store failed: logged, and answered with the engine's error page.
+fn failed<B>(
+    one_login: &OneLogin,
+    error: &govuk_one_login::Error,
+    req: ServiceRequest,
+) -> ServiceResponse<EitherBody<B>> {
+    tracing::error!(%error, "session store failed");
+    let info = request_info(req.method(), req.uri(), req.headers());
+    let response = render(one_login.error_response(error, &info));
+    req.into_response(response).map_into_right_body()
 }

@@ -1,14 +1,15 @@
 //! The one place that turns core's [`WebResponse`] into an actix response and reads the
 //! request facts core needs.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::cell::Cell;
+use std::rc::Rc;
 
 use actix_web::HttpResponse;
 use actix_web::dev::Extensions;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode, Uri};
-use govuk_one_login::web::{RequestInfo, WebResponse, missing_layer};
+use govuk_one_login::OneLogin;
+use govuk_one_login::web::{RequestInfo, SessionContext, WebResponse, missing_layer};
 
 /// What the middleware, guards, extractors and routes answer when
 /// [`OneLoginMiddleware`](crate::OneLoginMiddleware) is not installed around them.
@@ -38,18 +39,18 @@ pub(crate) fn missing_layer_logged() {
 
 /// Joins every `Cookie` header.
 pub(crate) fn cookie_header(headers: &HeaderMap) -> Option<String> {
-    let parts: Vec<&str> = headers.get_all(header::COOKIE).filter_map(|v| v.to_str().ok()).collect();
+    let parts: Vec<&str> = cookie_values(headers).collect();
     (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// Every `Cookie` header's value, in order (a value that is not text is no cookie of ours).
+pub(crate) fn cookie_values(headers: &HeaderMap) -> impl Iterator<Item = &str> {
+    headers.get_all(header::COOKIE).filter_map(|v| v.to_str().ok())
 }
 
 fn get<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
-
-/// Left on a request by a `require(..).api()` guard, so that the extractors and the handle
-/// behind it treat the request as an API call too.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ApiRoute;
 
 /// The request facts core reads.
 pub(crate) fn request_info<'a>(method: &'a Method, uri: &'a Uri, headers: &'a HeaderMap) -> RequestInfo<'a> {
@@ -60,22 +61,71 @@ pub(crate) fn request_info<'a>(method: &'a Method, uri: &'a Uri, headers: &'a He
         .fetch_site(get(headers, &HeaderName::from_static("sec-fetch-site")))
 }
 
-/// Put on each request by [`OneLoginMiddleware`](crate::OneLoginMiddleware). A guard or
-/// extractor that lets a signed-in session through marks it, and the middleware then gives the
-/// response `Cache-Control: no-store` ([`no_store`]): the page carries the user's data.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Personal(Arc<AtomicBool>);
+/// What [`OneLoginMiddleware`](crate::OneLoginMiddleware) puts on each request, as one
+/// extension: the engine, the session context, whether the route is an API's, and whether a
+/// guard or extractor let a signed-in session through (then the middleware gives the response
+/// `Cache-Control: no-store`, [`no_store`]: the page carries the user's data).
+#[derive(Clone)]
+pub(crate) struct Installed(Rc<InstalledState>);
 
-impl Personal {
-    /// Marks the request's response as carrying a signed-in user's data.
-    pub(crate) fn mark(extensions: &Extensions) {
-        if let Some(personal) = extensions.get::<Personal>() {
-            personal.0.store(true, Ordering::Relaxed);
-        }
+struct InstalledState {
+    one_login: OneLogin,
+    ctx: SessionContext,
+    api: Cell<bool>,
+    personal: Cell<bool>,
+}
+
+impl Installed {
+    pub(crate) fn new(one_login: OneLogin, ctx: SessionContext) -> Self {
+        Self(Rc::new(InstalledState { one_login, ctx, api: Cell::new(false), personal: Cell::new(false) }))
     }
-    pub(crate) fn is_marked(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+    pub(crate) fn one_login(&self) -> &OneLogin {
+        &self.0.one_login
     }
+    pub(crate) fn ctx(&self) -> &SessionContext {
+        &self.0.ctx
+    }
+    pub(crate) fn mark_personal(&self) {
+        self.0.personal.set(true);
+    }
+    pub(crate) fn is_personal(&self) -> bool {
+        self.0.personal.get()
+    }
+    /// Marks the route as an API's (JSON errors, no redirects), as `require(..).api()` does.
+    pub(crate) fn mark_api(&self) {
+        self.0.api.set(true);
+    }
+}
+
+/// What the middleware put on the request, if it is installed.
+pub(crate) fn installed(extensions: &Extensions) -> Option<Installed> {
+    extensions.get::<Installed>().cloned()
+}
+
+/// Whether a `require(..).api()` guard marked the request's route as an API's.
+pub(crate) fn is_api(extensions: &Extensions) -> bool {
+    extensions.get::<Installed>().is_some_and(|i| i.0.api.get())
+}
+
+/// Marks the response as carrying the user's data (see [`Installed`]).
+pub(crate) fn mark_personal(extensions: &Extensions) {
+    if let Some(installed) = extensions.get::<Installed>() {
+        installed.mark_personal();
+    }
+}
+
+/// The session context [`OneLoginMiddleware`](crate::OneLoginMiddleware) put on a request, for
+/// middleware of the application's own (handlers use the extractors). `None` without the
+/// middleware. Reading it does not mark the response as personal.
+///
+/// ```
+/// use actix_web::HttpMessage;
+/// use govuk_one_login_actix::session_context;
+/// let request = actix_web::test::TestRequest::default().to_http_request();
+/// assert!(session_context(&request.extensions()).is_none(), "no middleware, no context");
+/// ```
+pub fn session_context(extensions: &Extensions) -> Option<SessionContext> {
+    extensions.get::<Installed>().map(|i| i.ctx().clone())
 }
 
 /// `Cache-Control: no-store` on a response that carries a signed-in user's data, so that no

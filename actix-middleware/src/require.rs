@@ -1,16 +1,15 @@
 //! [`require`]: a guard for a resource or scope.
 
-use std::future::{Future, Ready, ready};
-use std::pin::Pin;
+use std::future::{Ready, ready};
 use std::rc::Rc;
 
 use actix_web::HttpMessage;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use govuk_one_login::web::SessionContext;
-use govuk_one_login::{OneLogin, Requirement};
+use govuk_one_login::Requirement;
 
-use crate::render::{ApiRoute, no_store, not_installed, render, request_info};
+use crate::future::{After, ResponseFuture};
+use crate::render::{installed, not_installed, render, request_info};
 
 /// Guards a resource or scope with a [`Requirement`], through
 /// [`OneLogin::guard`](govuk_one_login::OneLogin::guard):
@@ -70,34 +69,31 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>>>>;
+    type Future = ResponseFuture<S::Future, B>;
 
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let service = self.service.clone();
         let RequireLevel { requirement, api } = self.layer;
-        Box::pin(async move {
-            let found = {
-                let ext = req.extensions();
-                (ext.get::<OneLogin>().cloned(), ext.get::<SessionContext>().cloned())
-            };
-            let (Some(one_login), Some(ctx)) = found else {
-                return Ok(req.into_response(not_installed()).map_into_right_body());
-            };
-            if api {
-                req.extensions_mut().insert(ApiRoute);
-            }
+        let Some(installed) = installed(&req.extensions()) else {
+            return ResponseFuture::ready(req.into_response(not_installed()).map_into_right_body());
+        };
+        if api {
+            installed.mark_api();
+        }
+        // The hot path: allowed as it is, decided without reading the request; the handler's
+        // answer carries the user's data, so no cache keeps it.
+        if installed.one_login().allowed(&requirement, installed.ctx()).is_some() {
+            return ResponseFuture::inner(self.service.call(req), After::NoStore);
+        }
+        let service = self.service.clone();
+        ResponseFuture::boxed(async move {
             let outcome = {
                 let info = request_info(req.method(), req.uri(), req.headers()).api(api);
-                one_login.guard(&requirement, &ctx, &info).await
+                installed.one_login().guard(&requirement, installed.ctx(), &info).await
             };
             match outcome {
-                // The handler's answer carries the user's data: no cache keeps it.
-                Ok(_) => service.call(req).await.map(|mut response| {
-                    no_store(response.headers_mut());
-                    response.map_into_left_body()
-                }),
+                Ok(_) => ResponseFuture::inner(service.call(req), After::NoStore).await,
                 Err(web) => Ok(req.into_response(render(web)).map_into_right_body()),
             }
         })

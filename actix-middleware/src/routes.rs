@@ -6,7 +6,7 @@ use govuk_one_login::OneLogin;
 use govuk_one_login::web::SessionContext;
 
 use crate::middleware::OneLoginMiddleware;
-use crate::render::{not_installed, render, request_info};
+use crate::render::{installed, not_installed, render, request_info};
 
 /// Mounts the sign-in, callback, sign-out and back-channel logout routes (and the JWKS route
 /// when the config publishes one) at the paths the [`Config`](govuk_one_login::Config) gives:
@@ -39,8 +39,8 @@ fn form_limit() -> web::PayloadConfig {
 }
 
 fn context(req: &HttpRequest) -> Option<(OneLogin, SessionContext)> {
-    let ext = req.extensions();
-    Some((ext.get::<OneLogin>()?.clone(), ext.get::<SessionContext>()?.clone()))
+    let installed = installed(&req.extensions())?;
+    Some((installed.one_login().clone(), installed.ctx().clone()))
 }
 
 async fn callback(req: HttpRequest) -> HttpResponse {

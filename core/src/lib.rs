@@ -60,6 +60,11 @@
 //! let ctx = one_login.session_context(Some(session_cookie)).await?;
 //! let session = one_login.guard(&Requirement::MEDIUM, &ctx, &page).await.unwrap();
 //! assert_eq!(session.achieved().to_string(), "Cl.Cm");
+//!
+//! // An adapter's hot path asks first for an answer from memory alone: here the in-memory
+//! // store always gives one (`None` would mean "ask the store": `session_context` then).
+//! let ctx = one_login.session_context_now([session_cookie]).expect("answered from memory")?;
+//! assert!(ctx.record().is_some());
 //! # Ok(()) }
 //! ```
 //!

@@ -8,7 +8,7 @@ use govuk_one_login::web::{Decision, Denial, SessionContext, SessionHandle, WebR
 use govuk_one_login::{OneLogin, Requirement};
 use http::request::Parts;
 
-use crate::render::{Personal, not_installed, render, request_info};
+use crate::render::{installed, mark_personal, not_installed, render, request_info};
 
 govuk_one_login::extractor_types!();
 
@@ -52,9 +52,9 @@ impl From<WebResponse> for Rejection {
 }
 
 fn context(parts: &Parts) -> Result<(&OneLogin, &SessionContext), Rejection> {
-    match (parts.extensions.get::<OneLogin>(), parts.extensions.get::<SessionContext>()) {
-        (Some(one_login), Some(ctx)) => Ok((one_login, ctx)),
-        _ => Err(Rejection(Box::new(not_installed()))),
+    match installed(&parts.extensions) {
+        Some(installed) => Ok((installed.one_login(), installed.ctx())),
+        None => Err(Rejection(Box::new(not_installed()))),
     }
 }
 
@@ -67,7 +67,7 @@ fn allowed(
     let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
     Ok(match one_login.decide(requirement, ctx, &info) {
         Decision::Allow(record) => {
-            Personal::mark(&parts.extensions);
+            mark_personal(&parts.extensions);
             Some(record)
         }
         _ => None,
@@ -80,7 +80,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthenticatedUser {
         let (one_login, ctx) = context(parts)?;
         let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
         let session = one_login.guard(&Requirement::MEDIUM, ctx, &info).await.map_err(Rejection::from)?;
-        Personal::mark(&parts.extensions);
+        mark_personal(&parts.extensions);
         Ok(Self(session))
     }
 }
@@ -98,7 +98,7 @@ impl<S: Send + Sync> FromRequestParts<S> for VerifiedIdentity {
         let (one_login, ctx) = context(parts)?;
         let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
         let (session, identity) = one_login.guard_identity(ctx, &info).await.map_err(Rejection::from)?;
-        Personal::mark(&parts.extensions);
+        mark_personal(&parts.extensions);
         Ok(Self { session, identity })
     }
 }
@@ -120,7 +120,7 @@ impl<S: Send + Sync> FromRequestParts<S> for OneLoginSession {
         let (one_login, ctx) = context(parts)?;
         let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
         if ctx.record().is_some() {
-            Personal::mark(&parts.extensions);
+            mark_personal(&parts.extensions);
         }
         Ok(Self(SessionHandle::new(one_login.clone(), ctx.clone(), &info)))
     }

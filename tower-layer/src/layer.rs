@@ -1,20 +1,21 @@
 //! [`OneLoginLayer`]: loads the session once per request into the request extensions.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use govuk_one_login::OneLogin;
-use govuk_one_login::web::SessionContext;
 use http::{Request, Response};
 use tower::{Layer, Service};
 
-use crate::render::{Personal, cookie_header, no_store, render, request_info};
+use crate::future::{NoStore, ResponseFuture};
+use crate::render::{Installed, cookie_header, cookie_values, installed, no_store, render, request_info};
 
 /// Loads the session (one cookie parse, one store lookup) and puts it, with the
-/// [`OneLogin`] engine, into the request extensions for guards and extractors. A request that
+/// [`OneLogin`] engine, into the request extensions for guards and extractors (a plain
+/// `http` service reads it with [`session_context`](crate::session_context)). A request that
 /// already carries a session context (an outer `OneLoginLayer`) is passed on as it is, so
-/// layering twice costs nothing. A response for which a guard or an extractor let a signed-in
+/// layering twice costs nothing. When the store can answer from memory (always for the
+/// memory store, for a trusted local copy with Redis) the inner service is called at once and
+/// its own future is returned: nothing is boxed or cloned on that path. A response for which a guard or an extractor let a signed-in
 /// session through gets `Cache-Control: no-store` unless the handler set its own. When the store fails, the request is answered 503 (fail
 /// closed) and the failure is logged with its cause.
 ///
@@ -56,39 +57,75 @@ where
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<ResBody>, S::Error>> + Send>>;
+    type Future = ResponseFuture<S::Future, ResBody, S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        if installed(request.extensions()).is_some() {
+            // An outer layer already loaded the session.
+            return ResponseFuture::inner(self.inner.call(request), NoStore::Never);
+        }
+        // The hot path: the session at hand (or none), answered without I/O; the inner
+        // service is called at once, on the readiness `poll_ready` gave.
+        match self.one_login.session_context_now(cookie_values(request.headers())) {
+            Some(Ok(ctx)) => {
+                let installed = Installed::new(self.one_login.clone(), ctx);
+                request.extensions_mut().insert(installed.clone());
+                ResponseFuture::inner(self.inner.call(request), NoStore::IfPersonal(installed))
+            }
+            Some(Err(error)) => {
+                let response = failed(&self.one_login, &error, &request);
+                ResponseFuture::ready(response)
+            }
+            None => self.load_then_call(request),
+        }
+    }
+}
+
+impl<S> OneLoginService<S> {
+    /// The session needs the store's I/O: loaded in a future of its own, with the inner
+    /// service (made ready by `poll_ready`) taken along.
+    fn load_then_call<ReqBody, ResBody>(
+        &mut self,
+        mut request: Request<ReqBody>,
+    ) -> ResponseFuture<S::Future, ResBody, S::Error>
+    where
+        S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+        S::Future: Send + 'static,
+        ReqBody: Send + 'static,
+        ResBody: From<String> + Send + 'static,
+    {
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let one_login = self.one_login.clone();
-        Box::pin(async move {
-            if request.extensions().get::<SessionContext>().is_some() {
-                return inner.call(request).await;
-            }
+        ResponseFuture::boxed(async move {
             let cookies = cookie_header(request.headers());
             match one_login.session_context(cookies.as_deref()).await {
                 Ok(ctx) => {
-                    let personal = Personal::default();
-                    request.extensions_mut().insert(ctx);
-                    request.extensions_mut().insert(one_login);
-                    request.extensions_mut().insert(personal.clone());
+                    let installed = Installed::new(one_login, ctx);
+                    request.extensions_mut().insert(installed.clone());
                     let mut response = inner.call(request).await?;
-                    if personal.is_marked() {
+                    if installed.is_personal() {
                         no_store(response.headers_mut());
                     }
                     Ok(response)
                 }
-                Err(error) => {
-                    tracing::error!(%error, "session store failed");
-                    let info = request_info(request.method(), request.uri(), request.headers(), request.extensions());
-                    Ok(render(one_login.error_response(&error, &info)))
-                }
+                Err(error) => Ok(failed(&one_login, &error, &request)),
             }
         })
     }
+}
+
+/// The store failed: logged, and answered with the engine's error page.
+fn failed<ReqBody, ResBody: From<String>>(
+    one_login: &OneLogin,
+    error: &govuk_one_login::Error,
+    request: &Request<ReqBody>,
+) -> Response<ResBody> {
+    tracing::error!(%error, "session store failed");
+    let info = request_info(request.method(), request.uri(), request.headers(), request.extensions());
+    render(one_login.error_response(error, &info))
 }

@@ -86,6 +86,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod extract;
+pub mod future;
 mod layer;
 mod render;
 mod require;
@@ -93,6 +94,7 @@ mod routes;
 
 pub use extract::{AuthenticatedUser, OneLoginSession, Rejection, VerifiedIdentity};
 pub use layer::{OneLoginLayer, OneLoginService};
+pub use render::session_context;
 pub use require::{RequireLayer, RequireService, require};
 pub use routes::{OneLoginRouterExt, routes};
 

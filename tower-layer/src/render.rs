@@ -4,7 +4,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use govuk_one_login::web::{RequestInfo, WebResponse, missing_layer};
+use govuk_one_login::OneLogin;
+use govuk_one_login::web::{RequestInfo, SessionContext, WebResponse, missing_layer};
 use http::{Extensions, HeaderMap, HeaderName, HeaderValue, Method, Uri};
 
 /// What the layers and extractors answer when [`OneLoginLayer`](crate::OneLoginLayer) is not
@@ -30,18 +31,18 @@ pub(crate) fn not_installed<B: From<String>>() -> http::Response<B> {
 
 /// Joins every `Cookie` header (HTTP/2 may split them).
 pub(crate) fn cookie_header(headers: &HeaderMap) -> Option<String> {
-    let parts: Vec<&str> = headers.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).collect();
+    let parts: Vec<&str> = cookie_values(headers).collect();
     (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// Every `Cookie` header's value, in order (a value that is not text is no cookie of ours).
+pub(crate) fn cookie_values(headers: &HeaderMap) -> impl Iterator<Item = &str> {
+    headers.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok())
 }
 
 fn header(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
-
-/// Left on a request by a `require(..).api()` guard, so that the extractors and the handle
-/// behind it treat the request as an API call too.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ApiRoute;
 
 /// The request facts core reads. The path is the one the client sent (axum's `OriginalUri`,
 /// when a `Router::nest` stripped a prefix), so return paths and API paths see the whole path;
@@ -58,24 +59,72 @@ pub(crate) fn request_info<'a>(
         .accept_language(header(headers, http::header::ACCEPT_LANGUAGE))
         .content_type(header(headers, http::header::CONTENT_TYPE))
         .fetch_site(header(headers, HeaderName::from_static("sec-fetch-site")))
-        .api(extensions.get::<ApiRoute>().is_some())
+        .api(installed(extensions).is_some_and(Installed::is_api))
 }
 
-/// Put on each request by [`OneLoginLayer`](crate::OneLoginLayer). A guard or extractor that
-/// lets a signed-in session through marks it, and the layer then gives the response
-/// `Cache-Control: no-store` ([`no_store`]): the page carries the user's data.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Personal(Arc<AtomicBool>);
+/// What [`OneLoginLayer`](crate::OneLoginLayer) puts on each request, as one extension: the
+/// engine, the session context, whether the route is an API's, and whether a guard or
+/// extractor let a signed-in session through (then the layer gives the response
+/// `Cache-Control: no-store`, [`no_store`]: the page carries the user's data).
+#[derive(Clone)]
+pub(crate) struct Installed(Arc<InstalledState>);
 
-impl Personal {
-    /// Marks the request's response as carrying a signed-in user's data.
-    pub(crate) fn mark(extensions: &Extensions) {
-        if let Some(personal) = extensions.get::<Personal>() {
-            personal.0.store(true, Ordering::Relaxed);
-        }
+struct InstalledState {
+    one_login: OneLogin,
+    ctx: SessionContext,
+    api: AtomicBool,
+    personal: AtomicBool,
+}
+
+impl Installed {
+    pub(crate) fn new(one_login: OneLogin, ctx: SessionContext) -> Self {
+        Self(Arc::new(InstalledState { one_login, ctx, api: AtomicBool::new(false), personal: AtomicBool::new(false) }))
     }
-    pub(crate) fn is_marked(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+    pub(crate) fn one_login(&self) -> &OneLogin {
+        &self.0.one_login
+    }
+    pub(crate) fn ctx(&self) -> &SessionContext {
+        &self.0.ctx
+    }
+    /// Marks the response as carrying the user's data.
+    pub(crate) fn mark_personal(&self) {
+        self.0.personal.store(true, Ordering::Relaxed);
+    }
+    pub(crate) fn is_personal(&self) -> bool {
+        self.0.personal.load(Ordering::Relaxed)
+    }
+    /// Marks the route as an API's (JSON errors, no redirects), as `require(..).api()` does.
+    pub(crate) fn mark_api(&self) {
+        self.0.api.store(true, Ordering::Relaxed);
+    }
+    fn is_api(&self) -> bool {
+        self.0.api.load(Ordering::Relaxed)
+    }
+}
+
+/// What the layer put on the request, if it is installed.
+pub(crate) fn installed(extensions: &Extensions) -> Option<&Installed> {
+    extensions.get::<Installed>()
+}
+
+/// The session context [`OneLoginLayer`](crate::OneLoginLayer) put on a request, for a plain
+/// `http` service behind the layer (axum handlers use the extractors). `None` without the
+/// layer. Reading it does not mark the response as personal: a service that answers with the
+/// user's data sets its own `Cache-Control`, or sits behind [`require`](crate::require).
+///
+/// ```
+/// use govuk_one_login_tower::session_context;
+/// let request = http::Request::new(());
+/// assert!(session_context(request.extensions()).is_none(), "no layer, no context");
+/// ```
+pub fn session_context(extensions: &Extensions) -> Option<&SessionContext> {
+    installed(extensions).map(Installed::ctx)
+}
+
+/// Marks the response as carrying the user's data (see [`Installed`]).
+pub(crate) fn mark_personal(extensions: &Extensions) {
+    if let Some(installed) = installed(extensions) {
+        installed.mark_personal();
     }
 }
 

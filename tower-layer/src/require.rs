@@ -1,15 +1,13 @@
 //! [`require`]: a per-route guard.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use govuk_one_login::web::SessionContext;
-use govuk_one_login::{OneLogin, Requirement};
+use govuk_one_login::Requirement;
 use http::{Request, Response};
 use tower::{Layer, Service};
 
-use crate::render::{ApiRoute, no_store, not_installed, render, request_info};
+use crate::future::{NoStore, ResponseFuture};
+use crate::render::{installed, no_store, not_installed, render, request_info};
 
 /// Guards a route or group with a [`Requirement`], through
 /// [`OneLogin::guard`](govuk_one_login::OneLogin::guard). The guarded handler's responses get
@@ -70,30 +68,32 @@ where
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<ResBody>, S::Error>> + Send>>;
+    type Future = ResponseFuture<S::Future, ResBody, S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let RequireLayer { requirement, api } = self.layer;
+        let Some(installed) = installed(request.extensions()) else {
+            return ResponseFuture::ready(not_installed());
+        };
+        if api {
+            installed.mark_api();
+        }
+        // The hot path: allowed as it is, decided without reading the request; the handler's
+        // answer carries the user's data, so no cache keeps it.
+        if installed.one_login().allowed(&requirement, installed.ctx()).is_some() {
+            return ResponseFuture::inner(self.inner.call(request), NoStore::Always);
+        }
+        let (one_login, ctx) = (installed.one_login().clone(), installed.ctx().clone());
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let RequireLayer { requirement, api } = self.layer;
-        if api {
-            request.extensions_mut().insert(ApiRoute);
-        }
-        Box::pin(async move {
-            let (Some(one_login), Some(ctx)) = (
-                request.extensions().get::<OneLogin>().cloned(),
-                request.extensions().get::<SessionContext>().cloned(),
-            ) else {
-                return Ok(not_installed());
-            };
+        ResponseFuture::boxed(async move {
             let info = request_info(request.method(), request.uri(), request.headers(), request.extensions()).api(api);
             let outcome = one_login.guard(&requirement, &ctx, &info).await;
             match outcome {
-                // The handler's answer carries the user's data: no cache keeps it.
                 Ok(_) => {
                     let mut response = inner.call(request).await?;
                     no_store(response.headers_mut());

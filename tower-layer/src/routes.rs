@@ -9,7 +9,7 @@ use govuk_one_login::OneLogin;
 use govuk_one_login::web::SessionContext;
 
 use crate::layer::OneLoginLayer;
-use crate::render::{not_installed, render, request_info};
+use crate::render::{installed, not_installed, render, request_info};
 
 /// The sign-in, callback, sign-out and back-channel logout routes (and the JWKS route when the
 /// config publishes one), at the paths the [`Config`](govuk_one_login::Config) gives, with
@@ -36,8 +36,8 @@ fn unlayered<S: Clone + Send + Sync + 'static>(one_login: &OneLogin) -> Router<S
 
 /// The engine and session context the layer put on the request.
 fn context(request: &Request) -> Option<(OneLogin, SessionContext)> {
-    let ext = request.extensions();
-    Some((ext.get::<OneLogin>()?.clone(), ext.get::<SessionContext>()?.clone()))
+    let installed = installed(request.extensions())?;
+    Some((installed.one_login().clone(), installed.ctx().clone()))
 }
 
 async fn callback(request: Request) -> Response {

@@ -8,11 +8,23 @@ use super::OneLogin;
 use crate::clock::{from_unix, unix};
 use crate::error::Error;
 use crate::session::{SessionId, SessionRecord};
-use crate::store::StoreError;
+use crate::store::{LoadedSession, StoreError};
 use crate::types::Subject;
 
 /// The longest the idle deadline is left unmoved while a session is in use.
 const TOUCH_EVERY: i64 = 60;
+
+/// What the checks make of a loaded session.
+enum Loaded {
+    /// Honoured as it is.
+    Honoured(Arc<SessionRecord>),
+    /// Honoured, and its idle deadline is due to move.
+    Due(Arc<SessionRecord>),
+    /// Not a session (unknown, unreadable, another deployment's): nothing to do.
+    Refused,
+    /// Ended (expired, idle or revoked): refused, and deleted.
+    Ended(Arc<SessionRecord>),
+}
 
 /// Whether a session whose sign-in began at `signed_in_at` is ended by a revocation at
 /// `revoked_at`: it is when it began at or before that time (ties go to the revocation). A time
@@ -45,9 +57,43 @@ impl OneLogin {
 
     pub(crate) async fn load_session(&self, id: &SessionId) -> Result<Option<Arc<SessionRecord>>, Error> {
         let now = self.unix_now();
-        let found = match self.store().load_session(id, from_unix(now)).await {
+        let found = self.store().load_session(id, from_unix(now)).await;
+        match self.check_loaded(found, now)? {
+            Loaded::Honoured(record) => Ok(Some(record)),
+            Loaded::Refused => Ok(None),
+            Loaded::Ended(record) => {
+                self.store().delete_session(id, &record.subject).await?;
+                Ok(None)
+            }
+            Loaded::Due(record) => {
+                let idle = self.config().session_idle_timeout.as_secs() as i64;
+                self.store().touch_session(id, &record, from_unix(now.saturating_add(idle)), from_unix(now)).await?;
+                Ok(Some(record))
+            }
+        }
+    }
+
+    /// [`OneLogin::load_session`] from memory alone: `None` when answering needs the store's
+    /// I/O (a copy not at hand, a session to delete, an idle deadline due to move).
+    pub(crate) fn load_session_now(
+        &self,
+        id: &SessionId,
+        now: i64,
+    ) -> Option<Result<Option<Arc<SessionRecord>>, Error>> {
+        let found = self.store().load_session_now(id, from_unix(now))?;
+        match self.check_loaded(found, now) {
+            Ok(Loaded::Honoured(record)) => Some(Ok(Some(record))),
+            Ok(Loaded::Refused) => Some(Ok(None)),
+            Ok(Loaded::Ended(_) | Loaded::Due(_)) => None,
+            Err(error) => Some(Err(error)),
+        }
+    }
+
+    /// Every check of a loaded session, made here once for both paths.
+    fn check_loaded(&self, found: Result<Option<LoadedSession>, StoreError>, now: i64) -> Result<Loaded, Error> {
+        let found = match found {
             Ok(Some(found)) => found,
-            Ok(None) => return Ok(None),
+            Ok(None) => return Ok(Loaded::Refused),
             Err(StoreError::Decode { what, source }) => {
                 // A record another version wrote, or not this crate: it is no session. Where it
                 // failed, not the message: serde's messages quote the value, which may be
@@ -59,7 +105,7 @@ impl OneLogin {
                     column = source.column(),
                     "a stored session could not be read and was treated as signed out"
                 );
-                return Ok(None);
+                return Ok(Loaded::Refused);
             }
             Err(error) => return Err(error.into()),
         };
@@ -72,22 +118,17 @@ impl OneLogin {
                 expected_issuer = %config.issuer,
                 "a session made for another issuer or client was refused: is one store shared by two environments?"
             );
-            return Ok(None);
+            return Ok(Loaded::Refused);
         }
         let idle_until = unix(found.idle_until);
         if revoked_by(record.signed_in_at, found.revoked_at) || record.expires_at <= now || idle_until <= now {
-            self.store().delete_session(id, &record.subject).await?;
-            return Ok(None);
+            return Ok(Loaded::Ended(record));
         }
         let idle = config.session_idle_timeout.as_secs() as i64;
         let since_touch = idle - (idle_until - now);
-        if since_touch >= TOUCH_EVERY.min(idle / 2).max(1) {
-            self.store().touch_session(id, &record, from_unix(now.saturating_add(idle)), from_unix(now)).await?;
-        }
-        Ok(Some(record))
+        Ok(if since_touch >= TOUCH_EVERY.min(idle / 2).max(1) { Loaded::Due(record) } else { Loaded::Honoured(record) })
     }
 
-    /// Stores a new session under a fresh random id.
     pub(crate) async fn create_session(&self, record: SessionRecord) -> Result<SessionId, Error> {
         let id = SessionId::generate();
         let now = self.unix_now();

@@ -93,8 +93,12 @@ pub struct MemoryStore {
     inner: Arc<Inner>,
 }
 
+/// The tables' hasher: seeded per process, and fast. Session ids are random and made here;
+/// subjects come from One Login's signed tokens.
+type Hasher = foldhash::fast::RandomState;
+
 struct Inner {
-    sessions: Cache<SessionId, Arc<Entry>>,
+    sessions: Cache<SessionId, Arc<Entry>, Hasher>,
     pending: Cache<String, PendingEntry>,
     subjects: Arc<Mutex<Subjects>>,
     replays: Mutex<Facts>,
@@ -143,7 +147,7 @@ struct SubjectState {
 
 #[derive(Default)]
 struct Subjects {
-    map: HashMap<Subject, SubjectState>,
+    map: HashMap<Subject, SubjectState, Hasher>,
     revocations: usize,
     /// When [`Subjects::sweep`] last ran.
     swept_at: i64,
@@ -276,7 +280,7 @@ impl MemoryStore {
                     lock(&data_of_ended).map.remove(&*id);
                 }
             })
-            .build();
+            .build_with_hasher(Hasher::default());
         let pending = Cache::builder()
             .max_capacity(limits.pending_logins)
             .eviction_policy(EvictionPolicy::lru())
@@ -306,6 +310,13 @@ impl MemoryStore {
     /// How many pending logins the store holds (after [`MemoryStore::run_pending_tasks`]).
     pub fn pending_login_count(&self) -> u64 {
         self.inner.pending.entry_count()
+    }
+
+    /// A session with its idle deadline and its subject's "revoked at" time: all in memory.
+    fn load(&self, id: &SessionId, now: OffsetDateTime) -> Option<LoadedSession> {
+        let entry = self.inner.sessions.get(id)?;
+        let revoked_at = lock(&self.inner.subjects).revoked_at(&entry.record.subject, unix(now));
+        Some(LoadedSession::new(entry.record.clone(), from_unix(entry.idle_until), revoked_at.map(from_unix_micros)))
     }
 
     /// How many sessions the index lists for `subject`.
@@ -376,15 +387,15 @@ impl Store for MemoryStore {
     }
 
     async fn load_session(&self, id: &SessionId, now: OffsetDateTime) -> Result<Option<LoadedSession>, StoreError> {
-        let Some(entry) = self.inner.sessions.get(id) else {
-            return Ok(None);
-        };
-        let revoked_at = lock(&self.inner.subjects).revoked_at(&entry.record.subject, unix(now));
-        Ok(Some(LoadedSession::new(
-            entry.record.clone(),
-            from_unix(entry.idle_until),
-            revoked_at.map(from_unix_micros),
-        )))
+        Ok(self.load(id, now))
+    }
+
+    fn load_session_now(
+        &self,
+        id: &SessionId,
+        now: OffsetDateTime,
+    ) -> Option<Result<Option<LoadedSession>, StoreError>> {
+        Some(Ok(self.load(id, now)))
     }
 
     async fn touch_session(

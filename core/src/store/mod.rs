@@ -231,6 +231,21 @@ pub trait Store: SessionDataStore + Send + Sync + fmt::Debug + 'static {
     /// The session `id` names, with its idle deadline and its subject's "revoked at" time.
     async fn load_session(&self, id: &SessionId, now: OffsetDateTime) -> Result<Option<LoadedSession>, StoreError>;
 
+    /// What [`Store::load_session`] would answer, when the backend can answer from this
+    /// process's memory alone (no I/O, no waiting); `None` when it would have to ask its
+    /// server. The guard's hot path tries this first, so that a request whose session is at
+    /// hand costs no future, no allocation for it and no task switch. The answer must be as
+    /// true as `load_session`'s: a backend that is not sure (a local copy it cannot trust)
+    /// says `None`. The default never answers.
+    fn load_session_now(
+        &self,
+        id: &SessionId,
+        now: OffsetDateTime,
+    ) -> Option<Result<Option<LoadedSession>, StoreError>> {
+        let _ = (id, now);
+        None
+    }
+
     /// Moves a live session's idle deadline to `idle_until`. Does nothing when the session is
     /// gone (it never recreates one).
     async fn touch_session(

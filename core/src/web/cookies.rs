@@ -38,22 +38,37 @@ const MAX_VALUE: usize = 128;
 /// (session id, flow cookie) from a `Cookie` header, however many other cookies it carries (a
 /// sibling domain's cookie bomb must not hide ours); only our values are bounded.
 pub(crate) fn read(header: Option<&str>, names: &Names) -> (Option<String>, Option<String>) {
+    let (session, flow) = read_headers(header, names);
+    (session.map(str::to_owned), flow.map(str::to_owned))
+}
+
+/// [`read`] over every `Cookie` header of a request, in order, without joining them: the
+/// first value of each name wins, as in one joined header.
+pub(crate) fn read_headers<'a>(
+    headers: impl IntoIterator<Item = &'a str>,
+    names: &Names,
+) -> (Option<&'a str>, Option<&'a str>) {
     let (mut session, mut flow) = (None, None);
-    let Some(header) = header else { return (None, None) };
-    for c in Cookie::split_parse(header).flatten() {
-        if c.value().len() > MAX_VALUE {
-            continue;
+    for header in headers {
+        for c in Cookie::split_parse(header).flatten() {
+            // Slices of the header itself (`split_parse` of a `&str` only borrows).
+            let (Some(name), Some(value)) = (c.name_raw(), c.value_raw()) else { continue };
+            if value.len() > MAX_VALUE {
+                continue;
+            }
+            if name == names.session && session.is_none() {
+                session = Some(value);
+            } else if name == names.flow && flow.is_none() {
+                flow = Some(value);
+            }
         }
-        if c.name() == names.session && session.is_none() {
-            session = Some(c.value().to_owned());
-        } else if c.name() == names.flow && flow.is_none() {
-            flow = Some(c.value().to_owned());
+        if session.is_some() && flow.is_some() {
+            break;
         }
     }
     (session, flow)
 }
 
-/// A `Set-Cookie` value. `max_age` of zero removes the cookie.
 pub(crate) fn set(name: &'static str, value: &str, max_age_secs: i64, secure: bool) -> String {
     Cookie::build((name, value.to_owned()))
         .path("/")
@@ -95,5 +110,18 @@ mod tests {
         let long = format!("__Host-one-login-session={}", "S".repeat(200));
         assert_eq!(read(Some(&long), &names), (None, None));
         assert_eq!(read(None, &names), (None, None));
+    }
+
+    #[test]
+    fn reads_across_headers_as_if_joined() {
+        let names = Names { session: SESSION_COOKIE, flow: FLOW_COOKIE, secure: true };
+        let headers = ["a=1; __Host-one-login-session=S1", "__Host-one-login-flow=F; __Host-one-login-session=S2"];
+        assert_eq!(read_headers(headers, &names), (Some("S1"), Some("F")), "the first of each name wins");
+        let joined = headers.join("; ");
+        assert_eq!(read(Some(&joined), &names), (Some("S1".to_owned()), Some("F".to_owned())));
+        let long = format!("__Host-one-login-session={}", "S".repeat(200));
+        assert_eq!(read_headers([long.as_str(), "__Host-one-login-session=S"], &names), (Some("S"), None));
+        assert_eq!(read_headers(["garbage;;=;", "=x", ""], &names), (None, None));
+        assert_eq!(read_headers(Vec::<&str>::new(), &names), (None, None));
     }
 }

@@ -49,16 +49,12 @@ impl OneLogin {
     ///   [`Decision::Reauthenticate`] for pages, 403 [`Denial::reauthentication_required`] for
     ///   APIs.
     pub fn decide(&self, requirement: &Requirement, ctx: &SessionContext, request: &RequestInfo<'_>) -> Decision {
-        let record = ctx.record.as_ref();
-        // Freshness with the callback's leeway, so that a sign-in the callback accepted as
-        // fresh is fresh here too (and cannot bounce back to One Login for the leeway's span).
-        let now = self.now() - self.config().clock_skew();
-        if let Some(s) = record
-            && requirement.is_met_by(s.achieved(), s.auth_time(), now)
-        {
+        if let Some(s) = self.allowed(requirement, ctx) {
             // The hot path: an allowed request reads no header and matches no API path.
             return Decision::Allow(s.clone());
         }
+        let record = ctx.record.as_ref();
+        let now = self.now() - self.config().clock_skew();
         let api = self.is_api(request);
         let login = |reauthenticate| {
             let mut login = LoginRequest::new(*requirement, ReturnPath::parse_or_root(request.path_and_query()));
@@ -95,6 +91,17 @@ impl OneLogin {
             None if api => Decision::Deny(Denial::unauthenticated(requirement)),
             None => Decision::SignIn(login(None)),
         }
+    }
+
+    /// The session, when it meets `requirement` as it is: [`OneLogin::decide`]'s
+    /// [`Decision::Allow`], without reading the request. An adapter's hot path asks this
+    /// first and builds the request's facts only when the answer is `None`.
+    pub fn allowed<'c>(&self, requirement: &Requirement, ctx: &'c SessionContext) -> Option<&'c Arc<SessionRecord>> {
+        let record = ctx.record.as_ref()?;
+        // Freshness with the callback's leeway, so that a sign-in the callback accepted as
+        // fresh is fresh here too (and cannot bounce back to One Login for the leeway's span).
+        let now = self.now() - self.config().clock_skew();
+        requirement.is_met_by(record.achieved(), record.auth_time(), now).then_some(record)
     }
 
     /// The identity guard's decision, without I/O: a session at `Cl.Cm.P2` or higher that

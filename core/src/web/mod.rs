@@ -113,6 +113,30 @@ impl SessionContext {
 }
 
 impl OneLogin {
+    /// [`OneLogin::session_context`] from memory alone, for an adapter's hot path: reads the
+    /// cookies from every `Cookie` header of the request as they are (no joining, no copy),
+    /// and answers when the store can from this process (the memory store always; the Redis
+    /// store when its trusted local copy has the session). `None` when the answer needs the
+    /// store's I/O (the session not at hand, an idle deadline due to move, an ended session
+    /// to delete): then call [`OneLogin::session_context`]. Both make the same checks.
+    /// The crate's front page shows it beside [`OneLogin::session_context`].
+    pub fn session_context_now<'a>(
+        &self,
+        cookie_headers: impl IntoIterator<Item = &'a str>,
+    ) -> Option<Result<SessionContext, Error>> {
+        let names = cookies::Names::for_config(self.config());
+        let (session, flow) = cookies::read_headers(cookie_headers, &names);
+        let mut ctx = SessionContext { flow_cookie: flow.map(str::to_owned), ..Default::default() };
+        if let Some(id) = session.and_then(SessionId::parse) {
+            match self.load_session_now(&id, self.unix_now())? {
+                Ok(Some(record)) => (ctx.id, ctx.record) = (Some(id), Some(record)),
+                Ok(None) => {}
+                Err(error) => return Some(Err(error)),
+            }
+        }
+        Some(Ok(ctx))
+    }
+
     /// Reads the session and flow cookies from a `Cookie` header and loads the session: one
     /// cookie parse and one store lookup. An unknown, expired or tampered id gives an empty
     /// context; a store failure is an error (the session is not silently dropped).

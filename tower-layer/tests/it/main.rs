@@ -18,10 +18,10 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use govuk_one_login_mock::{CLIENT_ID, MockProvider, keys};
 use govuk_one_login_tower::IdentityClaim;
-use govuk_one_login_tower::web::{Denial, SessionContext};
+use govuk_one_login_tower::web::Denial;
 use govuk_one_login_tower::{
     AuthenticatedUser, Config, Environment, OneLogin, OneLoginBuilder, OneLoginLayer, OneLoginRouterExt,
-    OneLoginSession, Rejection, Requirement, VerifiedIdentity, require, routes,
+    OneLoginSession, Rejection, Requirement, VerifiedIdentity, require, routes, session_context,
 };
 use http::{HeaderMap, Request, StatusCode};
 use serde_json::{Value, json};
@@ -333,7 +333,7 @@ async fn a_rejection_from_a_denial_is_the_guards_401() {
 async fn the_layers_work_on_a_plain_http_service_with_string_bodies() {
     let app = app().await;
     let inner = tower::service_fn(|req: Request<String>| async move {
-        let signed_in = req.extensions().get::<SessionContext>().is_some_and(|c| c.record().is_some());
+        let signed_in = session_context(req.extensions()).is_some_and(|c| c.record().is_some());
         Ok::<_, Infallible>(http::Response::new(format!("reached, signed in: {signed_in}")))
     });
     let service = ServiceBuilder::new()

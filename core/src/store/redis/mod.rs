@@ -269,6 +269,13 @@ impl RedisStore {
         Ok(())
     }
 
+    /// The local copy of a session, when it may be served without asking Redis.
+    fn load_local(&self, digest: &str, now: i64) -> Option<LoadedSession> {
+        let local = self.inner.local.get(digest).filter(|local| local.idle_until > now && self.trusts(local))?;
+        let revoked_at = self.inner.invalidation.revoked_at(&local.subject, now);
+        Some(LoadedSession::new(local.record.clone(), from_unix(local.idle_until), revoked_at.map(from_unix_micros)))
+    }
+
     async fn fetch_session(&self, digest: &str, now: i64) -> Result<Option<LoadedSession>, StoreError> {
         let inv = &self.inner.invalidation;
         let (epoch, generation) = (inv.epoch(), inv.generation());
@@ -489,19 +496,18 @@ impl Store for RedisStore {
     async fn load_session(&self, id: &SessionId, now: OffsetDateTime) -> Result<Option<LoadedSession>, StoreError> {
         let now = unix(now);
         let digest = session_digest(id);
-        let inv = &self.inner.invalidation;
-        if let Some(local) = self.inner.local.get(&digest)
-            && local.idle_until > now
-            && self.trusts(&local)
-        {
-            let revoked_at = inv.revoked_at(&local.subject, now);
-            return Ok(Some(LoadedSession::new(
-                local.record.clone(),
-                from_unix(local.idle_until),
-                revoked_at.map(from_unix_micros),
-            )));
+        match self.load_local(&digest, now) {
+            Some(found) => Ok(Some(found)),
+            None => self.fetch_session(&digest, now).await,
         }
-        self.fetch_session(&digest, now).await
+    }
+
+    fn load_session_now(
+        &self,
+        id: &SessionId,
+        now: OffsetDateTime,
+    ) -> Option<Result<Option<LoadedSession>, StoreError>> {
+        self.load_local(&session_digest(id), unix(now)).map(|found| Ok(Some(found)))
     }
 
     async fn touch_session(

@@ -23,6 +23,7 @@ each_backend!(
     a_touch_never_recreates_an_ended_session,
     the_revocation_time_only_grows_and_comes_with_every_load,
     a_sign_in_right_after_a_revocation_lives_on_every_instance,
+    the_answer_from_memory_never_honours_what_the_store_refuses,
 );
 
 const N: usize = 20;
@@ -273,5 +274,51 @@ async fn a_sign_in_right_after_a_revocation_lives_on_every_instance(backend: Bac
         let at = found.revoked_at.expect("the revocation time comes with the load");
         assert!(at < again.session.signed_in_at(), "round {round}: {at} before {}", again.session.signed_in_at());
         assert!(at > before.session.signed_in_at(), "round {round}");
+    }
+}
+
+/// `session_context_now` (the adapters' hot path) answers from memory or not at all: where it
+/// answers, it agrees with `session_context`; a due touch or an ended session is left to the
+/// store (`None`), and after a revocation it never honours the session.
+async fn the_answer_from_memory_never_honours_what_the_store_refuses(backend: Backend) {
+    let d = Deployment::new(backend).await;
+    let idle = |b: ConfigBuilder| b.session_idle_timeout(Duration::from_secs(4));
+    let (a, b) = (d.engine_with(idle).await, d.engine_with(idle).await);
+    let sub = unique_sub();
+    let out = sign_in_as(&d.mock, &a, &sub).await;
+    let cookie = format!("one-login-session={}", out.session_id.to_cookie_value());
+    let now = |ol: &OneLogin| ol.session_context_now(["theme=dark", cookie.as_str()]).map(|r| r.unwrap());
+    let honoured = |ol: &OneLogin| now(ol).is_some_and(|ctx| ctx.record().is_some());
+
+    // No session cookie: answered at once, on every backend.
+    assert!(a.session_context_now(["theme=dark"]).unwrap().unwrap().record().is_none());
+    // Once the store has read the session, it is at hand (Redis: once the local copy is trusted).
+    let started = Instant::now();
+    while !honoured(&b) {
+        assert!(now(&b).is_none(), "before it is at hand it is not refused either");
+        let ctx = b.session_context(Some(&cookie)).await.unwrap();
+        assert!(ctx.record().is_some());
+        assert!(started.elapsed() < Duration::from_secs(3), "never answered from memory");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(now(&b).unwrap().id(), Some(&out.session_id));
+    if backend == Backend::Memory {
+        assert!(honoured(&a), "the memory store always answers");
+    }
+
+    // Idle for more than half the timeout: the touch is due, which takes the store.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    for ol in [&a, &b] {
+        assert!(now(ol).is_none(), "a due touch is left to the store");
+    }
+    assert!(b.session_context(Some(&cookie)).await.unwrap().record().is_some(), "touched");
+
+    // Revoked: never honoured from memory after the bound, on either instance.
+    b.revoke_subject(&Subject::new(sub)).await.unwrap();
+    tokio::time::sleep(backend.bound()).await;
+    for ol in [&a, &b] {
+        assert!(!honoured(ol), "honoured from memory after a revocation");
+        assert!(ol.session_context(Some(&cookie)).await.unwrap().record().is_none());
+        assert!(!honoured(ol), "honoured from memory after the store refused it");
     }
 }
