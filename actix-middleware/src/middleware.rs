@@ -9,7 +9,7 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forwar
 use govuk_one_login::OneLogin;
 
 use crate::future::{After, ResponseFuture};
-use crate::render::{Installed, cookie_header, cookie_values, render, request_info};
+use crate::render::{Installed, cookie_header, render, request_info, with_cookie_texts};
 
 /// Loads the session (one cookie parse, one store lookup) and puts it, with the
 /// [`OneLogin`] engine, into the request extensions for guards and extractors. Wrap the whole
@@ -71,7 +71,7 @@ where
             return ResponseFuture::inner(self.service.call(req), After::Nothing);
         }
         // The hot path: the session at hand (or none), answered without I/O.
-        let answer = self.one_login.session_context_now(cookie_values(req.headers()));
+        let answer = with_cookie_texts(req.headers(), |texts| self.one_login.session_context_now(texts));
         match answer {
             Some(Ok(ctx)) => {
                 let installed = Installed::new((*self.one_login).clone(), ctx);

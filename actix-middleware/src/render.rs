@@ -39,13 +39,23 @@ pub(crate) fn missing_layer_logged() {
 
 /// Joins every `Cookie` header.
 pub(crate) fn cookie_header(headers: &HeaderMap) -> Option<String> {
-    let parts: Vec<&str> = cookie_values(headers).collect();
-    (!parts.is_empty()).then(|| parts.join("; "))
+    with_cookie_texts(headers, |texts| {
+        let parts: Vec<&str> = texts.collect();
+        (!parts.is_empty()).then(|| parts.join("; "))
+    })
 }
 
-/// Every `Cookie` header's value, in order (a value that is not text is no cookie of ours).
-pub(crate) fn cookie_values(headers: &HeaderMap) -> impl Iterator<Item = &str> {
-    headers.get_all(header::COOKIE).filter_map(|v| v.to_str().ok())
+/// Gives `read` every `Cookie` header's text, in order. A header that is not UTF-8 (another
+/// site's cookie with other bytes in it) is read with those bytes replaced, so that it cannot
+/// hide ours; only then is anything copied.
+pub(crate) fn with_cookie_texts<R>(headers: &HeaderMap, read: impl FnOnce(&mut dyn Iterator<Item = &str>) -> R) -> R {
+    if headers.get_all(header::COOKIE).all(|v| std::str::from_utf8(v.as_bytes()).is_ok()) {
+        read(&mut headers.get_all(header::COOKIE).filter_map(|v| std::str::from_utf8(v.as_bytes()).ok()))
+    } else {
+        let lossy: Vec<String> =
+            headers.get_all(header::COOKIE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).collect();
+        read(&mut lossy.iter().map(String::as_str))
+    }
 }
 
 fn get<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {

@@ -7,7 +7,7 @@ use http::{Request, Response};
 use tower::{Layer, Service};
 
 use crate::future::{NoStore, ResponseFuture};
-use crate::render::{Installed, cookie_header, cookie_values, installed, no_store, render, request_info};
+use crate::render::{Installed, cookie_header, installed, no_store, render, request_info, with_cookie_texts};
 
 /// Loads the session (one cookie parse, one store lookup) and puts it, with the
 /// [`OneLogin`] engine, into the request extensions for guards and extractors (a plain
@@ -70,7 +70,7 @@ where
         }
         // The hot path: the session at hand (or none), answered without I/O; the inner
         // service is called at once, on the readiness `poll_ready` gave.
-        match self.one_login.session_context_now(cookie_values(request.headers())) {
+        match with_cookie_texts(request.headers(), |texts| self.one_login.session_context_now(texts)) {
             Some(Ok(ctx)) => {
                 let installed = Installed::new(self.one_login.clone(), ctx);
                 request.extensions_mut().insert(installed.clone());

@@ -456,3 +456,37 @@ fn an_error_page_middleware_inside_does_not_swallow_a_sign_in() {
 mod faults;
 mod headers;
 mod matrix;
+
+/// Another site's cookie with bytes that are not ASCII (or not even UTF-8), in the same header
+/// as ours or in a header of its own, hides nothing: the session is still read, on a guarded
+/// resource (the hot path) as through an extractor. Several `Cookie` headers read as one.
+#[test]
+fn other_sites_cookies_with_any_bytes_hide_no_session() {
+    run(async {
+        let f = fixture().await;
+        let app = app!(f.ol);
+        let ours = session_cookie(&sign_in!(f, app, "/guarded"));
+        let sibling_utf8 = "theme=caf\u{e9}".as_bytes().to_vec();
+        let latin1 = b"theme=caf\xe9".to_vec();
+        let cases: Vec<(&str, Vec<Vec<u8>>)> = vec![
+            ("UTF-8 in our header", vec![[sibling_utf8.clone(), format!("; {ours}").into_bytes()].concat()]),
+            ("UTF-8 in a header of its own", vec![sibling_utf8, ours.clone().into_bytes()]),
+            ("not UTF-8 in a header of its own", vec![latin1.clone(), ours.clone().into_bytes()]),
+            ("not UTF-8 in our header", vec![[latin1, format!("; {ours}").into_bytes()].concat()]),
+            ("ours first, then others", vec![ours.clone().into_bytes(), b"a=1; b=2".to_vec()]),
+        ];
+        for (what, headers) in cases {
+            for path in ["/guarded", "/extracted"] {
+                let mut request = TestRequest::get().uri(path).insert_header(("accept", HTML)).to_request();
+                for h in &headers {
+                    request.headers_mut().append(
+                        actix_web::http::header::COOKIE,
+                        actix_web::http::header::HeaderValue::from_bytes(h).unwrap(),
+                    );
+                }
+                let r = call(&app, request).await;
+                assert_eq!(r.status, 200, "{what}, {path}: {r:?}");
+            }
+        }
+    });
+}

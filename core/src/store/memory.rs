@@ -16,6 +16,7 @@
 //! count, with no copy and no parse.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -129,6 +130,31 @@ struct Entry {
     idle_until: i64,
     /// Until the earlier of the idle deadline and the absolute expiry, from insertion.
     ttl: Duration,
+    /// The subject's revocation, shared with the index: read on every load without a lock.
+    revoked: Arc<RevokedCell>,
+}
+
+/// A subject's "revoked at" time, shared by the index and every session of the subject, so
+/// that a load reads it without the index's lock or a hash of the subject. Both values only
+/// grow. A revocation raises `until` before `at`, and a load reads `at` before `until`: a
+/// load that sees a new `at` sees its `until` too.
+#[derive(Default)]
+struct RevokedCell {
+    /// Revoked at, in microseconds; 0 for never.
+    at: AtomicI64,
+    /// Kept until, in seconds (after it, every session the revocation governs has expired).
+    until: AtomicI64,
+}
+
+impl RevokedCell {
+    fn get(&self, now: i64) -> Option<i64> {
+        let at = self.at.load(Ordering::SeqCst);
+        (at != 0 && self.until.load(Ordering::SeqCst) > now).then_some(at)
+    }
+    fn raise(&self, at: i64, until: i64) {
+        self.until.fetch_max(until, Ordering::SeqCst);
+        self.at.fetch_max(at, Ordering::SeqCst);
+    }
 }
 
 #[derive(Clone)]
@@ -143,6 +169,8 @@ struct SubjectState {
     sessions: Vec<(SessionId, i64)>,
     /// (revoked at in microseconds, kept until in seconds).
     revoked: Option<(i64, i64)>,
+    /// The same revocation, as the subject's sessions read it.
+    cell: Arc<RevokedCell>,
 }
 
 #[derive(Default)]
@@ -154,10 +182,6 @@ struct Subjects {
 }
 
 impl Subjects {
-    fn revoked_at(&self, subject: &Subject, now: i64) -> Option<i64> {
-        self.map.get(subject)?.revoked.filter(|(_, until)| *until > now).map(|(at, _)| at)
-    }
-
     fn forget_session(&mut self, subject: &Subject, id: &SessionId) {
         if let Some(state) = self.map.get_mut(subject) {
             state.sessions.retain(|(s, _)| s != id);
@@ -315,7 +339,7 @@ impl MemoryStore {
     /// A session with its idle deadline and its subject's "revoked at" time: all in memory.
     fn load(&self, id: &SessionId, now: OffsetDateTime) -> Option<LoadedSession> {
         let entry = self.inner.sessions.get(id)?;
-        let revoked_at = lock(&self.inner.subjects).revoked_at(&entry.record.subject, unix(now));
+        let revoked_at = entry.revoked.get(unix(now));
         Some(LoadedSession::new(entry.record.clone(), from_unix(entry.idle_until), revoked_at.map(from_unix_micros)))
     }
 
@@ -370,16 +394,18 @@ impl Store for MemoryStore {
     ) -> Result<(), StoreError> {
         let (idle_until, now) = (unix(idle_until), unix(now));
         let expires_at = record.expires_at;
+        let revoked;
         let ended: Vec<SessionId> = {
             let mut subjects = lock(&self.inner.subjects);
             let state = subjects.map.entry(record.subject.clone()).or_default();
             state.sessions.retain(|(_, exp)| *exp > now);
             state.sessions.push((*id, expires_at));
+            revoked = state.cell.clone();
             let extra = state.sessions.len().saturating_sub(MAX_SESSIONS_PER_SUBJECT);
             state.sessions.drain(..extra).map(|(s, _)| s).collect()
         };
         let ttl = secs(idle_until.min(expires_at), now);
-        self.inner.sessions.insert(*id, Arc::new(Entry { record, idle_until, ttl }));
+        self.inner.sessions.insert(*id, Arc::new(Entry { record, idle_until, ttl, revoked }));
         for old in ended {
             self.remove_session(&old);
         }
@@ -410,7 +436,7 @@ impl Store for MemoryStore {
             Some(e) => {
                 let e = e.into_value();
                 let ttl = secs(idle_until.min(e.record.expires_at), now);
-                Op::Put(Arc::new(Entry { record: e.record.clone(), idle_until, ttl }))
+                Op::Put(Arc::new(Entry { record: e.record.clone(), idle_until, ttl, revoked: e.revoked.clone() }))
             }
             None => Op::Nop,
         });
@@ -457,6 +483,7 @@ impl Store for MemoryStore {
             let fresh = state.revoked.is_none();
             let (old_at, old_until) = state.revoked.unwrap_or((i64::MIN, i64::MIN));
             state.revoked = Some((old_at.max(at), old_until.max(keep_until)));
+            state.cell.raise(at, keep_until);
             let listed = std::mem::take(&mut state.sessions).into_iter().map(|(s, _)| s).collect();
             if fresh {
                 subjects.revocations += 1;

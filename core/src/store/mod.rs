@@ -236,7 +236,10 @@ pub trait Store: SessionDataStore + Send + Sync + fmt::Debug + 'static {
     /// server. The guard's hot path tries this first, so that a request whose session is at
     /// hand costs no future, no allocation for it and no task switch. The answer must be as
     /// true as `load_session`'s: a backend that is not sure (a local copy it cannot trust)
-    /// says `None`. The default never answers.
+    /// says `None`. The default never answers, so that a wrapper store that adds its own
+    /// checks or counts to `load_session` is never bypassed: a wrapper that overrides
+    /// `load_session` must either leave this at the default (and lose only the fast path) or
+    /// make the same checks here too.
     fn load_session_now(
         &self,
         id: &SessionId,

@@ -23,7 +23,7 @@ use govuk_one_login_tower::{
     AuthenticatedUser, Config, Environment, OneLogin, OneLoginBuilder, OneLoginLayer, OneLoginRouterExt,
     OneLoginSession, Rejection, Requirement, VerifiedIdentity, require, routes, session_context,
 };
-use http::{HeaderMap, Request, StatusCode};
+use http::{HeaderMap, HeaderValue, Request, StatusCode};
 use serde_json::{Value, json};
 use tower::{ServiceBuilder, ServiceExt};
 
@@ -424,4 +424,36 @@ async fn nested_routers_keep_the_whole_path() {
     let started = through_the_mock(&app, &page(&router, "/app/account?x=1", None).await).await;
     let (done, _) = finish(&router, &started, None).await;
     assert_eq!(done.location(), "/app/account?x=1", "back to the whole path");
+}
+
+/// Another site's cookie with bytes that are not ASCII (or not even UTF-8), in the same header
+/// as ours or in a header of its own, hides nothing: the session is still read, on a guarded
+/// page (the hot path) as through an extractor. Several `Cookie` headers read as one.
+#[tokio::test]
+async fn other_sites_cookies_with_any_bytes_hide_no_session() {
+    let app = app().await;
+    let router = router(&app);
+    let session = sign_in(&app, &router, "/guarded").await;
+    let ours = session_cookie(&session);
+    let sibling_utf8 = "theme=caf\u{e9}".as_bytes().to_vec();
+    let mut same_header = sibling_utf8.clone();
+    same_header.extend_from_slice(format!("; {ours}").as_bytes());
+    let latin1 = b"theme=caf\xe9".to_vec();
+    let cases: Vec<(&str, Vec<Vec<u8>>)> = vec![
+        ("UTF-8 in our header", vec![same_header]),
+        ("UTF-8 in a header of its own", vec![sibling_utf8, ours.clone().into_bytes()]),
+        ("not UTF-8 in a header of its own", vec![latin1.clone(), ours.clone().into_bytes()]),
+        ("not UTF-8 in our header", vec![[latin1, format!("; {ours}").into_bytes()].concat()]),
+        ("ours first, then others", vec![ours.clone().into_bytes(), b"a=1; b=2".to_vec()]),
+    ];
+    for (what, headers) in cases {
+        for path in ["/guarded", "/extracted"] {
+            let mut request = Request::get(path).header("accept", HTML);
+            for h in &headers {
+                request = request.header("cookie", HeaderValue::from_bytes(h).unwrap());
+            }
+            let r = call(&router, request.body(Body::empty()).unwrap()).await;
+            assert_eq!(r.status, 200, "{what}, {path}: {r:?}");
+        }
+    }
 }

@@ -24,6 +24,7 @@ each_backend!(
     the_revocation_time_only_grows_and_comes_with_every_load,
     a_sign_in_right_after_a_revocation_lives_on_every_instance,
     the_answer_from_memory_never_honours_what_the_store_refuses,
+    an_ended_session_is_left_to_the_store_and_deleted,
 );
 
 const N: usize = 20;
@@ -313,12 +314,53 @@ async fn the_answer_from_memory_never_honours_what_the_store_refuses(backend: Ba
     }
     assert!(b.session_context(Some(&cookie)).await.unwrap().record().is_some(), "touched");
 
-    // Revoked: never honoured from memory after the bound, on either instance.
+    // Revoked: never honoured from memory after the bound, on either instance, and left to the
+    // store (which deletes it) rather than answered as signed out.
     b.revoke_subject(&Subject::new(sub)).await.unwrap();
     tokio::time::sleep(backend.bound()).await;
     for ol in [&a, &b] {
-        assert!(!honoured(ol), "honoured from memory after a revocation");
+        left_to_the_store_or_gone(&d, now(ol));
         assert!(ol.session_context(Some(&cookie)).await.unwrap().record().is_none());
         assert!(!honoured(ol), "honoured from memory after the store refused it");
     }
+    if backend == Backend::Memory {
+        // Deleted: now answered from memory, as signed out.
+        assert!(now(&a).is_some_and(|ctx| ctx.record().is_none()), "the store deleted it");
+    }
+}
+
+/// An expired or idle session is, like a revoked one, left to the store by the hot path, and
+/// the store deletes it.
+async fn an_ended_session_is_left_to_the_store_and_deleted(backend: Backend) {
+    let d = Deployment::new(backend).await;
+    let ol = d.engine_with(|b| b.session_idle_timeout(Duration::from_secs(2))).await;
+    let out = sign_in(&ol).await;
+    let cookie = format!("one-login-session={}", out.session_id.to_cookie_value());
+    // Loaded once, so that a Redis store holds a local copy.
+    assert!(ol.session_context(Some(&cookie)).await.unwrap().record().is_some());
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let now = || ol.session_context_now([cookie.as_str()]).map(|r| r.unwrap());
+    left_to_the_store_or_gone(&d, now());
+    assert!(ol.session_context(Some(&cookie)).await.unwrap().record().is_none());
+    if backend == Backend::Memory {
+        assert!(now().is_some_and(|ctx| ctx.record().is_none()), "the store deleted it");
+        d.memory.run_pending_tasks();
+        assert_eq!(d.memory.session_count(), 0, "nothing is left in the table");
+    } else {
+        let pattern = format!("{}s:*", d.prefix);
+        for reply in d.command_everywhere(&["KEYS", &pattern]) {
+            assert_eq!(reply, "*0\r\n", "the session's key is gone");
+        }
+    }
+}
+
+/// What the hot path may answer for an ended session: nothing (the store must delete it), or
+/// "signed out" only when the store holds the session no more (the memory store ends a revoked
+/// or idle session itself).
+fn left_to_the_store_or_gone(d: &Deployment, answer: Option<govuk_one_login::web::SessionContext>) {
+    let Some(ctx) = answer else { return };
+    assert!(ctx.record().is_none(), "an ended session was honoured from memory");
+    assert_eq!(d.backend, Backend::Memory, "a Redis local copy of an ended session was answered as signed out");
+    d.memory.run_pending_tasks();
+    assert_eq!(d.memory.session_count(), 0, "answered as signed out while the store still holds it");
 }
