@@ -10,7 +10,7 @@ use subtle::ConstantTimeEq;
 
 macro_rules! public_string {
     ($(#[$m:meta])* $name:ident) => {
-        public_string!(@type $(#[$m])* $name);
+        public_string!(@type $(#[$m])* $name, String);
 
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -18,9 +18,10 @@ macro_rules! public_string {
             }
         }
     };
-    // Personal data: `Debug` shows that it is there, not what it is.
+    // Personal data: `Debug` shows that it is there, not what it is. Held in an `Arc<str>`:
+    // a subject is kept by every record and index entry of its sessions, as one copy.
     ($(#[$m:meta])* personal $name:ident) => {
-        public_string!(@type $(#[$m])* $name);
+        public_string!(@type $(#[$m])* $name, std::sync::Arc<str>);
 
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -28,16 +29,16 @@ macro_rules! public_string {
             }
         }
     };
-    (@type $(#[$m:meta])* $name:ident) => {
+    (@type $(#[$m:meta])* $name:ident, $inner:ty) => {
         $(#[$m])*
         #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
-        pub struct $name(String);
+        pub struct $name($inner);
 
         impl $name {
             /// Wraps a value.
             pub fn new(value: impl Into<String>) -> Self {
-                Self(value.into())
+                Self(<$inner>::from(value.into()))
             }
             /// The value as a string slice.
             pub fn as_str(&self) -> &str {

@@ -15,7 +15,7 @@ use crate::identity::{Address, DrivingPermit, IdentityOutcome, Passport, ReturnC
 use crate::jwt::{self, Audience};
 use crate::levels::AuthLevel;
 use crate::return_path::ReturnPath;
-use crate::session::{SessionId, SessionRecord};
+use crate::session::{KeptToken, SessionId, SessionRecord};
 use crate::types::{AccessToken, IdToken, Subject, ct_eq, sha256_b64};
 
 /// Longest callback parameter accepted (codes and states are far shorter).
@@ -244,15 +244,16 @@ impl OneLogin {
         }
         let sub = claims.sub.clone().unwrap_or_default();
         let userinfo = self.userinfo(&access_token, &sub).await?;
-        let return_codes: Vec<ReturnCode> = userinfo.return_code.into_iter().map(ReturnCode).collect();
+        let return_codes: Vec<ReturnCode> = userinfo.return_code.into_iter().map(ReturnCode::from_wire).collect();
 
         let (identity, outcome) = if pending.vector.needs_identity() {
             match &userinfo.core_identity {
                 Some(jwt) => {
                     let mut identity = self.verify_core_identity(jwt, &sub, &pending).await?;
-                    identity.addresses = userinfo.address.into_iter().map(Address).collect();
-                    identity.passports = userinfo.passport.into_iter().map(Passport).collect();
-                    identity.driving_permits = userinfo.driving_permit.into_iter().map(DrivingPermit).collect();
+                    identity.addresses = userinfo.address.into_iter().map(Address::from_wire).collect();
+                    identity.passports = userinfo.passport.into_iter().map(Passport::from_wire).collect();
+                    identity.driving_permits =
+                        userinfo.driving_permit.into_iter().map(DrivingPermit::from_wire).collect();
                     self.keep_asked_claims(&mut identity);
                     let level = identity.level;
                     (Some(identity), IdentityOutcome::Verified { level, return_codes: return_codes.clone() })
@@ -288,22 +289,21 @@ impl OneLogin {
         let auth_level = claims.vot.as_deref().and_then(|v| v.parse::<AuthLevel>().ok()).unwrap_or(AuthLevel::Low);
         let session = SessionRecord {
             subject: Subject::new(sub),
-            email: userinfo.email,
+            email: userinfo.email.map(String::into_boxed_str),
             email_verified: userinfo.email_verified.unwrap_or(false),
-            phone_number: userinfo.phone_number,
+            phone_number: userinfo.phone_number.map(String::into_boxed_str),
             phone_number_verified: userinfo.phone_number_verified.unwrap_or(false),
             auth_level,
             identity,
             identity_not_proven: matches!(outcome, IdentityOutcome::NotProven { .. }),
-            return_codes,
+            return_codes: return_codes.into_boxed_slice(),
             auth_time: claims.auth_time,
             signed_in_at: began,
             expires_at: now.saturating_add(self.config().session_ttl.as_secs() as i64),
-            issuer: self.config().issuer.clone(),
-            client_id: self.config().client_id.clone(),
-            sid: claims.sid,
-            id_token: IdToken::new(id_token),
-            csrf_token: crate::types::random_token(24),
+            made_for: self.made_for().clone(),
+            sid: claims.sid.map(String::into_boxed_str),
+            id_token: KeptToken::new(&id_token),
+            csrf_token: crate::types::random_token(24).into_boxed_str(),
         };
         let session_id = self.create_session(session.clone()).await?;
         if let Some((old_id, old)) = &previous {
@@ -322,13 +322,13 @@ impl OneLogin {
     fn keep_asked_claims(&self, identity: &mut crate::identity::CoreIdentity) {
         let asked = |claim| self.config().identity_claims.contains(&claim);
         if !asked(IdentityClaim::Address) {
-            identity.addresses.clear();
+            identity.addresses = Box::default();
         }
         if !asked(IdentityClaim::Passport) {
-            identity.passports.clear();
+            identity.passports = Box::default();
         }
         if !asked(IdentityClaim::DrivingPermit) {
-            identity.driving_permits.clear();
+            identity.driving_permits = Box::default();
         }
     }
 

@@ -70,7 +70,7 @@ impl OneLogin {
         {
             self.end_session(&id, &record).await?;
             self.store().delete_data(&id, &record.subject).await?;
-            hint = Some(record.id_token.clone());
+            hint = Some(record.id_token());
         }
         self.end_session_url(hint.as_ref(), None).await
     }

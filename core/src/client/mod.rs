@@ -22,6 +22,7 @@ use crate::config::{Config, ConfigError};
 use crate::error::{Endpoint, Error, ProviderError, TokenError, TokenKind};
 use crate::fetch::Http;
 use crate::keys::{DidDocument, DocCache, KeySet, ProviderMetadata};
+use crate::session::MadeFor;
 use crate::store::{MemoryStore, Store, StoreSettings};
 use crate::web::{DefaultPages, Pages};
 
@@ -50,6 +51,8 @@ struct Inner {
     pages: Arc<dyn Pages>,
     api_paths: Vec<String>,
     starts: throttle::StartLimit,
+    /// This deployment's issuer and client, the copy its sessions share.
+    made_for: Arc<MadeFor>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -135,6 +138,7 @@ impl OneLoginBuilder {
                 pages: self.pages,
                 api_paths: self.api_paths,
                 starts: throttle::StartLimit::new(self.config.max_sign_in_starts_per_second),
+                made_for: MadeFor::shared(&self.config.issuer, &self.config.client_id),
                 config: self.config,
             }),
         })
@@ -207,6 +211,11 @@ impl OneLogin {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// This deployment's issuer and client, as its sessions share them.
+    pub(crate) fn made_for(&self) -> &Arc<MadeFor> {
+        &self.inner.made_for
     }
 
     /// The store.

@@ -111,10 +111,10 @@ impl OneLogin {
         };
         let record = found.record;
         let config = self.config();
-        if record.issuer != config.issuer || record.client_id != config.client_id {
+        if !record.made_for.is(self.made_for()) {
             // Left in place: it belongs to whichever deployment shares this store by mistake.
             tracing::warn!(
-                session_issuer = %record.issuer,
+                session_issuer = %record.issuer(),
                 expected_issuer = %config.issuer,
                 "a session made for another issuer or client was refused: is one store shared by two environments?"
             );

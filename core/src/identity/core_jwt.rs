@@ -119,10 +119,10 @@ pub(crate) fn verify(
     Ok(CoreIdentity {
         level,
         names: subject.name.into_iter().map(Name::from_wire).collect(),
-        birth_dates: subject.birth_date.into_iter().map(BirthDate).collect(),
-        addresses: Vec::new(),
-        passports: Vec::new(),
-        driving_permits: Vec::new(),
+        birth_dates: subject.birth_date.into_iter().map(BirthDate::from_wire).collect(),
+        addresses: Box::default(),
+        passports: Box::default(),
+        driving_permits: Box::default(),
         verified_at: ex.now,
     })
 }

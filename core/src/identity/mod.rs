@@ -3,6 +3,7 @@
 
 mod claims;
 pub(crate) mod core_jwt;
+mod packed;
 pub(crate) mod verified;
 pub(crate) mod wire;
 

@@ -17,11 +17,11 @@ use crate::levels::IdentityLevel;
 #[derive(Clone, PartialEq, Eq)]
 pub struct CoreIdentity {
     pub(crate) level: IdentityLevel,
-    pub(crate) names: Vec<Name>,
-    pub(crate) birth_dates: Vec<BirthDate>,
-    pub(crate) addresses: Vec<Address>,
-    pub(crate) passports: Vec<Passport>,
-    pub(crate) driving_permits: Vec<DrivingPermit>,
+    pub(crate) names: Box<[Name]>,
+    pub(crate) birth_dates: Box<[BirthDate]>,
+    pub(crate) addresses: Box<[Address]>,
+    pub(crate) passports: Box<[Passport]>,
+    pub(crate) driving_permits: Box<[DrivingPermit]>,
     pub(crate) verified_at: i64,
 }
 
@@ -30,10 +30,10 @@ impl From<&CoreIdentity> for wire::StoredIdentity {
         Self {
             level: i.level,
             names: i.names.iter().map(Name::to_wire).collect(),
-            birth_dates: i.birth_dates.iter().map(|b| b.0.clone()).collect(),
-            addresses: i.addresses.iter().map(|a| a.0.clone()).collect(),
-            passports: i.passports.iter().map(|p| p.0.clone()).collect(),
-            driving_permits: i.driving_permits.iter().map(|d| d.0.clone()).collect(),
+            birth_dates: i.birth_dates.iter().map(BirthDate::to_wire).collect(),
+            addresses: i.addresses.iter().map(Address::to_wire).collect(),
+            passports: i.passports.iter().map(Passport::to_wire).collect(),
+            driving_permits: i.driving_permits.iter().map(DrivingPermit::to_wire).collect(),
             verified_at: i.verified_at,
         }
     }
@@ -44,10 +44,10 @@ impl From<wire::StoredIdentity> for CoreIdentity {
         Self {
             level: s.level,
             names: s.names.into_iter().map(Name::from_wire).collect(),
-            birth_dates: s.birth_dates.into_iter().map(BirthDate).collect(),
-            addresses: s.addresses.into_iter().map(Address).collect(),
-            passports: s.passports.into_iter().map(Passport).collect(),
-            driving_permits: s.driving_permits.into_iter().map(DrivingPermit).collect(),
+            birth_dates: s.birth_dates.into_iter().map(BirthDate::from_wire).collect(),
+            addresses: s.addresses.into_iter().map(Address::from_wire).collect(),
+            passports: s.passports.into_iter().map(Passport::from_wire).collect(),
+            driving_permits: s.driving_permits.into_iter().map(DrivingPermit::from_wire).collect(),
             verified_at: s.verified_at,
         }
     }

@@ -2,6 +2,7 @@
 //! Storage is the [`crate::store`] contract.
 
 use std::fmt;
+use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -11,6 +12,9 @@ use crate::clock::from_unix;
 use crate::identity::{CoreIdentity, ReturnCode};
 use crate::levels::{AuthLevel, IdentityLevel, VectorOfTrust};
 use crate::types::{ClientId, IdToken, Subject};
+
+mod kept_token;
+pub(crate) use kept_token::KeptToken;
 
 /// A session id: 256 random bits, what the session cookie holds (43 characters of base64url).
 /// Its `Debug` output is redacted; stores key sessions by a digest of it.
@@ -43,11 +47,51 @@ impl SessionId {
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
+    /// An id with these bytes (tests that need ids in a chosen place).
+    #[cfg(test)]
+    pub(crate) fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
 }
 
 impl fmt::Debug for SessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("SessionId([redacted])")
+    }
+}
+
+/// The issuer and client a session was made for. Every session of a deployment has the same
+/// pair, so records share one copy ([`MadeFor::shared`]): no heap block of its own per session,
+/// and the check that a session belongs to this deployment is a pointer comparison.
+#[derive(PartialEq, Eq)]
+pub(crate) struct MadeFor {
+    pub(crate) issuer: String,
+    pub(crate) client_id: ClientId,
+}
+
+/// How many distinct pairs [`MadeFor::shared`] keeps; more (a process serving many clients)
+/// get a copy each, which is only a little memory and a byte comparison.
+const SHARED_PAIRS: usize = 16;
+
+static SHARED: Mutex<Vec<Arc<MadeFor>>> = Mutex::new(Vec::new());
+
+impl MadeFor {
+    /// The process's one copy of this pair.
+    pub(crate) fn shared(issuer: &str, client_id: &ClientId) -> Arc<Self> {
+        let mut shared = SHARED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(found) = shared.iter().find(|m| m.issuer == issuer && m.client_id == *client_id) {
+            return found.clone();
+        }
+        let made = Arc::new(Self { issuer: issuer.to_owned(), client_id: client_id.clone() });
+        if shared.len() < SHARED_PAIRS {
+            shared.push(made.clone());
+        }
+        made
+    }
+
+    /// Whether a session made for `self` belongs to `expected`: the same copy, or equal text.
+    pub(crate) fn is(self: &Arc<Self>, expected: &Arc<Self>) -> bool {
+        Arc::ptr_eq(self, expected) || **self == **expected
     }
 }
 
@@ -64,13 +108,13 @@ impl fmt::Debug for SessionId {
 #[derive(Clone)]
 pub struct SessionRecord {
     pub(crate) subject: Subject,
-    pub(crate) email: Option<String>,
+    pub(crate) email: Option<Box<str>>,
     pub(crate) email_verified: bool,
-    pub(crate) phone_number: Option<String>,
+    pub(crate) phone_number: Option<Box<str>>,
     pub(crate) phone_number_verified: bool,
     pub(crate) auth_level: AuthLevel,
     pub(crate) identity: Option<CoreIdentity>,
-    pub(crate) return_codes: Vec<ReturnCode>,
+    pub(crate) return_codes: Box<[ReturnCode]>,
     /// This session's sign-in asked for an identity and One Login could not confirm it.
     pub(crate) identity_not_proven: bool,
     pub(crate) auth_time: Option<i64>,
@@ -80,14 +124,12 @@ pub struct SessionRecord {
     pub(crate) signed_in_at: OffsetDateTime,
     /// When the session ends whatever its activity (seconds since the epoch).
     pub(crate) expires_at: i64,
-    /// The issuer the session was made for: a session from another issuer is refused.
-    pub(crate) issuer: String,
-    /// The client the session was made for: a session of another client is refused.
-    pub(crate) client_id: ClientId,
-    pub(crate) sid: Option<String>,
-    pub(crate) id_token: IdToken,
+    /// The issuer and client the session was made for: a session of another is refused.
+    pub(crate) made_for: Arc<MadeFor>,
+    pub(crate) sid: Option<Box<str>>,
+    pub(crate) id_token: KeptToken,
     /// A per-session token for the sign-out form (CSRF protection).
-    pub(crate) csrf_token: String,
+    pub(crate) csrf_token: Box<str>,
 }
 
 impl fmt::Debug for SessionRecord {
@@ -161,19 +203,20 @@ impl SessionRecord {
     }
     /// The issuer this session was made for.
     pub fn issuer(&self) -> &str {
-        &self.issuer
+        &self.made_for.issuer
     }
     /// The client this session was made for.
     pub fn client_id(&self) -> &ClientId {
-        &self.client_id
+        &self.made_for.client_id
     }
     /// One Login's journey id (`sid`) of the sign-in.
     pub fn sid(&self) -> Option<&str> {
         self.sid.as_deref()
     }
-    /// The raw ID token, for `id_token_hint` at logout and re-authentication.
-    pub fn id_token(&self) -> &IdToken {
-        &self.id_token
+    /// The raw ID token, for `id_token_hint` at logout and re-authentication. The session
+    /// keeps it as the bytes it encodes, so this makes its text.
+    pub fn id_token(&self) -> IdToken {
+        self.id_token.token()
     }
     /// The token the sign-out form must carry as `csrf_token` (see [`crate::web`]).
     pub fn csrf_token(&self) -> &str {

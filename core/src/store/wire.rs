@@ -11,17 +11,17 @@ use crate::clock::from_unix_micros;
 use crate::identity::wire::{ReturnCode, StoredIdentity};
 use crate::identity::{self, CoreIdentity};
 use crate::levels::{AuthLevel, IdentityLevel, VectorOfTrust};
-use crate::session::SessionRecord;
+use crate::session::{KeptToken, MadeFor, SessionRecord};
 use crate::types::{ClientId, IdToken, Subject};
 
 /// A [`SessionRecord`] as stored.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct StoredSession {
     subject: Subject,
-    email: Option<String>,
+    email: Option<Box<str>>,
     #[serde(default)]
     email_verified: bool,
-    phone_number: Option<String>,
+    phone_number: Option<Box<str>>,
     #[serde(default)]
     phone_number_verified: bool,
     auth_level: AuthLevel,
@@ -39,9 +39,9 @@ pub(crate) struct StoredSession {
     expires_at: i64,
     issuer: String,
     client_id: ClientId,
-    sid: Option<String>,
+    sid: Option<Box<str>>,
     id_token: IdToken,
-    csrf_token: String,
+    csrf_token: Box<str>,
 }
 
 impl From<&SessionRecord> for StoredSession {
@@ -54,16 +54,16 @@ impl From<&SessionRecord> for StoredSession {
             phone_number_verified: r.phone_number_verified,
             auth_level: r.auth_level,
             identity: r.identity.as_ref().map(StoredIdentity::from),
-            return_codes: r.return_codes.iter().map(|c| c.0.clone()).collect(),
+            return_codes: r.return_codes.iter().map(identity::ReturnCode::to_wire).collect(),
             identity_not_proven: r.identity_not_proven,
             auth_time: r.auth_time,
             signed_in_at: r.signed_in_at.unix_timestamp(),
             signed_in_at_us: r.signed_in_at.microsecond(),
             expires_at: r.expires_at,
-            issuer: r.issuer.clone(),
-            client_id: r.client_id.clone(),
+            issuer: r.made_for.issuer.clone(),
+            client_id: r.made_for.client_id.clone(),
             sid: r.sid.clone(),
-            id_token: r.id_token.clone(),
+            id_token: r.id_token.token(),
             csrf_token: r.csrf_token.clone(),
         }
     }
@@ -90,16 +90,15 @@ impl TryFrom<StoredSession> for SessionRecord {
             auth_level: s.auth_level,
             identity_not_proven: s.identity_not_proven && s.identity.is_none(),
             identity: s.identity.map(CoreIdentity::from),
-            return_codes: s.return_codes.into_iter().map(identity::ReturnCode).collect(),
+            return_codes: s.return_codes.into_iter().map(identity::ReturnCode::from_wire).collect(),
             auth_time: s.auth_time,
             signed_in_at: from_unix_micros(
                 s.signed_in_at.saturating_mul(1_000_000).saturating_add(i64::from(s.signed_in_at_us.min(999_999))),
             ),
             expires_at: s.expires_at,
-            issuer: s.issuer,
-            client_id: s.client_id,
+            made_for: MadeFor::shared(&s.issuer, &s.client_id),
             sid: s.sid,
-            id_token: s.id_token,
+            id_token: KeptToken::new(s.id_token.secret()),
             csrf_token: s.csrf_token,
         })
     }

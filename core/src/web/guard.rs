@@ -81,12 +81,10 @@ impl OneLogin {
                     Decision::Deny(Denial::insufficient_level(requirement))
                 }
             }
-            Some(s) if s.achieved().meets(requirement.vector()) => {
-                Decision::Reauthenticate(login(Some(s.id_token().clone())))
-            }
+            Some(s) if s.achieved().meets(requirement.vector()) => Decision::Reauthenticate(login(Some(s.id_token()))),
             // A step-up that also needs a fresher sign-in than this session's must make One
             // Login ask for credentials again, or it would come back with the old `auth_time`.
-            Some(s) if !requirement.is_fresh(s.auth_time(), now) => Decision::StepUp(login(Some(s.id_token().clone()))),
+            Some(s) if !requirement.is_fresh(s.auth_time(), now) => Decision::StepUp(login(Some(s.id_token()))),
             Some(_) => Decision::StepUp(login(None)),
             None if api => Decision::Deny(Denial::unauthenticated(requirement)),
             None => Decision::SignIn(login(None)),

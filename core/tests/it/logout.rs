@@ -17,7 +17,7 @@ fn token_err(r: Result<govuk_one_login::Subject, Error>) -> TokenError {
 async fn end_session_url_carries_hint_redirect_and_state() {
     let h = harness().await;
     let out = h.login(Requirement::MEDIUM).await.unwrap();
-    let url = h.ol.end_session_url(Some(out.session.id_token()), Some("abc")).await.unwrap();
+    let url = h.ol.end_session_url(Some(&out.session.id_token()), Some("abc")).await.unwrap();
     let q: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
     assert!(url.as_str().starts_with(&format!("{}logout?", h.mock.issuer())));
     assert_eq!(q["id_token_hint"], out.session.id_token().secret());

@@ -12,8 +12,11 @@
 //!   is refused with [`StoreError::Full`], so a back-channel logout answers 5xx and One Login
 //!   retries, rather than a revocation being forgotten.
 //!
-//! Records are kept decoded (`Arc<SessionRecord>`): a load is a hash lookup and a reference
-//! count, with no copy and no parse.
+//! Records are kept decoded (`Arc<SessionRecord>`) in a table of its own ([`table`]): a load
+//! is a shard's read lock, a hash lookup and a reference count, with no copy, no parse and no
+//! bookkeeping queued for later.
+
+mod table;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -21,10 +24,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use moka::ops::compute::Op;
 use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 use time::OffsetDateTime;
+
+use self::table::{Entry, Read, Removed, SessionTable};
 
 use super::{
     LoadedSession, MAX_DATA_ENTRIES, MAX_SESSIONS_PER_SUBJECT, PendingLogin, ReplayKey, SessionData, SessionDataStore,
@@ -99,11 +103,13 @@ pub struct MemoryStore {
 type Hasher = foldhash::fast::RandomState;
 
 struct Inner {
-    sessions: Cache<SessionId, Arc<Entry>, Hasher>,
+    sessions: SessionTable,
+    /// The latest time the store was told of (seconds), for sweeps outside a call.
+    seen_now: AtomicI64,
     pending: Cache<String, PendingEntry>,
-    subjects: Arc<Mutex<Subjects>>,
+    subjects: Mutex<Subjects>,
     replays: Mutex<Facts>,
-    data: Arc<Mutex<DataTable>>,
+    data: Mutex<DataTable>,
     limits: MemoryStoreLimits,
 }
 
@@ -125,18 +131,11 @@ impl std::fmt::Debug for MemoryStore {
     }
 }
 
-struct Entry {
-    record: Arc<SessionRecord>,
-    idle_until: i64,
-    /// Until the earlier of the idle deadline and the absolute expiry, from insertion.
-    ttl: Duration,
-    /// The subject's revocation, shared with the index: read on every load without a lock.
-    revoked: Arc<RevokedCell>,
-}
-
-/// A subject's "revoked at" time, shared by the index and every session of the subject, so
-/// that a load reads it without the index's lock or a hash of the subject. Both values only
-/// grow. A revocation raises `until` before `at`, and a load reads `at` before `until`: a
+/// A subject's "revoked at" time, shared by the index and every session of the subject made
+/// after it, so that a load reads it without the index's lock or a hash of the subject. It is
+/// made at the subject's first revocation: a session made before that is in the index, and the
+/// revocation ends it; one made after takes the cell. A session enters the table under the
+/// index's lock, so none falls between the two. Both values only grow. A revocation raises `until` before `at`, and a load reads `at` before `until`: a
 /// load that sees a new `at` sees its `until` too.
 #[derive(Default)]
 struct RevokedCell {
@@ -167,10 +166,10 @@ struct PendingEntry {
 struct SubjectState {
     /// (session, absolute expiry), oldest first.
     sessions: Vec<(SessionId, i64)>,
-    /// (revoked at in microseconds, kept until in seconds).
-    revoked: Option<(i64, i64)>,
-    /// The same revocation, as the subject's sessions read it.
-    cell: Arc<RevokedCell>,
+    /// The subject's revocation, as its sessions read it; none before its first.
+    cell: Option<Arc<RevokedCell>>,
+    /// Whether the subject holds a live revocation (one counted against the limit).
+    revoked: bool,
 }
 
 #[derive(Default)]
@@ -185,25 +184,29 @@ impl Subjects {
     fn forget_session(&mut self, subject: &Subject, id: &SessionId) {
         if let Some(state) = self.map.get_mut(subject) {
             state.sessions.retain(|(s, _)| s != id);
-            if state.sessions.is_empty() && state.revoked.is_none() {
+            if state.sessions.is_empty() && !state.revoked {
                 self.map.remove(subject);
             }
         }
     }
 
-    /// Drops revocations past their time, and subjects left with nothing.
-    fn sweep(&mut self, now: i64) {
+    /// Drops revocations past their time, sessions past their expiry, and subjects left with
+    /// nothing. Returns the sessions dropped, for the caller to take out of the table under
+    /// the same lock (see [`MemoryStore::take_out`]).
+    fn sweep(&mut self, now: i64) -> Vec<SessionId> {
         self.swept_at = now;
         let mut dropped = 0;
+        let mut ended = Vec::new();
         self.map.retain(|_, state| {
-            if state.revoked.is_some_and(|(_, until)| until <= now) {
-                state.revoked = None;
+            if state.revoked && state.cell.as_ref().is_none_or(|c| c.until.load(Ordering::SeqCst) <= now) {
+                state.revoked = false;
                 dropped += 1;
             }
-            state.sessions.retain(|(_, exp)| *exp > now);
-            !(state.sessions.is_empty() && state.revoked.is_none())
+            ended.extend(state.sessions.extract_if(.., |(_, exp)| *exp <= now).map(|(id, _)| id));
+            !state.sessions.is_empty() || state.revoked
         });
         self.revocations -= dropped;
+        ended
     }
 }
 
@@ -249,23 +252,6 @@ fn secs(until: i64, now: i64) -> Duration {
     Duration::from_secs(super::ttl_secs(until, now))
 }
 
-struct EntryExpiry;
-
-impl moka::Expiry<SessionId, Arc<Entry>> for EntryExpiry {
-    fn expire_after_create(&self, _: &SessionId, value: &Arc<Entry>, _: Instant) -> Option<Duration> {
-        Some(value.ttl)
-    }
-    fn expire_after_update(
-        &self,
-        _: &SessionId,
-        value: &Arc<Entry>,
-        _: Instant,
-        _: Option<Duration>,
-    ) -> Option<Duration> {
-        Some(value.ttl)
-    }
-}
-
 struct PendingExpiry;
 
 impl moka::Expiry<String, PendingEntry> for PendingExpiry {
@@ -288,47 +274,78 @@ impl MemoryStore {
 
     /// A store with these limits.
     pub fn with_limits(limits: MemoryStoreLimits) -> Self {
-        let subjects = Arc::new(Mutex::new(Subjects::default()));
-        let index = subjects.clone();
-        let data = Arc::new(Mutex::new(DataTable::default()));
-        let data_of_ended = data.clone();
-        let sessions = Cache::builder()
-            .max_capacity(limits.sessions)
-            .eviction_policy(EvictionPolicy::lru())
-            .expire_after(EntryExpiry)
-            .eviction_listener(move |id: Arc<SessionId>, entry: Arc<Entry>, cause| {
-                if cause != moka::notification::RemovalCause::Replaced {
-                    lock(&index).forget_session(&entry.record.subject, &id);
-                    // A session takes its data along however it ends (a sign-in moves the data
-                    // to the new session before the old one ends).
-                    lock(&data_of_ended).map.remove(&*id);
-                }
-            })
-            .build_with_hasher(Hasher::default());
+        let sessions = SessionTable::new(usize::try_from(limits.sessions).unwrap_or(usize::MAX));
         let pending = Cache::builder()
             .max_capacity(limits.pending_logins)
             .eviction_policy(EvictionPolicy::lru())
             .expire_after(PendingExpiry)
             .build();
-        Self { inner: Arc::new(Inner { sessions, pending, subjects, replays: Mutex::default(), data, limits }) }
+        let inner = Inner {
+            sessions,
+            seen_now: AtomicI64::new(i64::MIN),
+            pending,
+            subjects: Mutex::default(),
+            replays: Mutex::default(),
+            data: Mutex::default(),
+            limits,
+        };
+        Self { inner: Arc::new(inner) }
     }
 
-    /// Runs the tables' pending maintenance (evictions, expiries) now. Tests use it to see a
-    /// full table's behaviour without waiting.
+    /// Runs the tables' pending maintenance (expiries, and the pending-login table's
+    /// evictions) now, as of the latest time the store was given. Tests use it to see a full
+    /// table's behaviour without waiting.
     pub fn run_pending_tasks(&self) {
-        self.inner.sessions.run_pending_tasks();
+        let now = self.inner.seen_now.load(Ordering::Relaxed);
+        if now != i64::MIN {
+            self.forget(self.inner.sessions.sweep_all(now));
+        }
         self.inner.pending.run_pending_tasks();
     }
 
-    /// Removes a session as a compute step, so that it is ordered with a concurrent touch
-    /// (also a compute step) and a touch can never put a removed session back.
+    /// Takes a session out, under its shard's lock, so that a concurrent touch can never put
+    /// a removed session back.
     fn remove_session(&self, id: &SessionId) {
-        self.inner.sessions.entry(*id).and_compute_with(|_| Op::Remove);
+        if let Some(entry) = self.inner.sessions.remove(id) {
+            self.forget(vec![(*id, entry)]);
+        }
     }
 
-    /// How many sessions the store holds (after [`MemoryStore::run_pending_tasks`]).
+    /// Takes sessions out of the table, leaving the index to the caller: called under the
+    /// index's lock, so that a session the index no longer lists is in no table either (a
+    /// session listed nowhere could escape a revocation).
+    fn take_out(&self, ids: impl IntoIterator<Item = SessionId>) -> Removed {
+        ids.into_iter().filter_map(|id| self.inner.sessions.remove(&id).map(|entry| (id, entry))).collect()
+    }
+
+    /// Takes sessions that left the table out of the subject index, with their data: a
+    /// session takes its data along however it ends (a sign-in moves the data to the new
+    /// session before the old one ends).
+    fn forget(&self, removed: Removed) {
+        if removed.is_empty() {
+            return;
+        }
+        {
+            let mut subjects = lock(&self.inner.subjects);
+            for (id, entry) in &removed {
+                subjects.forget_session(&entry.record.subject, id);
+            }
+        }
+        let mut data = lock(&self.inner.data);
+        for (id, entry) in removed {
+            data.map.remove(&id);
+            // The record goes once nothing else holds it.
+            drop(entry);
+        }
+    }
+
+    fn saw(&self, now: i64) {
+        self.inner.seen_now.fetch_max(now, Ordering::Relaxed);
+    }
+
+    /// How many sessions the store holds.
     pub fn session_count(&self) -> u64 {
-        self.inner.sessions.entry_count()
+        self.inner.sessions.len() as u64
     }
 
     /// How many pending logins the store holds (after [`MemoryStore::run_pending_tasks`]).
@@ -338,9 +355,19 @@ impl MemoryStore {
 
     /// A session with its idle deadline and its subject's "revoked at" time: all in memory.
     fn load(&self, id: &SessionId, now: OffsetDateTime) -> Option<LoadedSession> {
-        let entry = self.inner.sessions.get(id)?;
-        let revoked_at = entry.revoked.get(unix(now));
-        Some(LoadedSession::new(entry.record.clone(), from_unix(entry.idle_until), revoked_at.map(from_unix_micros)))
+        let now = unix(now);
+        let read = self.inner.sessions.read(id, now, |entry| {
+            let revoked_at = entry.revoked.as_ref().and_then(|cell| cell.get(now)).map(from_unix_micros);
+            LoadedSession::new(entry.record.clone(), from_unix(entry.idle_until), revoked_at)
+        });
+        match read {
+            Read::Live(loaded) => Some(loaded),
+            Read::Absent => None,
+            Read::Ended(entry) => {
+                self.forget(vec![(*id, entry)]);
+                None
+            }
+        }
     }
 
     /// How many sessions the index lists for `subject`.
@@ -394,21 +421,29 @@ impl Store for MemoryStore {
     ) -> Result<(), StoreError> {
         let (idle_until, now) = (unix(idle_until), unix(now));
         let expires_at = record.expires_at;
-        let revoked;
-        let ended: Vec<SessionId> = {
+        self.saw(now);
+        // A full table gathers its next eviction candidates (a pass over the table) here, not
+        // under the index's lock.
+        self.inner.sessions.prepare_eviction();
+        let removed = {
             let mut subjects = lock(&self.inner.subjects);
             let state = subjects.map.entry(record.subject.clone()).or_default();
-            state.sessions.retain(|(_, exp)| *exp > now);
+            let mut ended: Vec<SessionId> =
+                state.sessions.extract_if(.., |(_, exp)| *exp <= now).map(|(id, _)| id).collect();
+            // Most subjects have one session: no room kept for three more.
+            state.sessions.reserve_exact(1);
             state.sessions.push((*id, expires_at));
-            revoked = state.cell.clone();
+            let revoked = state.cell.clone();
             let extra = state.sessions.len().saturating_sub(MAX_SESSIONS_PER_SUBJECT);
-            state.sessions.drain(..extra).map(|(s, _)| s).collect()
+            ended.extend(state.sessions.drain(..extra).map(|(s, _)| s));
+            // Under the index's lock: a revocation either comes first, and the session takes
+            // its cell, or lists the session and finds it in the table (see `RevokedCell`);
+            // and the sessions the index drops leave the table before anything can miss them.
+            let mut removed = self.take_out(ended);
+            removed.extend(self.inner.sessions.insert(*id, Entry::new(record, idle_until, revoked), now));
+            removed
         };
-        let ttl = secs(idle_until.min(expires_at), now);
-        self.inner.sessions.insert(*id, Arc::new(Entry { record, idle_until, ttl, revoked }));
-        for old in ended {
-            self.remove_session(&old);
-        }
+        self.forget(removed);
         Ok(())
     }
 
@@ -431,15 +466,8 @@ impl Store for MemoryStore {
         idle_until: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let (idle_until, now) = (unix(idle_until), unix(now));
-        self.inner.sessions.entry(*id).and_compute_with(|existing| match existing {
-            Some(e) => {
-                let e = e.into_value();
-                let ttl = secs(idle_until.min(e.record.expires_at), now);
-                Op::Put(Arc::new(Entry { record: e.record.clone(), idle_until, ttl, revoked: e.revoked.clone() }))
-            }
-            None => Op::Nop,
-        });
+        self.saw(unix(now));
+        self.inner.sessions.touch(id, unix(idle_until));
         Ok(())
     }
 
@@ -466,37 +494,42 @@ impl Store for MemoryStore {
         {
             return Ok(None);
         }
-        let listed: Vec<SessionId> = {
+        let mut removed = Removed::new();
+        let outcome = {
             let mut subjects = lock(&self.inner.subjects);
             let capacity = self.inner.limits.revocations;
             if now.saturating_sub(subjects.swept_at) >= SWEEP_EVERY {
-                subjects.sweep(now);
+                removed.extend(self.take_out(subjects.sweep(now)));
             }
-            let has_live = subjects.map.get(subject).is_some_and(|s| s.revoked.is_some());
+            let has_live = subjects.map.get(subject).is_some_and(|s| s.revoked);
             if !has_live && subjects.revocations >= capacity {
-                subjects.sweep(now);
-                if subjects.revocations >= capacity {
-                    return Err(StoreError::Full { what: "revocation", capacity });
+                removed.extend(self.take_out(subjects.sweep(now)));
+            }
+            if !has_live && subjects.revocations >= capacity {
+                Err(StoreError::Full { what: "revocation", capacity })
+            } else {
+                let state = subjects.map.entry(subject.clone()).or_default();
+                let fresh = !state.revoked;
+                state.revoked = true;
+                state.cell.get_or_insert_with(Arc::default).raise(at, keep_until);
+                let listed = std::mem::take(&mut state.sessions).into_iter().map(|(s, _)| s);
+                // Out of the table before the lock is let go: sessions made before the
+                // subject's first revocation have no cell to refuse them by.
+                let ended = self.take_out(listed);
+                if fresh {
+                    subjects.revocations += 1;
                 }
+                Ok(ended)
             }
-            let state = subjects.map.entry(subject.clone()).or_default();
-            let fresh = state.revoked.is_none();
-            let (old_at, old_until) = state.revoked.unwrap_or((i64::MIN, i64::MIN));
-            state.revoked = Some((old_at.max(at), old_until.max(keep_until)));
-            state.cell.raise(at, keep_until);
-            let listed = std::mem::take(&mut state.sessions).into_iter().map(|(s, _)| s).collect();
-            if fresh {
-                subjects.revocations += 1;
-            }
-            listed
         };
+        self.forget(removed);
+        let ended = outcome?;
         if let (Some(mut facts), Some((key, until))) = (replays, once) {
             facts.map.insert(key.digest().to_owned(), until);
         }
-        for id in &listed {
-            self.remove_session(id);
-        }
-        Ok(Some(listed.len()))
+        let count = ended.len();
+        self.forget(ended);
+        Ok(Some(count))
     }
 }
 
@@ -612,5 +645,31 @@ mod tests {
         assert_eq!(lock(&store.inner.replays).map.len(), 1, "only the live replay record is left");
         let subjects = lock(&store.inner.subjects);
         assert_eq!((subjects.revocations, subjects.map.len()), (1, 1), "only the live revocation is left");
+    }
+
+    /// The index drops a subject's sessions past their expiry when the subject signs in again;
+    /// such a session leaves the table at once. Were it left there, listed nowhere and made
+    /// before the subject's first revocation (so with no cell), a revocation after the clock
+    /// stepped back would not reach it.
+    #[tokio::test]
+    async fn a_session_the_index_drops_leaves_the_table_and_no_revocation_misses_it() {
+        let store = MemoryStore::new();
+        let t = 1_700_000_000;
+        let record = |expires_at| {
+            let stored = include_str!("../wire/stored_session.json").trim_end();
+            let mut r = crate::store::wire::decode_session(stored.as_bytes()).unwrap();
+            r.expires_at = expires_at;
+            Arc::new(r)
+        };
+        let (a, b) = (SessionId::generate(), SessionId::generate());
+        store.create_session(&a, record(t + 100), from_unix(t + 100), from_unix(t)).await.unwrap();
+        store.create_session(&b, record(t + 1_000), from_unix(t + 400), from_unix(t + 100)).await.unwrap();
+        assert_eq!(store.session_count(), 1, "the expired session left the table with the index");
+        let subject = record(0).subject.clone();
+        let back = t + 96;
+        store.revoke_subject(&subject, from_unix(back), from_unix(t + 2_000), from_unix(back), None).await.unwrap();
+        assert!(store.load(&a, from_unix(back)).is_none(), "a session no revocation could reach was honoured");
+        assert!(store.load(&b, from_unix(back)).is_none());
+        assert_eq!(store.session_count(), 0);
     }
 }
