@@ -135,8 +135,9 @@ impl std::fmt::Debug for MemoryStore {
 /// after it, so that a load reads it without the index's lock or a hash of the subject. It is
 /// made at the subject's first revocation: a session made before that is in the index, and the
 /// revocation ends it; one made after takes the cell. A session enters the table under the
-/// index's lock, so none falls between the two. Both values only grow. A revocation raises `until` before `at`, and a load reads `at` before `until`: a
-/// load that sees a new `at` sees its `until` too.
+/// index's lock, so none falls between the two. Both values only grow. A revocation raises
+/// `until` before `at`, and a load reads `at` before `until`: a load that sees a new `at` sees
+/// its `until` too.
 #[derive(Default)]
 struct RevokedCell {
     /// Revoked at, in microseconds; 0 for never.
@@ -306,9 +307,7 @@ impl MemoryStore {
     /// Takes a session out, under its shard's lock, so that a concurrent touch can never put
     /// a removed session back.
     fn remove_session(&self, id: &SessionId) {
-        if let Some(entry) = self.inner.sessions.remove(id) {
-            self.forget(vec![(*id, entry)]);
-        }
+        self.forget(self.take_out([*id]));
     }
 
     /// Takes sessions out of the table, leaving the index to the caller: called under the
