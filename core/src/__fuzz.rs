@@ -13,13 +13,13 @@ pub const MAX_COOKIE_VALUE: usize = 128;
 /// The JWS header check every token goes through (`jwt::header`): three parts, the `alg`
 /// pinned to `pinned`, no `crit`.
 pub fn jwt_header(token: &str, pinned: Algorithm) -> Result<Header, TokenError> {
-    crate::jwt::header(token, pinned)
+    crate::jwt::header(token, pinned).map(|jws| jws.header)
 }
 
-/// Signature verification and claims decoding (`jwt::verify`), decoding the claims as any
-/// JSON value.
+/// The header check and then signature verification and claims decoding (`jwt::verify`),
+/// decoding the claims as any JSON value.
 pub fn jwt_verify(token: &str, jwk: &Jwk, alg: Algorithm) -> Result<serde_json::Value, TokenError> {
-    crate::jwt::verify(token, jwk, alg)
+    crate::jwt::verify(&crate::jwt::header(token, alg)?, jwk)
 }
 
 /// Whether `jwk` fits `alg` (`jwt::key_fits`).

@@ -179,7 +179,9 @@ impl std::fmt::Debug for WithKey {
 /// Our RSA signing key, for `private_key_jwt` client assertions and request objects.
 #[derive(Clone)]
 pub(crate) struct SigningKey {
-    pub(crate) key: EncodingKey,
+    /// The key pair, parsed and checked once: parsing an RSA private key costs more than a
+    /// signature with it (see `client::assertion::sign`).
+    pub(crate) pair: std::sync::Arc<aws_lc_rs::signature::RsaKeyPair>,
     pub(crate) public: Jwk,
 }
 
@@ -194,7 +196,10 @@ impl SigningKey {
         };
         let public = Jwk::from_encoding_key(&key, Algorithm::RS256)
             .map_err(|e| ConfigError::invalid_at(origin, format!("unusable RSA key ({e})")))?;
-        Ok(Self { key, public })
+        // The DER jsonwebtoken keeps is the RSAPrivateKey (PKCS#1), however the PEM wrapped it.
+        let pair = aws_lc_rs::signature::RsaKeyPair::from_der(key.as_bytes())
+            .map_err(|e| ConfigError::invalid_at(origin, format!("unusable RSA key ({e})")))?;
+        Ok(Self { pair: std::sync::Arc::new(pair), public })
     }
 }
 

@@ -2,7 +2,7 @@
 //! key/algorithm agreement, signatures and time claims with leeway.
 
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk};
-use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, Header};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -20,8 +20,17 @@ pub(crate) fn alg_name(alg: Algorithm) -> &'static str {
     }
 }
 
-/// Parses the header and checks `alg` against the pinned algorithm. Returns the header.
-pub(crate) fn header(token: &str, pinned: Algorithm) -> Result<Header, TokenError> {
+/// A compact JWS whose header passed [`header`]: three parts, `alg` the pinned one, no `crit`.
+/// The only input [`verify`] takes, so no token is verified without those checks.
+pub(crate) struct Jws<'a> {
+    token: &'a str,
+    alg: Algorithm,
+    /// The parsed header.
+    pub(crate) header: Header,
+}
+
+/// Parses the header and checks `alg` against the pinned algorithm.
+pub(crate) fn header(token: &str, pinned: Algorithm) -> Result<Jws<'_>, TokenError> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(TokenError::Malformed("token too long".into()));
     }
@@ -42,7 +51,7 @@ pub(crate) fn header(token: &str, pinned: Algorithm) -> Result<Header, TokenErro
         let names = crit.iter().map(|name| crate::types::loggable(name, 32)).collect::<Vec<_>>().join(",");
         return Err(TokenError::UnsupportedCritical(crate::types::loggable(&names, 128)));
     }
-    Ok(header)
+    Ok(Jws { token, alg: pinned, header })
 }
 
 /// The header's `alg` as written, so that `none` or `HS256` is reported as such.
@@ -76,26 +85,39 @@ pub(crate) fn key_fits(jwk: &Jwk, alg: Algorithm) -> bool {
 
 /// Verifies the signature with `jwk` and decodes the claims. Times and audiences are checked
 /// by the caller, against this crate's clock.
-pub(crate) fn verify<T: DeserializeOwned>(token: &str, jwk: &Jwk, alg: Algorithm) -> Result<T, TokenError> {
+///
+/// The signature is checked with `jsonwebtoken::crypto::verify` and the claims decoded once,
+/// into `T`: `jsonwebtoken::decode` would parse the header a third time and the claims twice
+/// (into a JSON value for checks this crate makes itself, then into `T`).
+pub(crate) fn verify<T: DeserializeOwned>(jws: &Jws<'_>, jwk: &Jwk) -> Result<T, TokenError> {
+    use base64::Engine as _;
+    let alg = jws.alg;
     let kid = jwk.common.key_id.clone().unwrap_or_default();
     if !key_fits(jwk, alg) {
         return Err(TokenError::KeyMismatch { kid });
     }
     let key = DecodingKey::from_jwk(jwk).map_err(|_| TokenError::KeyMismatch { kid })?;
-    let mut validation = Validation::new(alg);
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.validate_aud = false;
-    validation.required_spec_claims.clear();
-    jsonwebtoken::decode::<T>(token, &key, &validation).map(|d| d.claims).map_err(|e| {
-        use jsonwebtoken::errors::ErrorKind;
-        match e.kind() {
-            ErrorKind::InvalidSignature => TokenError::BadSignature,
-            ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => TokenError::BadSignature,
-            ErrorKind::Json(err) => TokenError::Malformed(format!("claims: {err}")),
-            _ => TokenError::Malformed(e.to_string()),
+    // `header` made sure of three parts.
+    let malformed = || TokenError::Malformed("not a compact JWS with three parts".into());
+    let (signed, signature) = jws.token.rsplit_once('.').ok_or_else(malformed)?;
+    let claims = signed.split_once('.').ok_or_else(malformed)?.1;
+    match jsonwebtoken::crypto::verify(signature, signed.as_bytes(), &key, alg) {
+        Ok(true) => {}
+        Ok(false) => return Err(TokenError::BadSignature),
+        Err(e) => {
+            use jsonwebtoken::errors::ErrorKind;
+            return Err(match e.kind() {
+                ErrorKind::InvalidSignature | ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
+                    TokenError::BadSignature
+                }
+                _ => TokenError::Malformed(e.to_string()),
+            });
         }
-    })
+    }
+    let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(claims)
+        .map_err(|_| TokenError::Malformed("claims are not base64url".into()))?;
+    serde_json::from_slice(&claims).map_err(|e| TokenError::Malformed(format!("claims: {e}")))
 }
 
 /// `exp`, `iat` and `nbf` against `now` with `leeway` seconds.
@@ -209,8 +231,8 @@ mod tests {
         let enc = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
         let none = format!("{}.{}.", enc(r#"{"alg":"none"}"#), enc("{}"));
         assert_eq!(
-            header(&none, Algorithm::ES256),
-            Err(TokenError::AlgorithmNotAllowed { expected: "ES256", found: "none".into() })
+            header(&none, Algorithm::ES256).err(),
+            Some(TokenError::AlgorithmNotAllowed { expected: "ES256", found: "none".into() })
         );
         let hs = format!("{}.{}.sig", enc(r#"{"alg":"HS256","kid":"k"}"#), enc("{}"));
         assert!(matches!(header(&hs, Algorithm::ES256), Err(TokenError::AlgorithmNotAllowed { .. })));
@@ -229,7 +251,7 @@ mod tests {
     fn a_critical_header_extension_is_refused() {
         for crit in [serde_json::json!(["exp"]), serde_json::json!(["b64"]), serde_json::json!([])] {
             let token = token_with_header(&serde_json::json!({ "alg": "ES256", "kid": "k", "crit": crit, "exp": 1 }));
-            match header(&token, Algorithm::ES256) {
+            match header(&token, Algorithm::ES256).map(|jws| jws.header) {
                 Err(TokenError::UnsupportedCritical(_)) => {}
                 other => panic!("crit {crit} must be refused, got {other:?}"),
             }

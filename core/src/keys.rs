@@ -63,30 +63,40 @@ impl KeySet {
     }
 }
 
-/// The part of a DID document this crate uses.
+/// The part of a DID document this crate uses, with its keys parsed once when it is fetched
+/// (not at each core identity checked).
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct DidDocument {
     pub(crate) id: String,
-    #[serde(rename = "assertionMethod", default)]
-    pub(crate) assertion_method: Vec<serde_json::Value>,
+    /// The `assertionMethod` entries with an `id` and a usable `publicKeyJwk`; others are
+    /// skipped, as an unusable JWKS key is.
+    #[serde(rename = "assertionMethod", default, deserialize_with = "usable_did_keys")]
+    assertion_method: Vec<(String, DidKey)>,
 }
 
 /// One usable `assertionMethod` entry.
+#[derive(Debug, Clone)]
 pub(crate) struct DidKey {
     pub(crate) controller: Option<String>,
     pub(crate) jwk: Jwk,
 }
 
+fn usable_did_keys<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<(String, DidKey)>, D::Error> {
+    let entries = Vec::<serde_json::Value>::deserialize(d)?;
+    Ok(entries
+        .into_iter()
+        .filter_map(|mut entry| {
+            let id = entry.get("id")?.as_str()?.to_owned();
+            let controller = entry.get("controller").and_then(|c| c.as_str()).map(str::to_owned);
+            let jwk = serde_json::from_value(entry.get_mut("publicKeyJwk")?.take()).ok()?;
+            Some((id, DidKey { controller, jwk }))
+        })
+        .collect())
+}
+
 impl DidDocument {
     pub(crate) fn find(&self, full_kid: &str) -> Option<DidKey> {
-        self.assertion_method.iter().find_map(|entry| {
-            if entry.get("id")?.as_str()? != full_kid {
-                return None;
-            }
-            let jwk = serde_json::from_value(entry.get("publicKeyJwk")?.clone()).ok()?;
-            let controller = entry.get("controller").and_then(|c| c.as_str()).map(str::to_owned);
-            Some(DidKey { controller, jwk })
-        })
+        self.assertion_method.iter().find(|(id, _)| id == full_kid).map(|(_, key)| key.clone())
     }
 }
 
@@ -322,5 +332,29 @@ mod tests {
         }
         assert!(cache.failed().is_none(), "a failure with a good copy is not remembered");
         assert_eq!(calls.load(Ordering::SeqCst), 7, "each refresh was tried");
+    }
+
+    #[test]
+    fn a_did_document_keeps_its_usable_keys_and_skips_the_rest() {
+        let jwk = serde_json::json!({ "kty": "EC", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0" });
+        let doc: DidDocument = serde_json::from_value(serde_json::json!({
+            "id": "did:web:x",
+            "assertionMethod": [
+                "did:web:x#a-reference",
+                { "id": "did:web:x#no-key" },
+                { "id": "did:web:x#bad-key", "publicKeyJwk": "not a key" },
+                { "publicKeyJwk": jwk },
+                { "id": "did:web:x#k1", "controller": "did:web:x", "publicKeyJwk": jwk },
+            ]
+        }))
+        .unwrap();
+        let key = doc.find("did:web:x#k1").expect("the usable key");
+        assert_eq!(key.controller.as_deref(), Some("did:web:x"));
+        assert!(matches!(key.jwk.algorithm, jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_)));
+        for kid in ["did:web:x#no-key", "did:web:x#bad-key", "did:web:x#a-reference", ""] {
+            assert!(doc.find(kid).is_none(), "{kid}");
+        }
+        let no_keys: DidDocument = serde_json::from_value(serde_json::json!({ "id": "did:web:x" })).unwrap();
+        assert!(no_keys.find("did:web:x#k1").is_none());
     }
 }

@@ -376,10 +376,10 @@ impl OneLogin {
         let err = Error::token(TokenKind::IdToken);
         let config = self.config();
         let alg: Algorithm = config.id_token_alg.jwt();
-        let header = jwt::header(token, alg).map_err(err)?;
-        let kid = header.kid.ok_or(TokenError::MissingKeyId).map_err(err)?;
-        let key = self.op_key(&kid, TokenKind::IdToken).await?;
-        let claims: IdTokenClaims = jwt::verify(token, &key, alg).map_err(err)?;
+        let jws = jwt::header(token, alg).map_err(err)?;
+        let kid = jws.header.kid.as_deref().ok_or(TokenError::MissingKeyId).map_err(err)?;
+        let key = self.op_key(kid, TokenKind::IdToken).await?;
+        let claims: IdTokenClaims = jwt::verify(&jws, &key).map_err(err)?;
         self.check_id_token_claims(&claims, pending).map_err(Error::token(TokenKind::IdToken))?;
         Ok(claims)
     }
@@ -460,9 +460,9 @@ impl OneLogin {
         pending: &PendingLogin,
     ) -> Result<crate::identity::CoreIdentity, Error> {
         let err = Error::token(TokenKind::CoreIdentity);
-        let header = jwt::header(token, Algorithm::ES256).map_err(err)?;
-        let kid = header.kid.ok_or(TokenError::MissingKeyId).map_err(err)?;
-        let key = self.did_key(&kid).await?;
+        let jws = jwt::header(token, Algorithm::ES256).map_err(err)?;
+        let kid = jws.header.kid.as_deref().ok_or(TokenError::MissingKeyId).map_err(err)?;
+        let key = self.did_key(kid).await?;
         let config = self.config();
         let ex = Expectations {
             identity_issuer: &config.identity_issuer,
@@ -472,7 +472,7 @@ impl OneLogin {
             now: self.unix_now(),
             leeway: config.clock_skew.as_secs() as i64,
         };
-        core_jwt::verify(token, &key, &ex).map_err(Error::token(TokenKind::CoreIdentity))
+        core_jwt::verify(&jws, &key, &ex).map_err(Error::token(TokenKind::CoreIdentity))
     }
 }
 

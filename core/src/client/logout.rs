@@ -77,16 +77,16 @@ impl OneLogin {
 
     async fn check_logout_token(&self, token: &str) -> Result<CheckedLogout, Error> {
         let err = Error::token(TokenKind::LogoutToken);
-        let header = jwt::header(token, Algorithm::ES256).map_err(err)?;
-        if let Some(typ) = header.typ.as_deref()
+        let jws = jwt::header(token, Algorithm::ES256).map_err(err)?;
+        if let Some(typ) = jws.header.typ.as_deref()
             && !typ.eq_ignore_ascii_case("logout+jwt")
             && !typ.eq_ignore_ascii_case("application/logout+jwt")
         {
             return Err(err(TokenError::WrongType(crate::types::loggable(typ, 32))));
         }
-        let kid = header.kid.ok_or(TokenError::MissingKeyId).map_err(err)?;
-        let key = self.op_key(&kid, TokenKind::LogoutToken).await?;
-        let claims: LogoutClaims = jwt::verify(token, &key, Algorithm::ES256).map_err(err)?;
+        let kid = jws.header.kid.as_deref().ok_or(TokenError::MissingKeyId).map_err(err)?;
+        let key = self.op_key(kid, TokenKind::LogoutToken).await?;
+        let claims: LogoutClaims = jwt::verify(&jws, &key).map_err(err)?;
         let config = self.config();
         let iss = claims.iss.ok_or(TokenError::MissingClaim("iss")).map_err(err)?;
         if iss != config.issuer {

@@ -241,20 +241,24 @@ impl OneLogin {
         crate::clock::from_unix_micros(crate::clock::unix_micros(self.inner.clock.now()))
     }
 
-    /// The discovery document (cached), checked to name the configured issuer.
+    /// The discovery document (cached), checked when it is fetched to name the configured
+    /// issuer and to keep every endpoint on its origin. A refetched document that fails the
+    /// checks is a failed fetch: the last good copy stays in use (and the failure is logged).
     pub(crate) async fn metadata(&self) -> Result<Arc<ProviderMetadata>, Error> {
         let inner = &self.inner;
-        let meta =
-            inner.discovery.get(|| inner.http.get_json(Endpoint::Discovery, &inner.config.discovery_url)).await?;
-        if meta.issuer != inner.config.issuer {
-            return Err(ProviderError::IssuerMismatch {
-                expected: inner.config.issuer.clone(),
-                found: meta.issuer.clone(),
+        let fetch = || async {
+            let fetched =
+                inner.http.get_json::<ProviderMetadata>(Endpoint::Discovery, &inner.config.discovery_url).await?;
+            if fetched.value.issuer != inner.config.issuer {
+                return Err(ProviderError::IssuerMismatch {
+                    expected: inner.config.issuer.clone(),
+                    found: fetched.value.issuer.clone(),
+                });
             }
-            .into());
-        }
-        check_endpoint_origins(&meta)?;
-        Ok(meta)
+            check_endpoint_origins(&fetched.value)?;
+            Ok(fetched)
+        };
+        Ok(inner.discovery.get(fetch).await?)
     }
 
     /// The OP key named `kid`, refetching the JWKS once (rate-limited) when it is unknown.

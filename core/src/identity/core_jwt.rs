@@ -1,6 +1,5 @@
 //! `coreIdentityJWT` verification against the DID document.
 
-use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 
 use super::{BirthDate, CoreIdentity, Name, wire};
@@ -88,11 +87,11 @@ pub(crate) fn select_key(
 /// Verifies signature and claims; builds the typed identity (addresses and documents are added
 /// by the caller from userinfo).
 pub(crate) fn verify(
-    token: &str,
+    jws: &jwt::Jws<'_>,
     jwk: &jsonwebtoken::jwk::Jwk,
     ex: &Expectations<'_>,
 ) -> Result<CoreIdentity, TokenError> {
-    let claims: CoreIdentityClaims = jwt::verify(token, jwk, Algorithm::ES256)?;
+    let claims: CoreIdentityClaims = jwt::verify(jws, jwk)?;
     let iss = claims.iss.ok_or(TokenError::MissingClaim("iss"))?;
     if iss != ex.identity_issuer {
         return Err(TokenError::WrongIssuer { expected: ex.identity_issuer.into(), found: iss });

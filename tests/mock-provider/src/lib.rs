@@ -141,6 +141,8 @@ pub(crate) struct State {
     pub(crate) last_authorize: Option<AuthorizeSeen>,
     pub(crate) end_sessions: Vec<EndSessionSeen>,
     pub(crate) require_user_agent: bool,
+    /// Sign-ins so far when each gets a subject of its own (`sub-<n>`), else `None`.
+    pub(crate) subjects_given: Option<u64>,
     pub(crate) backchannel_uris: Vec<String>,
     pub(crate) last_assertion: Option<(Option<String>, Map<String, Value>)>,
     pub(crate) id_token_edit: Option<TokenEdit>,
@@ -229,6 +231,7 @@ impl MockProvider {
                 last_authorize: None,
                 end_sessions: Vec::new(),
                 require_user_agent: true,
+                subjects_given: None,
                 backchannel_uris: Vec::new(),
                 last_assertion: None,
                 id_token_edit: None,
@@ -290,6 +293,11 @@ impl MockProvider {
     /// The user to sign in next.
     pub fn set_user(&self, user: TestUser) {
         self.shared.lock().user = user;
+    }
+    /// Gives every sign-in from now on a subject of its own (the user's with `-<n>` after
+    /// it), as many people signing in would have: for load runs.
+    pub fn give_each_sign_in_its_own_subject(&self) {
+        self.shared.lock().subjects_given.get_or_insert(0);
     }
     /// The identity level the user achieves (`None`: what was requested).
     pub fn set_identity_level(&self, level: Option<&str>) {

@@ -300,8 +300,13 @@ async fn authorize(AxState(shared): S, Query(query): Query<HashMap<String, Strin
         }
     }
     let (auto, user) = {
-        let s = shared.lock();
-        (s.auto_approve, s.user.clone())
+        let mut s = shared.lock();
+        let mut user = s.user.clone();
+        if let Some(n) = s.subjects_given.as_mut() {
+            *n += 1;
+            user.sub = format!("{}-{n}", user.sub);
+        }
+        (s.auto_approve, user)
     };
     let grant = Grant {
         client_id,
