@@ -236,7 +236,7 @@ pub enum ProviderError {
         /// The transport error (shared: a failure fetching a document is remembered for a few
         /// seconds and given to every caller meanwhile).
         #[source]
-        source: std::sync::Arc<reqwest::Error>,
+        source: std::sync::Arc<crate::transport::TransportError>,
     },
     /// No answer within the configured timeout.
     #[error("One Login's {endpoint} did not answer within the timeout")]

@@ -1,19 +1,25 @@
-//! Outbound HTTP to One Login: one client with the configured User-Agent and timeouts, bounded
-//! response sizes, and `Cache-Control` parsing.
+//! Outbound HTTP to One Login: every call through the transport with the configured User-Agent
+//! and timeout, bounded and checked JSON answers, and `Cache-Control` parsing.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use http::HeaderValue;
 use serde::de::DeserializeOwned;
 
 use crate::config::{Config, ConfigError};
 use crate::error::{Endpoint, ProviderError};
+use crate::transport::{HttpTransport, TransportError};
 
 /// Largest JSON answer accepted from One Login.
 const MAX_BODY: usize = 512 * 1024;
 
+/// The engine's way out: the transport, with the User-Agent and timeout every call gets.
 #[derive(Debug, Clone)]
 pub(crate) struct Http {
-    client: reqwest::Client,
+    transport: Arc<dyn HttpTransport>,
+    user_agent: HeaderValue,
+    timeout: Duration,
 }
 
 /// A JSON document with the lifetime its `Cache-Control` header asked for.
@@ -27,7 +33,7 @@ pub(crate) struct Fetched<T> {
 pub(crate) fn tls_client_config(
     extra: Vec<rustls::pki_types::CertificateDer<'static>>,
 ) -> Result<rustls::ClientConfig, String> {
-    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
     for cert in extra {
         roots.add(cert).map_err(|e| format!("unusable CA certificate ({e})"))?;
@@ -39,37 +45,50 @@ pub(crate) fn tls_client_config(
         .with_no_client_auth())
 }
 
+/// The default transport: reqwest on rustls, no redirects, the configured timeouts.
+pub(crate) fn default_transport(config: &Config) -> Result<Arc<dyn HttpTransport>, ConfigError> {
+    let tls = tls_client_config(Vec::new()).map_err(|e| ConfigError::invalid("tls", e))?;
+    let client = reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
+        .timeout(config.http_timeout)
+        .connect_timeout(config.http_timeout.min(Duration::from_secs(5)))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| ConfigError::HttpClient(TransportError::failed(e)))?;
+    Ok(Arc::new(crate::transport::Reqwest::new(client)))
+}
+
+/// A request to One Login, before the User-Agent is added.
+pub(crate) fn request(method: http::Method, url: &str) -> http::request::Builder {
+    http::Request::builder().method(method).uri(url)
+}
+
 impl Http {
-    pub(crate) fn new(config: &Config) -> Result<Self, ConfigError> {
-        let tls = tls_client_config(Vec::new()).map_err(|e| ConfigError::invalid("tls", e))?;
-        let client = reqwest::Client::builder()
-            .use_preconfigured_tls(tls)
-            .user_agent(config.user_agent.clone())
-            .timeout(config.http_timeout)
-            .connect_timeout(config.http_timeout.min(Duration::from_secs(5)))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(ConfigError::HttpClient)?;
-        Ok(Self { client })
+    pub(crate) fn new(config: &Config, transport: Arc<dyn HttpTransport>) -> Result<Self, ConfigError> {
+        let user_agent = HeaderValue::from_str(&config.user_agent)
+            .map_err(|_| ConfigError::invalid("ONE_LOGIN_USER_AGENT", "not a valid header value"))?;
+        Ok(Self { transport, user_agent, timeout: config.http_timeout })
     }
 
-    pub(crate) fn client(&self) -> &reqwest::Client {
-        &self.client
-    }
-
-    /// Sends a request and maps transport failures.
+    /// Sends a request (adding the User-Agent, within the timeout) and maps transport failures.
     pub(crate) async fn send(
         &self,
         endpoint: Endpoint,
-        request: reqwest::RequestBuilder,
-    ) -> Result<reqwest::Response, ProviderError> {
-        request.send().await.map_err(|source| {
-            if source.is_timeout() {
-                ProviderError::Timeout { endpoint }
-            } else {
-                ProviderError::Unreachable { endpoint, source: std::sync::Arc::new(source) }
-            }
-        })
+        request: http::request::Builder,
+        body: Vec<u8>,
+    ) -> Result<http::Response<Vec<u8>>, ProviderError> {
+        let mut request = request
+            .body(body)
+            .map_err(|e| ProviderError::Unreachable { endpoint, source: Arc::new(TransportError::failed(e)) })?;
+        request.headers_mut().insert(http::header::USER_AGENT, self.user_agent.clone());
+        let answer = tokio::time::timeout(self.timeout, self.transport.send(request, MAX_BODY)).await;
+        match answer {
+            Ok(Ok(response)) if response.body().len() > MAX_BODY => Err(too_large(endpoint)),
+            Ok(Ok(response)) => Ok(response),
+            Err(_) | Ok(Err(TransportError::Timeout)) => Err(ProviderError::Timeout { endpoint }),
+            Ok(Err(TransportError::TooLarge { .. })) => Err(too_large(endpoint)),
+            Ok(Err(error)) => Err(ProviderError::Unreachable { endpoint, source: Arc::new(error) }),
+        }
     }
 
     /// GETs a JSON document and its cache lifetime.
@@ -78,21 +97,25 @@ impl Http {
         endpoint: Endpoint,
         url: &str,
     ) -> Result<Fetched<T>, ProviderError> {
-        let response = self.send(endpoint, self.client.get(url)).await?;
+        let response = self.send(endpoint, request(http::Method::GET, url), Vec::new()).await?;
         if !response.status().is_success() {
             return Err(ProviderError::Status { endpoint, status: response.status().as_u16() });
         }
         let max_age =
             response.headers().get(http::header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).and_then(parse_max_age);
-        let value = read_json(endpoint, response).await?;
+        let value = read_json(endpoint, &response)?;
         Ok(Fetched { value, max_age })
     }
 }
 
-/// Reads a JSON body: checks the content type, bounds the size, parses.
-pub(crate) async fn read_json<T: DeserializeOwned>(
+fn too_large(endpoint: Endpoint) -> ProviderError {
+    ProviderError::InvalidResponse { endpoint, reason: "body too large".into() }
+}
+
+/// Reads a JSON body: checks the content type and the size, parses.
+pub(crate) fn read_json<T: DeserializeOwned>(
     endpoint: Endpoint,
-    mut response: reqwest::Response,
+    response: &http::Response<Vec<u8>>,
 ) -> Result<T, ProviderError> {
     let content_type = response
         .headers()
@@ -107,25 +130,10 @@ pub(crate) async fn read_json<T: DeserializeOwned>(
             reason: format!("content type `{}` is not JSON", crate::types::loggable(essence, 64)),
         });
     }
-    if response.content_length().is_some_and(|l| l > MAX_BODY as u64) {
-        return Err(ProviderError::InvalidResponse { endpoint, reason: "body too large".into() });
+    if response.body().len() > MAX_BODY {
+        return Err(too_large(endpoint));
     }
-    let mut body = Vec::new();
-    loop {
-        let chunk = response.chunk().await.map_err(|source| {
-            if source.is_timeout() {
-                ProviderError::Timeout { endpoint }
-            } else {
-                ProviderError::Unreachable { endpoint, source: std::sync::Arc::new(source) }
-            }
-        })?;
-        let Some(chunk) = chunk else { break };
-        if body.len() + chunk.len() > MAX_BODY {
-            return Err(ProviderError::InvalidResponse { endpoint, reason: "body too large".into() });
-        }
-        body.extend_from_slice(&chunk);
-    }
-    serde_json::from_slice(&body)
+    serde_json::from_slice(response.body())
         .map_err(|e| ProviderError::InvalidResponse { endpoint, reason: format!("unexpected JSON: {e}") })
 }
 
@@ -163,24 +171,21 @@ mod tests {
 mod body_tests {
     use super::*;
 
-    fn response(content_type: &str, body: &str) -> reqwest::Response {
-        reqwest::Response::from(
-            http::Response::builder().header("content-type", content_type).body(body.to_owned()).unwrap(),
-        )
+    fn response(content_type: &str, body: &str) -> http::Response<Vec<u8>> {
+        http::Response::builder().header("content-type", content_type).body(body.as_bytes().to_vec()).unwrap()
     }
 
-    #[tokio::test]
-    async fn wrong_content_types_and_bad_json_are_typed_errors() {
+    #[test]
+    fn wrong_content_types_and_bad_json_are_typed_errors() {
         let ok: serde_json::Value =
-            read_json(Endpoint::Jwks, response("application/jwk-set+json", "{\"keys\":[]}")).await.unwrap();
+            read_json(Endpoint::Jwks, &response("application/jwk-set+json", "{\"keys\":[]}")).unwrap();
         assert_eq!(ok["keys"], serde_json::json!([]));
         for (ct, body) in [("text/html", "<html>"), ("application/json", "{not json"), ("", "{}")] {
-            let err = read_json::<serde_json::Value>(Endpoint::Token, response(ct, body)).await.unwrap_err();
+            let err = read_json::<serde_json::Value>(Endpoint::Token, &response(ct, body)).unwrap_err();
             assert!(matches!(err, ProviderError::InvalidResponse { endpoint: Endpoint::Token, .. }), "{ct}: {err:?}");
         }
         let huge = format!("[{}1]", "1,".repeat(MAX_BODY));
-        let err =
-            read_json::<serde_json::Value>(Endpoint::Userinfo, response("application/json", &huge)).await.unwrap_err();
+        let err = read_json::<serde_json::Value>(Endpoint::Userinfo, &response("application/json", &huge)).unwrap_err();
         assert!(matches!(err, ProviderError::InvalidResponse { .. }));
     }
 }

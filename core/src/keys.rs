@@ -1,6 +1,6 @@
 //! Caches for the documents One Login publishes: discovery, the OP JWKS and the DID document.
 //!
-//! Each document lives in a moka cache for the `max-age` its `Cache-Control` header gives,
+//! Each document is served for the `max-age` its `Cache-Control` header gives,
 //! clamped to a floor and a ceiling. One fetch runs at a time per document. A failed refresh
 //! keeps the last good copy (and retries after the floor). A token with an unknown `kid`
 //! causes at most one refetch per interval, so forged key ids cannot make us hammer One Login.
@@ -10,7 +10,7 @@
 //! once, with no new fetch and no wait behind the refresh lock, and the failure is logged once.
 
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::Jwk;
@@ -100,31 +100,17 @@ impl DidDocument {
     }
 }
 
-struct Entry<T> {
+/// A copy and the instant it stops being fresh.
+struct Fresh<T> {
     value: Arc<T>,
-    ttl: Duration,
-}
-
-impl<T> Clone for Entry<T> {
-    fn clone(&self) -> Self {
-        Self { value: self.value.clone(), ttl: self.ttl }
-    }
-}
-
-struct TtlFromEntry;
-
-impl<T> moka::Expiry<(), Entry<T>> for TtlFromEntry {
-    fn expire_after_create(&self, (): &(), value: &Entry<T>, _: Instant) -> Option<Duration> {
-        Some(value.ttl)
-    }
-    fn expire_after_update(&self, (): &(), value: &Entry<T>, _: Instant, _: Option<Duration>) -> Option<Duration> {
-        Some(value.ttl)
-    }
+    until: Instant,
 }
 
 /// One cached document.
 pub(crate) struct DocCache<T> {
-    fresh: moka::future::Cache<(), Entry<T>>,
+    /// The copy to serve while it is fresh: one document, read on every login several times,
+    /// so a read lock and a clock read rather than a cache keyed by nothing.
+    fresh: RwLock<Option<Fresh<T>>>,
     last_good: Mutex<Option<Arc<T>>>,
     refresh: tokio::sync::Mutex<Option<Instant>>,
     /// The last failed fetch, when there was no good copy to serve instead, and when it failed.
@@ -138,7 +124,7 @@ pub(crate) struct DocCache<T> {
 impl<T: Send + Sync + 'static> DocCache<T> {
     pub(crate) fn new(floor: Duration, ceiling: Duration, refetch_interval: Duration) -> Self {
         Self {
-            fresh: moka::future::Cache::builder().max_capacity(1).expire_after(TtlFromEntry).build(),
+            fresh: RwLock::new(None),
             last_good: Mutex::new(None),
             refresh: tokio::sync::Mutex::new(None),
             failed: Mutex::new(None),
@@ -154,6 +140,19 @@ impl<T: Send + Sync + 'static> DocCache<T> {
     fn with_failure_memory(mut self, memory: Duration) -> Self {
         self.failure_memory = memory;
         self
+    }
+
+    /// The copy, while it is fresh.
+    fn fresh(&self) -> Option<Arc<T>> {
+        let fresh = self.fresh.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        fresh.as_ref().filter(|f| Instant::now() < f.until).map(|f| f.value.clone())
+    }
+
+    /// Serves `value` for `ttl` from now.
+    fn keep_fresh(&self, value: Arc<T>, ttl: Duration) {
+        let now = Instant::now();
+        let until = now.checked_add(ttl).unwrap_or(now);
+        *self.fresh.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Fresh { value, until });
     }
 
     fn last_good(&self) -> Option<Arc<T>> {
@@ -179,15 +178,15 @@ impl<T: Send + Sync + 'static> DocCache<T> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Fetched<T>, ProviderError>>,
     {
-        if let Some(entry) = self.fresh.get(&()).await {
-            return Ok(entry.value);
+        if let Some(value) = self.fresh() {
+            return Ok(value);
         }
         if let Some(error) = self.recent_failure() {
             return Err(error);
         }
         let _flight = self.refresh.lock().await;
-        if let Some(entry) = self.fresh.get(&()).await {
-            return Ok(entry.value);
+        if let Some(value) = self.fresh() {
+            return Ok(value);
         }
         // The fetch this caller queued behind failed: its answer, not another fetch.
         if let Some(error) = self.recent_failure() {
@@ -210,8 +209,8 @@ impl<T: Send + Sync + 'static> DocCache<T> {
             return Err(error);
         }
         if last.is_some_and(|at| at.elapsed() < self.refetch_interval) {
-            if let Some(entry) = self.fresh.get(&()).await {
-                return Ok(entry.value);
+            if let Some(value) = self.fresh() {
+                return Ok(value);
             }
             if let Some(v) = self.last_good() {
                 return Ok(v);
@@ -230,7 +229,7 @@ impl<T: Send + Sync + 'static> DocCache<T> {
             Ok(fetched) => {
                 let value = Arc::new(fetched.value);
                 let ttl = fetched.max_age.unwrap_or(self.floor).clamp(self.floor, self.ceiling);
-                self.fresh.insert((), Entry { value: value.clone(), ttl }).await;
+                self.keep_fresh(value.clone(), ttl);
                 *self.last_good.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(value.clone());
                 *self.failed() = None;
                 Ok(value)
@@ -238,7 +237,7 @@ impl<T: Send + Sync + 'static> DocCache<T> {
             Err(error) => {
                 if let Some(value) = self.last_good() {
                     tracing::warn!(%error, "refresh failed; keeping the last good copy");
-                    self.fresh.insert((), Entry { value: value.clone(), ttl: self.floor }).await;
+                    self.keep_fresh(value.clone(), self.floor);
                     return Ok(value);
                 }
                 tracing::warn!(

@@ -97,6 +97,7 @@ mod levels;
 mod return_path;
 mod session;
 pub mod store;
+pub mod transport;
 mod types;
 pub mod web;
 

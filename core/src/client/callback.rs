@@ -344,11 +344,13 @@ impl OneLogin {
             ("client_assertion", &assertion),
             ("code_verifier", pending.pkce_verifier.secret()),
         ];
-        let request = self.http().client().post(&meta.token_endpoint).form(&form);
-        let response = self.http().send(Endpoint::Token, request).await?;
+        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        let request = crate::fetch::request(http::Method::POST, &meta.token_endpoint)
+            .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        let response = self.http().send(Endpoint::Token, request, body.into_bytes()).await?;
         let status = response.status();
         if status.is_client_error() && status != http::StatusCode::FORBIDDEN {
-            let body: Result<TokenErrorBody, _> = read_json(Endpoint::Token, response).await;
+            let body: Result<TokenErrorBody, _> = read_json(Endpoint::Token, &response);
             return Err(match body {
                 Ok(TokenErrorBody { error: Some(error), error_description }) => ProviderError::TokenRequestRejected {
                     error: crate::types::loggable(&error, 64),
@@ -361,7 +363,7 @@ impl OneLogin {
         if !status.is_success() {
             return Err(ProviderError::Status { endpoint: Endpoint::Token, status: status.as_u16() }.into());
         }
-        let body: TokenResponse = read_json(Endpoint::Token, response).await?;
+        let body: TokenResponse = read_json(Endpoint::Token, &response)?;
         let invalid =
             |reason: &str| ProviderError::InvalidResponse { endpoint: Endpoint::Token, reason: reason.into() };
         if !body.token_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("bearer")) {
@@ -437,14 +439,22 @@ impl OneLogin {
 
     async fn userinfo(&self, access_token: &AccessToken, sub: &str) -> Result<Userinfo, Error> {
         let meta = self.metadata().await?;
-        let request = self.http().client().get(&meta.userinfo_endpoint).bearer_auth(access_token.secret());
-        let response = self.http().send(Endpoint::Userinfo, request).await?;
+        let mut bearer = http::HeaderValue::try_from(format!("Bearer {}", access_token.secret())).map_err(|_| {
+            ProviderError::InvalidResponse {
+                endpoint: Endpoint::Token,
+                reason: "the access token is not a header value".into(),
+            }
+        })?;
+        bearer.set_sensitive(true);
+        let request = crate::fetch::request(http::Method::GET, &meta.userinfo_endpoint)
+            .header(http::header::AUTHORIZATION, bearer);
+        let response = self.http().send(Endpoint::Userinfo, request, Vec::new()).await?;
         if !response.status().is_success() {
             return Err(
                 ProviderError::Status { endpoint: Endpoint::Userinfo, status: response.status().as_u16() }.into()
             );
         }
-        let info: Userinfo = read_json(Endpoint::Userinfo, response).await?;
+        let info: Userinfo = read_json(Endpoint::Userinfo, &response)?;
         let found =
             info.sub.as_deref().ok_or(TokenError::MissingClaim("sub")).map_err(Error::token(TokenKind::Userinfo))?;
         if !ct_eq(found.as_bytes(), sub.as_bytes()) {

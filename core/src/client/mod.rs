@@ -24,6 +24,7 @@ use crate::fetch::Http;
 use crate::keys::{DidDocument, DocCache, KeySet, ProviderMetadata};
 use crate::session::MadeFor;
 use crate::store::{MemoryStore, Store, StoreSettings};
+use crate::transport::HttpTransport;
 use crate::web::{DefaultPages, Pages};
 
 /// The GOV.UK One Login relying party. Build it once at start-up and share it (it is an `Arc`).
@@ -69,6 +70,7 @@ pub struct OneLoginBuilder {
     clock: Arc<dyn Clock>,
     pages: Arc<dyn Pages>,
     api_paths: Vec<String>,
+    transport: Option<Arc<dyn HttpTransport>>,
 }
 
 impl std::fmt::Debug for OneLoginBuilder {
@@ -78,6 +80,7 @@ impl std::fmt::Debug for OneLoginBuilder {
             .field("store", &self.store)
             .field("pages", &self.pages)
             .field("api_paths", &self.api_paths)
+            .field("transport", &self.transport)
             .finish_non_exhaustive()
     }
 }
@@ -113,6 +116,14 @@ impl OneLoginBuilder {
         }));
         self
     }
+    /// Sends the engine's requests to One Login through `transport` instead of the default
+    /// (reqwest on rustls with the web PKI roots): an egress proxy, a pinned CA, or answers
+    /// given in-process. The engine still sets the User-Agent, bounds each call by
+    /// [`ConfigBuilder::http_timeout`](crate::ConfigBuilder::http_timeout) and checks every answer itself. See [`crate::transport`].
+    pub fn http_transport(mut self, transport: impl HttpTransport) -> Self {
+        self.transport = Some(Arc::new(transport));
+        self
+    }
     /// Uses another clock (tests).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
@@ -129,7 +140,13 @@ impl OneLoginBuilder {
         tracing::info!(store = store.backend(), settings = ?c.session_store(), "session store");
         Ok(OneLogin {
             inner: Arc::new(Inner {
-                http: Http::new(c)?,
+                http: Http::new(
+                    c,
+                    match self.transport {
+                        Some(transport) => transport,
+                        None => crate::fetch::default_transport(c)?,
+                    },
+                )?,
                 discovery: doc_cache(c),
                 jwks: doc_cache(c),
                 did: doc_cache(c),
@@ -205,6 +222,7 @@ impl OneLogin {
             clock: Arc::new(SystemClock),
             pages: Arc::new(DefaultPages),
             api_paths: Vec::new(),
+            transport: None,
         }
     }
 

@@ -76,7 +76,7 @@ pub enum ConfigError {
     },
     /// The HTTP client could not be built.
     #[error("the HTTP client could not be built")]
-    HttpClient(#[source] reqwest::Error),
+    HttpClient(#[source] crate::transport::TransportError),
 }
 
 /// The message and its causes, so that `main() -> Result<(), Box<dyn Error>>` (which prints

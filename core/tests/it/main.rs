@@ -12,6 +12,7 @@ mod opaque;
 mod redis_tls;
 mod round_trip;
 mod store;
+mod transport;
 mod web;
 
 use std::time::Duration;

@@ -167,6 +167,7 @@ impl Shared {
 /// A running stand-in. Stops when dropped.
 pub struct MockProvider {
     shared: Arc<Shared>,
+    router: axum::Router,
     addr: SocketAddr,
     task: tokio::task::JoinHandle<()>,
 }
@@ -241,11 +242,12 @@ impl MockProvider {
                 token_redirect: None,
             }),
         });
-        let app = routes::router(shared.clone());
+        let router = routes::router(shared.clone());
+        let app = router.clone();
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Self { shared, addr, task }
+        Self { shared, router, addr, task }
     }
 
     /// Plays the user at One Login: follows an `/authorize` URL (auto-approving) and returns
@@ -257,6 +259,20 @@ impl MockProvider {
         let response = client.get(authorize_url).send().await.expect("the stand-in answers /authorize");
         let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
         location.unwrap_or_else(|| panic!("the stand-in did not redirect back ({})", response.status()))
+    }
+
+    /// Answers `request` in-process, as the stand-in would over HTTP (the same routes and
+    /// state), for a client's transport that should not touch a socket.
+    pub async fn answer(&self, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
+        use tower::ServiceExt as _;
+        let response = self.router.clone().oneshot(request.map(axum::body::Body::from)).await;
+        let response = match response {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
+        let (parts, body) = response.into_parts();
+        let body = axum::body::to_bytes(body, usize::MAX).await.expect("the stand-in's answer");
+        http::Response::from_parts(parts, body.to_vec())
     }
 
     /// The issuer, `http://127.0.0.1:<port>/`.

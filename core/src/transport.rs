@@ -1,0 +1,114 @@
+//! How the engine's HTTP requests reach One Login: the [`HttpTransport`] trait.
+//!
+//! The engine sends its requests (discovery, JWKS, the DID document, the token request, userinfo)
+//! through one transport. By default that is a reqwest client on rustls, trusting the web PKI
+//! roots, following no redirects and reading at most a bounded answer. A service that must route
+//! its calls through an egress proxy, pin a CA, or answer them in-process (benchmarks, tests)
+//! gives [`OneLoginBuilder::http_transport`](crate::OneLoginBuilder::http_transport) its own.
+//!
+//! Whatever the transport, the engine sets the `User-Agent` (One Login refuses requests without
+//! one), bounds every call by [`ConfigBuilder::http_timeout`](crate::ConfigBuilder::http_timeout), and checks
+//! the answer's status, content type, size and JSON itself.
+//!
+//! ```
+//! use govuk_one_login::transport::{HttpTransport, TransportError};
+//!
+//! /// Answers every request with 503, as an unreachable One Login would be seen.
+//! #[derive(Debug)]
+//! struct Unavailable;
+//!
+//! #[async_trait::async_trait]
+//! impl HttpTransport for Unavailable {
+//!     async fn send(
+//!         &self,
+//!         _request: http::Request<Vec<u8>>,
+//!         _max_body: usize,
+//!     ) -> Result<http::Response<Vec<u8>>, TransportError> {
+//!         Ok(http::Response::builder().status(503).body(Vec::new()).expect("a response"))
+//!     }
+//! }
+//! ```
+
+use std::fmt;
+
+/// Sends one request to One Login and returns its whole answer.
+///
+/// An implementation must not follow redirects (a redirect is an answer, which the engine
+/// refuses), must send the request's method, URI, headers and body as given, and should stop
+/// reading a body longer than `max_body` bytes with [`TransportError::TooLarge`] (the engine
+/// refuses a longer one anyway, after the transport has read it).
+#[async_trait::async_trait]
+pub trait HttpTransport: Send + Sync + fmt::Debug + 'static {
+    /// Sends `request`; the answer's body is read whole.
+    async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        max_body: usize,
+    ) -> Result<http::Response<Vec<u8>>, TransportError>;
+}
+
+/// Why a request got no usable answer from the transport.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// No answer in time.
+    #[error("no answer within the timeout")]
+    Timeout,
+    /// The answer's body is longer than the engine reads.
+    #[error("the answer is longer than {limit} bytes")]
+    TooLarge {
+        /// The limit it broke.
+        limit: usize,
+    },
+    /// The connection failed or broke: DNS, TCP, TLS, or the body stopped mid-way.
+    #[error("the request failed in transit")]
+    Failed(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl TransportError {
+    /// A failure in transit, from any error.
+    pub fn failed(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Failed(source.into())
+    }
+}
+
+/// The default transport: one reqwest client (rustls on aws-lc-rs, no redirects).
+#[derive(Debug)]
+pub(crate) struct Reqwest {
+    client: reqwest::Client,
+}
+
+impl Reqwest {
+    pub(crate) fn new(client: reqwest::Client) -> Self {
+        Self { client }
+    }
+}
+
+#[async_trait::async_trait]
+impl HttpTransport for Reqwest {
+    async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        max_body: usize,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        let in_transit = |source: reqwest::Error| {
+            if source.is_timeout() { TransportError::Timeout } else { TransportError::failed(source) }
+        };
+        let request = reqwest::Request::try_from(request).map_err(TransportError::failed)?;
+        let mut response = self.client.execute(request).await.map_err(in_transit)?;
+        if response.content_length().is_some_and(|l| l > max_body as u64) {
+            return Err(TransportError::TooLarge { limit: max_body });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(in_transit)? {
+            if body.len() + chunk.len() > max_body {
+                return Err(TransportError::TooLarge { limit: max_body });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let mut answer = http::Response::new(body);
+        *answer.status_mut() = response.status();
+        *answer.headers_mut() = std::mem::take(response.headers_mut());
+        Ok(answer)
+    }
+}
