@@ -100,6 +100,9 @@ impl DidDocument {
     }
 }
 
+/// How long a copy is served when its lifetime does not fit in an `Instant`.
+const LONGEST_FRESH: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
 /// A copy and the instant it stops being fresh.
 struct Fresh<T> {
     value: Arc<T>,
@@ -151,7 +154,9 @@ impl<T: Send + Sync + 'static> DocCache<T> {
     /// Serves `value` for `ttl` from now.
     fn keep_fresh(&self, value: Arc<T>, ttl: Duration) {
         let now = Instant::now();
-        let until = now.checked_add(ttl).unwrap_or(now);
+        // A ceiling of `Duration::MAX` means "no ceiling": serve the copy for ten years rather
+        // than never.
+        let until = now.checked_add(ttl).or_else(|| now.checked_add(LONGEST_FRESH)).unwrap_or(now);
         *self.fresh.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Fresh { value, until });
     }
 
@@ -301,6 +306,19 @@ mod tests {
         let err = cache.refetch(|| fetch(&calls, Duration::ZERO, Ok(1))).await.unwrap_err();
         assert!(matches!(err, ProviderError::Status { status: 503, .. }));
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_lifetime_too_long_for_the_clock_is_still_cached() {
+        let cache = DocCache::new(Duration::from_secs(60), Duration::MAX, Duration::from_secs(60));
+        let calls = AtomicUsize::new(0);
+        let forever = || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Ok(Fetched { value: 1, max_age: Some(Duration::MAX) })
+        };
+        assert_eq!(*cache.get(forever).await.unwrap(), 1);
+        assert_eq!(*cache.get(forever).await.unwrap(), 1);
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "served from the cache, not fetched again");
     }
 
     #[tokio::test]

@@ -36,7 +36,16 @@ use std::fmt;
 /// An implementation must not follow redirects (a redirect is an answer, which the engine
 /// refuses), must send the request's method, URI, headers and body as given, and should stop
 /// reading a body longer than `max_body` bytes with [`TransportError::TooLarge`] (the engine
-/// refuses a longer one anyway, after the transport has read it).
+/// refuses a longer one anyway, but only after the transport has held it in memory).
+///
+/// Requests carry secrets: the token request's body holds the authorization code, the PKCE
+/// verifier and the client assertion, and userinfo's `Authorization` header the access token
+/// (marked sensitive). `http::Request`'s `Debug` prints the body, so a transport must never log
+/// a request or its body.
+///
+/// The engine bounds each call with a Tokio timer, so it must run on a Tokio runtime with time
+/// enabled (as axum's and actix-web's are), and `send` must not block its thread: a blocking
+/// call cannot be cut by the timeout.
 #[async_trait::async_trait]
 pub trait HttpTransport: Send + Sync + fmt::Debug + 'static {
     /// Sends `request`; the answer's body is read whole.

@@ -441,7 +441,7 @@ impl OneLogin {
         let meta = self.metadata().await?;
         let mut bearer = http::HeaderValue::try_from(format!("Bearer {}", access_token.secret())).map_err(|_| {
             ProviderError::InvalidResponse {
-                endpoint: Endpoint::Token,
+                endpoint: Endpoint::Userinfo,
                 reason: "the access token is not a header value".into(),
             }
         })?;
