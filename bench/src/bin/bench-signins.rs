@@ -138,25 +138,21 @@ async fn sign_in(client: &reqwest::Client, ours: &str) -> Result<(), String> {
     if !callback.starts_with(ours) {
         return Err(format!("the stand-in sent the browser to {callback}"));
     }
-    let done = client
-        .get(&callback)
-        .header(reqwest::header::COOKIE, jar.header())
-        .send()
-        .await
-        .map_err(|e| format!("GET /auth/callback: {e}"))?;
+    let done = get_with_cookies(client, &callback, &jar).await?;
     jar.take(&done);
     let next = location(&done, "the callback")?;
     let next = if next.starts_with('/') { format!("{ours}{next}") } else { next };
-    let last = client
-        .get(&next)
-        .header(reqwest::header::COOKIE, jar.header())
-        .send()
-        .await
-        .map_err(|e| format!("GET {next}: {e}"))?;
+    let last = get_with_cookies(client, &next, &jar).await?;
     match last.status().as_u16() {
         200 => Ok(()),
         other => Err(format!("the signed-in browser got {other} at {next}")),
     }
+}
+
+/// `GET url` with the browser's cookies.
+async fn get_with_cookies(client: &reqwest::Client, url: &str, jar: &Jar) -> Result<reqwest::Response, String> {
+    let request = client.get(url).header(reqwest::header::COOKIE, jar.header());
+    request.send().await.map_err(|e| format!("GET {url}: {e}"))
 }
 
 fn location(response: &reqwest::Response, who: &str) -> Result<String, String> {

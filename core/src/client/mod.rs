@@ -119,7 +119,8 @@ impl OneLoginBuilder {
     /// Sends the engine's requests to One Login through `transport` instead of the default
     /// (reqwest on rustls with the web PKI roots): an egress proxy, a pinned CA, or answers
     /// given in-process. The engine still sets the User-Agent, bounds each call by
-    /// [`ConfigBuilder::http_timeout`](crate::ConfigBuilder::http_timeout) and checks every answer itself. See [`crate::transport`].
+    /// [`ConfigBuilder::http_timeout`](crate::ConfigBuilder::http_timeout) and checks every
+    /// answer itself. See [`crate::transport`].
     pub fn http_transport(mut self, transport: impl HttpTransport) -> Self {
         self.transport = Some(Arc::new(transport));
         self
