@@ -3,13 +3,15 @@
 use actix_web::web::{self, Bytes, ServiceConfig};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use govuk_one_login::OneLogin;
+use govuk_one_login::events::{EventRequest, MAX_SET_BODY};
 use govuk_one_login::web::SessionContext;
 
 use crate::middleware::OneLoginMiddleware;
 use crate::render::{installed, not_installed, render, request_info};
 
 /// Mounts the sign-in, callback, sign-out and back-channel logout routes (and the JWKS route
-/// when the config publishes one) at the paths the [`Config`](govuk_one_login::Config) gives:
+/// when the config publishes one, and the security-event receiver and its token endpoint when
+/// the config enables them) at the paths the [`Config`](govuk_one_login::Config) gives:
 /// `App::new().configure(configure(one_login))`. Each carries its own
 /// [`OneLoginMiddleware`], so they work even where the app's is missing (an app-wide one is
 /// not run twice).
@@ -29,6 +31,10 @@ pub fn configure(one_login: OneLogin) -> impl FnOnce(&mut ServiceConfig) {
             );
         if let Some(jwks) = &r.jwks {
             cfg.service(web::resource(jwks.as_str()).wrap(mw()).route(web::get().to(jwks_route)));
+        }
+        if let Some(events) = config.security_events() {
+            cfg.service(web::resource(events.receiver_path()).wrap(mw()).route(web::post().to(events_receiver)))
+                .service(web::resource(events.token_path()).wrap(mw()).route(web::post().to(events_token)));
         }
     }
 }
@@ -61,6 +67,30 @@ async fn logout(req: HttpRequest, body: Bytes) -> HttpResponse {
 async fn backchannel_logout(req: HttpRequest, body: Bytes) -> HttpResponse {
     let Some((ol, _)) = context(&req) else { return not_installed() };
     render(ol.backchannel_logout_route(&request_info(req.method(), req.uri(), req.headers()), &body).await)
+}
+
+fn event_info<'a>(req: &'a HttpRequest, body: Option<&'a Bytes>) -> EventRequest<'a> {
+    let header = |name| req.headers().get(name).and_then(|v: &actix_web::http::header::HeaderValue| v.to_str().ok());
+    EventRequest::new(body.map(|b| &b[..]))
+        .content_type(header(actix_web::http::header::CONTENT_TYPE))
+        .authorization(header(actix_web::http::header::AUTHORIZATION))
+}
+
+/// The body, read up to `limit` bytes (`None` past it, or when it could not be read).
+async fn read_limited(payload: web::Payload, limit: usize) -> Option<Bytes> {
+    payload.to_bytes_limited(limit).await.ok().and_then(Result::ok)
+}
+
+async fn events_receiver(req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    let Some((ol, _)) = context(&req) else { return not_installed() };
+    let body = read_limited(payload, MAX_SET_BODY).await;
+    render(ol.events_route(&event_info(&req, body.as_ref())).await)
+}
+
+async fn events_token(req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    let Some((ol, _)) = context(&req) else { return not_installed() };
+    let body = read_limited(payload, govuk_one_login::web::MAX_FORM_BODY).await;
+    render(ol.events_token_route(&event_info(&req, body.as_ref())))
 }
 
 async fn jwks_route(req: HttpRequest) -> HttpResponse {

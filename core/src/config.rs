@@ -10,6 +10,7 @@ use std::time::Duration;
 use jsonwebtoken::{Algorithm, EncodingKey, jwk::Jwk};
 use url::Url;
 
+pub(crate) use check::url as check_url;
 pub use error::{ConfigError, ConfigSource};
 
 use crate::store::StoreSettings;
@@ -287,6 +288,7 @@ settings! {
         key_cache_ceiling: Duration = Duration::from_secs(86_400);
         unknown_kid_refetch_interval: Duration = Duration::from_secs(60);
         routes: Routes = Routes::default();
+        events: Option<crate::events::EventsSettings> = None => Option<crate::events::EventsConfig>, check::events;
     }
 }
 
@@ -472,6 +474,13 @@ impl<K> ConfigBuilder<K> {
         self.settings.routes.backchannel_logout = path.into();
         self
     }
+    /// Receives One Login's security events (SETs pushed by its Signal Exchange) and serves
+    /// the token endpoint its transmitter authenticates at (`ONE_LOGIN_EVENTS_ENABLED` and the
+    /// other `ONE_LOGIN_EVENTS_*` variables). Off by default. See [`crate::events`].
+    pub fn security_events(mut self, events: crate::events::EventsSettings) -> Self {
+        self.settings.events = Some(events);
+        self
+    }
     /// Publishes our public key as a JWKS at this path (such as `/.well-known/jwks.json`), so
     /// One Login can fetch it and keys can rotate. Off by default.
     pub fn publish_jwks_at(mut self, path: impl Into<String>) -> Self {
@@ -607,6 +616,10 @@ impl Config {
     /// Whether the login request goes as a signed request object.
     pub fn request_objects(&self) -> bool {
         self.request_objects
+    }
+    /// The security-event receiver's settings, when it is enabled.
+    pub fn security_events(&self) -> Option<&crate::events::EventsConfig> {
+        self.events.as_ref()
     }
     /// Our public key as a JWK set, for a `/.well-known/jwks.json` route that One Login can
     /// fetch (set a key id with [`ConfigBuilder::key_id`] when publishing).

@@ -209,6 +209,10 @@ pub enum Endpoint {
     Token,
     /// `/userinfo`.
     Userinfo,
+    /// The security-event transmitter's key set.
+    EventsJwks,
+    /// The security-event transmitter's verification endpoint (or its token endpoint).
+    EventsVerification,
 }
 
 impl fmt::Display for Endpoint {
@@ -219,6 +223,8 @@ impl fmt::Display for Endpoint {
             Endpoint::DidDocument => "DID document",
             Endpoint::Token => "token endpoint",
             Endpoint::Userinfo => "userinfo endpoint",
+            Endpoint::EventsJwks => "security-event transmitter's JWKS",
+            Endpoint::EventsVerification => "security-event verification endpoint",
         })
     }
 }

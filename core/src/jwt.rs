@@ -55,7 +55,7 @@ pub(crate) fn header(token: &str, pinned: Algorithm) -> Result<Jws<'_>, TokenErr
 }
 
 /// The header's `alg` as written, so that `none` or `HS256` is reported as such.
-fn raw_header_alg(token: &str) -> Result<String, TokenError> {
+pub(crate) fn raw_header_alg(token: &str) -> Result<String, TokenError> {
     use base64::Engine as _;
     #[derive(Deserialize)]
     struct Alg {

@@ -89,6 +89,7 @@ mod client;
 pub mod clock;
 mod config;
 pub mod error;
+pub mod events;
 mod fetch;
 pub mod identity;
 mod jwt;

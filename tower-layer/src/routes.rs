@@ -6,13 +6,15 @@ use axum::extract::Request;
 use axum::response::Response;
 use axum::routing::{get, post};
 use govuk_one_login::OneLogin;
+use govuk_one_login::events::{EventRequest, MAX_SET_BODY};
 use govuk_one_login::web::SessionContext;
 
 use crate::layer::OneLoginLayer;
 use crate::render::{installed, not_installed, render, request_info};
 
 /// The sign-in, callback, sign-out and back-channel logout routes (and the JWKS route when the
-/// config publishes one), at the paths the [`Config`](govuk_one_login::Config) gives, with
+/// config publishes one, and the security-event receiver and its token endpoint when the
+/// config enables them), at the paths the [`Config`](govuk_one_login::Config) gives, with
 /// their own [`OneLoginLayer`] (so they work wherever they are merged, with or without an
 /// app-wide layer). [`OneLoginRouterExt::with_one_login`] mounts them and layers your routes
 /// too: use one or the other, not both (axum refuses a route added twice).
@@ -30,6 +32,10 @@ fn unlayered<S: Clone + Send + Sync + 'static>(one_login: &OneLogin) -> Router<S
         .route(&r.backchannel_logout, post(backchannel_logout));
     if let Some(jwks) = &r.jwks {
         router = router.route(jwks, get(jwks_route));
+    }
+    if let Some(events) = config.security_events() {
+        router =
+            router.route(events.receiver_path(), post(events_receiver)).route(events.token_path(), post(events_token));
     }
     router
 }
@@ -74,6 +80,31 @@ async fn backchannel_logout(request: Request) -> Response {
     let (parts, body) = form(request).await;
     let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
     render(ol.backchannel_logout_route(&info, &body).await)
+}
+
+/// The request facts the security-event routes read: the body, cut at `limit` (`None` past it).
+async fn event_request(request: Request, limit: usize) -> (http::request::Parts, Option<Bytes>) {
+    let (parts, body) = request.into_parts();
+    (parts, axum::body::to_bytes(body, limit).await.ok())
+}
+
+fn event_info<'a>(parts: &'a http::request::Parts, body: Option<&'a Bytes>) -> EventRequest<'a> {
+    let header = |name| parts.headers.get(name).and_then(|v: &http::HeaderValue| v.to_str().ok());
+    EventRequest::new(body.map(|b| &b[..]))
+        .content_type(header(http::header::CONTENT_TYPE))
+        .authorization(header(http::header::AUTHORIZATION))
+}
+
+async fn events_receiver(request: Request) -> Response {
+    let Some((ol, _)) = context(&request) else { return not_installed() };
+    let (parts, body) = event_request(request, MAX_SET_BODY).await;
+    render(ol.events_route(&event_info(&parts, body.as_ref())).await)
+}
+
+async fn events_token(request: Request) -> Response {
+    let Some((ol, _)) = context(&request) else { return not_installed() };
+    let (parts, body) = event_request(request, govuk_one_login::web::MAX_FORM_BODY).await;
+    render(ol.events_token_route(&event_info(&parts, body.as_ref())))
 }
 
 async fn jwks_route(request: Request) -> Response {

@@ -41,7 +41,7 @@ pub struct OneLogin {
     inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     config: Config,
     http: Http,
     discovery: DocCache<ProviderMetadata>,
@@ -52,6 +52,9 @@ struct Inner {
     pages: Arc<dyn Pages>,
     api_paths: Vec<String>,
     starts: throttle::StartLimit,
+    events_jwks: DocCache<KeySet>,
+    event_handlers: crate::events::EventHandlers,
+    verification: crate::events::verification::SharedRounds,
     /// This deployment's issuer and client, the copy its sessions share.
     made_for: Arc<MadeFor>,
 }
@@ -71,6 +74,7 @@ pub struct OneLoginBuilder {
     pages: Arc<dyn Pages>,
     api_paths: Vec<String>,
     transport: Option<Arc<dyn HttpTransport>>,
+    event_handlers: crate::events::EventHandlers,
 }
 
 impl std::fmt::Debug for OneLoginBuilder {
@@ -125,6 +129,12 @@ impl OneLoginBuilder {
         self.transport = Some(Arc::new(transport));
         self
     }
+    /// The application's handlers for security events (see [`crate::events`]); they run
+    /// after the receiver's own action on each event.
+    pub fn security_event_handlers(mut self, handlers: crate::events::EventHandlers) -> Self {
+        self.event_handlers = handlers;
+        self
+    }
     /// Uses another clock (tests).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
@@ -139,7 +149,8 @@ impl OneLoginBuilder {
             None => store_from_settings(c.session_store())?,
         };
         tracing::info!(store = store.backend(), settings = ?c.session_store(), "session store");
-        Ok(OneLogin {
+        let verify_every = c.security_events().and_then(|e| e.verification.as_ref()).map(|v| v.interval);
+        let one_login = OneLogin {
             inner: Arc::new(Inner {
                 http: Http::new(
                     c,
@@ -156,10 +167,17 @@ impl OneLoginBuilder {
                 pages: self.pages,
                 api_paths: self.api_paths,
                 starts: throttle::StartLimit::new(self.config.max_sign_in_starts_per_second),
+                events_jwks: doc_cache(c),
+                event_handlers: self.event_handlers,
+                verification: Arc::default(),
                 made_for: MadeFor::shared(&self.config.issuer, &self.config.client_id),
                 config: self.config,
             }),
-        })
+        };
+        if let Some(interval) = verify_every {
+            crate::events::verification::spawn(Arc::downgrade(&one_login.inner), interval);
+        }
+        Ok(one_login)
     }
 }
 
@@ -224,6 +242,7 @@ impl OneLogin {
             pages: Arc::new(DefaultPages),
             api_paths: Vec::new(),
             transport: None,
+            event_handlers: crate::events::EventHandlers::new(),
         }
     }
 
@@ -325,5 +344,25 @@ impl OneLogin {
 
     pub(crate) fn http(&self) -> &Http {
         &self.inner.http
+    }
+
+    pub(crate) fn events_config(&self) -> Option<&crate::events::EventsConfig> {
+        self.inner.config.security_events()
+    }
+
+    pub(crate) fn events_jwks(&self) -> &DocCache<KeySet> {
+        &self.inner.events_jwks
+    }
+
+    pub(crate) fn event_handlers(&self) -> &crate::events::EventHandlers {
+        &self.inner.event_handlers
+    }
+
+    pub(crate) fn verification_rounds(&self) -> &crate::events::verification::SharedRounds {
+        &self.inner.verification
+    }
+
+    pub(crate) fn from_inner(inner: Arc<Inner>) -> Self {
+        Self { inner }
     }
 }

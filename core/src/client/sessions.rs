@@ -169,6 +169,13 @@ impl OneLogin {
         Ok(self.revoke(sub, None).await?.unwrap_or(0))
     }
 
+    /// Drops the verified identity kept with every session of `sub`, on every instance sharing
+    /// the store: they stay signed in at their authentication level, and the next route that
+    /// needs an identity asks One Login again. Returns how many sessions had one.
+    pub async fn drop_identity(&self, sub: &Subject) -> Result<usize, Error> {
+        Ok(self.store().drop_identity(sub, self.now()).await?)
+    }
+
     /// Revokes, and with `once` records that replay key in the same atomic step (`None` when
     /// it was recorded already).
     pub(crate) async fn revoke(

@@ -32,7 +32,7 @@ impl Checks {
 }
 
 /// An `https` URL, or plain `http` on loopback.
-pub(super) fn url(origin: ConfigSource, value: &str) -> Result<Url, ConfigError> {
+pub(crate) fn url(origin: ConfigSource, value: &str) -> Result<Url, ConfigError> {
     let url =
         Url::parse(value).map_err(|e| ConfigError::invalid_at(origin, format!("`{value}` is not a URL ({e})")))?;
     match url.scheme() {
@@ -200,4 +200,12 @@ pub(super) fn together(config: &Config, cx: &Checks) -> Result<(), ConfigError> 
         }
     }
     Ok(())
+}
+
+/// The security-event receiver, when one is configured (its presets follow the environment).
+pub(super) fn events(
+    settings: Option<crate::events::EventsSettings>,
+    cx: &Checks,
+) -> Result<Option<crate::events::EventsConfig>, ConfigError> {
+    settings.map(|s| s.check(&cx.environment)).transpose()
 }

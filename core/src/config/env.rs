@@ -88,6 +88,9 @@ impl Config {
             }
         }
         b = b.session_store(crate::store::config::from_vars(&get)?);
+        if let Some(events) = crate::events::EventsSettings::from_vars(&get)? {
+            b = b.security_events(events);
+        }
         signing_key(b, &get)?.build()
     }
 }

@@ -218,6 +218,12 @@ impl SessionRecord {
     pub fn id_token(&self) -> IdToken {
         self.id_token.token()
     }
+    /// The same session without its verified identity (what a security event's
+    /// assurance-level change leaves), or `None` when it has none.
+    pub fn without_identity(&self) -> Option<SessionRecord> {
+        self.identity.as_ref()?;
+        Some(SessionRecord { identity: None, ..self.clone() })
+    }
     /// The token the sign-out form must carry as `csrf_token` (see [`crate::web`]).
     pub fn csrf_token(&self) -> &str {
         &self.csrf_token

@@ -5,9 +5,10 @@
 //! | state | operation | atomic guarantee |
 //! |---|---|---|
 //! | pending logins (10 minutes, keyed by a digest of `state`) | [`Store::put_pending`], [`Store::take_pending`] | take-once: get and delete in one step, so a callback completes once, on one instance |
-//! | replay records (`logout_token` `jti`, and later security events) | [`Store::insert_if_absent`] | insert-if-absent with a TTL: one instance wins |
+//! | replay records (`logout_token` `jti`, security event `jti`) | [`Store::insert_if_absent`], [`Store::remove_replay`] | insert-if-absent with a TTL: one instance wins; a record is removed only by the one that failed to act on it |
 //! | sessions | [`Store::create_session`], [`Store::load_session`], [`Store::touch_session`], [`Store::delete_session`] | get/put/delete with a TTL; a touch never recreates a deleted session |
 //! | per-`sub` index and "revoked at" time | [`Store::revoke_subject`], checked by every [`Store::load_session`] | the revocation time only grows, and it is returned with every session load |
+//! | a subject's verified identity (a security event's assurance-level change) | [`Store::drop_identity`] | each session's record is replaced in one step, never recreated |
 //!
 //! # Why revocation cannot miss a session
 //!
@@ -88,6 +89,10 @@ impl ReplayKey {
     /// A `logout_token` from `issuer` with this `jti`.
     pub fn logout_token(issuer: &str, jti: &str) -> Self {
         Self { digest: sha256_b64(format!("logout\0{issuer}\0{jti}").as_bytes()), subject: None }
+    }
+    /// A security event (SET) from `issuer` with this `jti`.
+    pub fn security_event(issuer: &str, jti: &str) -> Self {
+        Self { digest: sha256_b64(format!("set\0{issuer}\0{jti}").as_bytes()), subject: None }
     }
     /// The same record, kept beside `subject`'s other state (on its cluster slot), so that
     /// the revocation it guards can write it in the same atomic step. Every path that records
@@ -218,6 +223,12 @@ pub trait Store: SessionDataStore + Send + Sync + fmt::Debug + 'static {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError>;
 
+    /// Removes the replay record `key`, on every instance: called by the one caller whose
+    /// [`Store::insert_if_absent`] recorded it and who then failed to act on what it guards (a
+    /// security event whose handling failed), so that the sender's retry is acted on rather than
+    /// taken for a replay. Removing a record that is not there is not an error.
+    async fn remove_replay(&self, key: &ReplayKey) -> Result<(), StoreError>;
+
     /// Stores a new session under `id` (a fresh random id), indexes it under its subject and,
     /// beyond [`MAX_SESSIONS_PER_SUBJECT`], ends that subject's oldest sessions.
     async fn create_session(
@@ -258,6 +269,13 @@ pub trait Store: SessionDataStore + Send + Sync + fmt::Debug + 'static {
         idle_until: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<(), StoreError>;
+
+    /// Replaces each live session of `subject` with the same session without its verified
+    /// identity ([`SessionRecord::without_identity`]), on every instance: the sessions stay,
+    /// and the next route that needs an identity asks One Login again. Returns how many
+    /// sessions had an identity to drop. A session made while this runs is made from a sign-in
+    /// One Login answered after the change, so it is not looked at.
+    async fn drop_identity(&self, subject: &Subject, now: OffsetDateTime) -> Result<usize, StoreError>;
 
     /// Deletes one session, on every instance.
     async fn delete_session(&self, id: &SessionId, subject: &Subject) -> Result<(), StoreError>;

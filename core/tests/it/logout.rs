@@ -269,6 +269,19 @@ impl govuk_one_login::store::Store for RevokesWhileTaking {
     ) -> Result<bool, govuk_one_login::store::StoreError> {
         self.inner.insert_if_absent(key, expires_at, now).await
     }
+    async fn remove_replay(
+        &self,
+        key: &govuk_one_login::store::ReplayKey,
+    ) -> Result<(), govuk_one_login::store::StoreError> {
+        self.inner.remove_replay(key).await
+    }
+    async fn drop_identity(
+        &self,
+        subject: &govuk_one_login::Subject,
+        now: time::OffsetDateTime,
+    ) -> Result<usize, govuk_one_login::store::StoreError> {
+        self.inner.drop_identity(subject, now).await
+    }
     async fn create_session(
         &self,
         id: &SessionId,

@@ -34,6 +34,12 @@ impl Store for BrokenStore {
     async fn insert_if_absent(&self, _: &ReplayKey, _: OffsetDateTime, _: OffsetDateTime) -> Result<bool, StoreError> {
         Err(down())
     }
+    async fn remove_replay(&self, _: &ReplayKey) -> Result<(), StoreError> {
+        Err(down())
+    }
+    async fn drop_identity(&self, _: &Subject, _: OffsetDateTime) -> Result<usize, StoreError> {
+        Err(down())
+    }
     async fn create_session(
         &self,
         _: &SessionId,

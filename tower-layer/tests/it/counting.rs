@@ -53,6 +53,12 @@ impl Store for CountingStore {
     ) -> Result<bool, StoreError> {
         self.inner.insert_if_absent(key, expires_at, now).await
     }
+    async fn remove_replay(&self, key: &ReplayKey) -> Result<(), StoreError> {
+        self.inner.remove_replay(key).await
+    }
+    async fn drop_identity(&self, subject: &Subject, now: OffsetDateTime) -> Result<usize, StoreError> {
+        self.inner.drop_identity(subject, now).await
+    }
     async fn create_session(
         &self,
         id: &SessionId,

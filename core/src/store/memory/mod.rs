@@ -411,6 +411,11 @@ impl Store for MemoryStore {
         Ok(true)
     }
 
+    async fn remove_replay(&self, key: &ReplayKey) -> Result<(), StoreError> {
+        lock(&self.inner.replays).map.remove(key.digest());
+        Ok(())
+    }
+
     async fn create_session(
         &self,
         id: &SessionId,
@@ -474,6 +479,16 @@ impl Store for MemoryStore {
         self.remove_session(id);
         lock(&self.inner.subjects).forget_session(subject, id);
         Ok(())
+    }
+
+    async fn drop_identity(&self, subject: &Subject, _now: OffsetDateTime) -> Result<usize, StoreError> {
+        // Under the index's lock, as every change to a subject's sessions is.
+        let subjects = lock(&self.inner.subjects);
+        let listed = subjects.map.get(subject).map(|state| state.sessions.as_slice()).unwrap_or_default();
+        Ok(listed
+            .iter()
+            .filter(|(id, _)| self.inner.sessions.replace_record(id, SessionRecord::without_identity))
+            .count())
     }
 
     async fn revoke_subject(

@@ -148,6 +148,23 @@ impl SessionTable {
         }
     }
 
+    /// Replaces a present session's record with what `change` makes of it (when it makes
+    /// something), under the shard's lock: `true` when it was replaced.
+    pub(super) fn replace_record(
+        &self,
+        id: &SessionId,
+        change: impl FnOnce(&SessionRecord) -> Option<SessionRecord>,
+    ) -> bool {
+        let mut map = self.shard(id).write();
+        match map.get_mut(id).and_then(|entry| change(&entry.record).map(|new| (entry, new))) {
+            Some((entry, new)) => {
+                entry.record = Arc::new(new);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Takes a session out.
     pub(super) fn remove(&self, id: &SessionId) -> Option<Entry> {
         self.remove_if(id, |_| true)

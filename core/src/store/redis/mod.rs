@@ -457,6 +457,12 @@ impl Store for RedisStore {
         Ok(previous.is_none_or(|p| p == nonce))
     }
 
+    async fn remove_replay(&self, key: &ReplayKey) -> Result<(), StoreError> {
+        let key = self.replay_key(key);
+        let _: i64 = self.client().del(key).await.map_err(unavailable("remove replay record"))?;
+        Ok(())
+    }
+
     async fn create_session(
         &self,
         id: &SessionId,
@@ -546,6 +552,48 @@ impl Store for RedisStore {
             .map_err(unavailable("unindex session"))?;
         self.end_sessions(std::slice::from_ref(&digest)).await?;
         self.delete_data_of(&subject_digest(subject), &[digest]).await
+    }
+
+    async fn drop_identity(&self, subject: &Subject, _now: OffsetDateTime) -> Result<usize, StoreError> {
+        let listed: Vec<String> = self
+            .client()
+            .zrange(self.subject_key(&subject_digest(subject), "index"), 0, -1, None, false, None, false)
+            .await
+            .map_err(unavailable("list sessions"))?;
+        let mut dropped = 0;
+        for digest in listed {
+            let key = format!("{}s:{digest}", self.inner.prefix);
+            // A session changed between the read and the write (a touch changes only its TTL,
+            // which the replacement keeps) is read again; three tries are plenty.
+            for _ in 0..3 {
+                let value: Option<Vec<u8>> = self.client().get(&key).await.map_err(unavailable("load session"))?;
+                let Some(value) = value else { break };
+                let Ok(record) = wire::decode_session(&value) else { break };
+                let Some(without) = record.without_identity() else { break };
+                let new =
+                    wire::encode_session(&without).map_err(|source| StoreError::Decode { what: "session", source })?;
+                self.inner.local.invalidate(&digest);
+                let replaced: i64 = scripts::run(
+                    self.client(),
+                    &self.inner.scripts.session_replace,
+                    vec![key.clone()],
+                    vec![
+                        String::from_utf8_lossy(&value).into_owned(),
+                        String::from_utf8_lossy(&new).into_owned(),
+                        self.script_channel().to_owned(),
+                        format!("d {digest}"),
+                    ],
+                )
+                .await
+                .map_err(unavailable("replace session"))?;
+                self.inner.local.invalidate(&digest);
+                if replaced == 1 {
+                    dropped += 1;
+                    break;
+                }
+            }
+        }
+        Ok(dropped)
     }
 
     async fn revoke_subject(

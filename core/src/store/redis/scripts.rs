@@ -96,6 +96,22 @@ end
 return 1
 ";
 
+/// Replaces a session's value when it still holds what was read, keeping its TTL, and
+/// publishes the change in one step (other instances drop their copies, as for a deletion).
+///
+/// KEYS[1] the session. ARGV: the value read, the new value, channel (empty: do not publish),
+/// message. Returns 1 when replaced, 0 when the value had changed or the session was gone.
+pub(super) const SESSION_REPLACE: &str = r"
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+if ARGV[3] ~= '' then
+  redis.call('PUBLISH', ARGV[3], ARGV[4])
+end
+return 1
+";
+
 /// A session's value and its remaining time in milliseconds, in one step.
 ///
 /// KEYS[1] the session. Returns `{value, pttl}` or `{}` when absent.
@@ -131,6 +147,7 @@ pub(super) struct Scripts {
     pub(super) revoke: Script,
     pub(super) session_get: Script,
     pub(super) session_delete: Script,
+    pub(super) session_replace: Script,
 }
 
 impl Scripts {
@@ -140,6 +157,7 @@ impl Scripts {
             revoke: Script::new(REVOKE),
             session_get: Script::new(SESSION_GET),
             session_delete: Script::new(SESSION_DELETE),
+            session_replace: Script::new(SESSION_REPLACE),
         }
     }
 }

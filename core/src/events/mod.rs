@@ -1,0 +1,96 @@
+//! Security events: a receiver for the Security Event Tokens (SETs, RFC 8417) that GOV.UK One
+//! Login's Signal Exchange pushes (RFC 8935) under the OpenID Shared Signals Framework, and the
+//! client-credentials token endpoint its transmitter authenticates at.
+//!
+//! Turn it on with [`ConfigBuilder::security_events`](crate::ConfigBuilder::security_events)
+//! (or `ONE_LOGIN_EVENTS_ENABLED=true` and the variables below); the adapters then mount
+//! `POST /auth/events` (the receiver) and `POST /auth/events/token` (its token endpoint) beside
+//! the sign-in routes. Register what the application does with
+//! [`OneLoginBuilder::security_event_handlers`](crate::OneLoginBuilder::security_event_handlers).
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `ONE_LOGIN_EVENTS_ENABLED` | `true` to receive events (any other `ONE_LOGIN_EVENTS_*` without it is an error) |
+//! | `ONE_LOGIN_EVENTS_AUDIENCE` | the `aud` agreed with One Login (any string) |
+//! | `ONE_LOGIN_EVENTS_CLIENT_ID`, `ONE_LOGIN_EVENTS_CLIENT_SECRET` | the credentials the transmitter uses at our token endpoint (a secret of at least 32 characters) |
+//! | `ONE_LOGIN_EVENTS_ISSUER` | the transmitter's issuer; default [`ONE_LOGIN_EVENTS_ISSUER`] in integration and production |
+//! | `ONE_LOGIN_EVENTS_JWKS_URL` | the transmitter's keys; default [`INTEGRATION_EVENTS_JWKS_URL`] or [`PRODUCTION_EVENTS_JWKS_URL`] |
+//! | `ONE_LOGIN_EVENTS_VERIFICATION_URL`, `_CLIENT_ID`, `_CLIENT_SECRET` | turn on the verification client ([`VerificationSettings`]): One Login's verification endpoint and the credentials it gave this service |
+//! | `ONE_LOGIN_EVENTS_VERIFICATION_TOKEN_URL` | get a bearer token there first (client credentials, HTTP Basic) |
+//! | `ONE_LOGIN_EVENTS_VERIFICATION_INTERVAL` | how often: `10m` (default) |
+//!
+//! # What a transmitter can expect
+//!
+//! - **Transport.** `POST` with `Content-Type: application/secevent+jwt` (any other is refused
+//!   with 415) and `Authorization: Bearer` with a token from our token endpoint (without one:
+//!   401 with `WWW-Authenticate: Bearer`). A body over [`MAX_SET_BODY`] is refused with 413
+//!   before it is parsed. An accepted SET gets 202 with an empty body; a refused one 400 with
+//!   `{"err": ..., "description": ...}` (`invalid_request`, `invalid_key`, `invalid_issuer`,
+//!   `invalid_audience`, `invalid_state`); a failure on our side (keys, store, an action or a
+//!   handler) 5xx, so that the transmitter retries.
+//! - **The SET.** `typ` must be exactly `secevent+jwt`; `alg` RS256 or ES256 (configurable;
+//!   never `none` or HS*); a `kid` from the transmitter's JWKS (cached, refetched once when
+//!   unknown); `iss` equal to the configured issuer exactly, trailing `/` included (a custom
+//!   issuer replaces the preset); `aud` a string or a list naming the configured audience (any
+//!   string, not necessarily a URL); `iat` not in the future beyond the clock skew and not older
+//!   than [`EventsSettings::max_event_age`]; `jti` and a non-empty `events`. A plain-http JWKS
+//!   URL is allowed on loopback only, as for One Login's own documents.
+//! - **The subject** is taken from the event's own `subject: {format, uri}` (what One Login
+//!   sends today) or from a top-level `sub_id` (SSF 1.0); its `uri` is the pairwise `sub`.
+//! - **Accepted (202) but not acted on:** unknown event types (unless
+//!   [`UnknownEvents::Refuse`]), a SET about a subject with no session, a replayed `jti` (its
+//!   events are not handled twice, on any instance), and a verification event.
+//! - **Default actions** ([`EventType::default_action`], each overridable with
+//!   [`EventsSettings::action`]): session-revoked, credential-change, account-purged,
+//!   account-disabled, credential-compromise, the legacy sessions-revoked and accountBlock end
+//!   every session of the subject on every instance, through the same revocation as
+//!   back-channel logout (so within its bound, counted from the 202); an assurance-level change
+//!   drops the verified identity kept with the subject's sessions, so the next identity route
+//!   steps up (403 JSON for APIs).
+//! - **Ordering.** Events arrive in no particular order: handlers must not assume one.
+//!
+//! ```
+//! use govuk_one_login::events::{EventHandlers, EventType, EventsSettings};
+//! use govuk_one_login::{Config, Environment, OneLogin};
+//! # use govuk_one_login_mock::keys;
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = Config::builder(Environment::Integration)
+//!     .client_id("my-client")
+//!     .redirect_uri("https://service.example/auth/callback")
+//!     .security_events(EventsSettings::new("service.example", "one-login-ssf", "r4nd0m-s3cret-of-at-least-32-chars"))
+//!     .signing_key_pem(keys::RP_PRIVATE_KEY_PEM)?
+//!     .build()?;
+//! let events = config.security_events().expect("enabled");
+//! assert_eq!(events.issuer(), "https://ssf.account.gov.uk/");
+//! assert_eq!(events.receiver_path(), "/auth/events");
+//! let handlers = EventHandlers::new().on(EventType::AccountPurged, |delivery| async move {
+//!     // Delete what the service holds about `delivery.subject()`.
+//!     let _ = delivery.subject();
+//!     Ok(())
+//! });
+//! # let _ = handlers;
+//! # Ok(()) }
+//! ```
+
+mod actions;
+mod config;
+mod error;
+mod handler;
+mod receiver;
+mod set;
+pub mod types;
+pub(crate) mod verification;
+
+pub use actions::{EventAction, EventType};
+pub use config::{
+    EventAlgorithm, EventsConfig, EventsSettings, INTEGRATION_EVENTS_JWKS_URL, MIN_CLIENT_SECRET_LEN,
+    ONE_LOGIN_EVENTS_ISSUER, PRODUCTION_EVENTS_JWKS_URL, UnknownEvents,
+};
+pub use error::{EventError, TokenRequestError};
+pub use handler::{Delivery, EventHandlers, HandlerError};
+pub use receiver::{EventRequest, MAX_SET_BODY, Receipt, SET_CONTENT_TYPE};
+pub use set::{ReceivedSet, SET_TYPE};
+pub use types::{SecurityEvent, SubjectId};
+pub use verification::{VerificationSettings, VerificationStatus};
+
+mod token;
