@@ -87,3 +87,30 @@ bomb = ("junk=" + "x" * 45 + "; ") * 40
 write("cookie_header", ["a=1; __Host-one-login-session=S; __Host-one-login-flow=F; one-login-session=X",
                         "one-login-session=abc; one-login-flow=def", "garbage;;=;", '"q"="v"; =; ;=x',
                         bomb + "\0" + "s" * 43, "a=b\0" + "F" * 22])
+
+PURGED = "https://schemas.openid.net/secevent/risc/event-type/account-purged"
+SUBJECT = {"format": "uri", "uri": "urn:fdc:gov.uk:2022:56P4CMsGh_02YOlWpd8PAOI-2sVlB2nsNU7mcLZYhYw="}
+set_header = {"alg": "ES256", "kid": OP_KID, "typ": "secevent+jwt"}
+set_claims = {"iss": "@ISS", "aud": "@AUD", "iat": NOW, "jti": "3f1e", "events": {PURGED: {"subject": SUBJECT}}}
+write("security_event", [
+    b"\x01" + j(set_header) + b"\0" + j(set_claims),
+    b"\x01" + j(set_header) + b"\0" + j({**set_claims, "aud": ["x", "@AUD"], "jti": "b", "txn": "t", "toe": NOW}),
+    b"\x01" + j(set_header) + b"\0" + j({**set_claims, "jti": "c", "events": {
+        "https://schemas.openid.net/secevent/caep/event-type/credential-change":
+            {"subject": SUBJECT, "change_type": "update", "credential_type": "email"},
+        "https://vocab.account.gov.uk/secevent/v1/credentialChange/eventInformation": {"email": "a@b.example"}}}),
+    b"\x01" + j(set_header) + b"\0" + j({**set_claims, "jti": "d", "sub_id": {"format": "opaque", "id": "s"},
+        "events": {"https://schemas.openid.net/secevent/sse/event-type/verification": {"state": "x"}}}),
+    b"\x01" + j(set_header) + b"\0" + j({**set_claims, "jti": "e", "events": {
+        "https://schemas.openid.net/secevent/caep/event-type/assurance-level-change":
+            {"subject": {"format": "iss_sub", "iss": "http://127.0.0.1:1/", "sub": "s"}, "namespace": "n", "current_level": "P0"}}}),
+    b"\x01" + j(set_header) + b"\0" + j({**set_claims, "jti": "f", "events": {"https://example.com/new": {"x": 1}}}),
+    b"\x01" + j({**set_header, "crit": ["exp"]}) + b"\0" + j({**set_claims, "jti": "g"}),
+    b"\x01" + j({"alg": "ES256", "kid": OP_KID}) + b"\0" + j({**set_claims, "jti": "h"}),
+    b"\x01" + j(set_header) + b"\0" + j({**set_claims, "jti": "i", "iat": NOW + 3600, "exp": -9223372036854775808}),
+    b"\x01" + j(set_header) + b"\0" + j({**set_claims, "jti": "j", "events": {
+        "https://schemas.openid.net/secevent/ssf/event-type/stream-updated": {"status": "disabled", "reason": "r"}}}),
+    # A real SET as the stand-in's key signs it.
+    b"\x00" + sign("op-ec-current.pem", set_header, j({**set_claims, "iss": "https://ssf.fuzz.example/",
+                                                       "aud": "fuzz.example", "jti": "k"})).encode(),
+])

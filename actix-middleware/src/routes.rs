@@ -83,6 +83,10 @@ async fn read_limited(payload: web::Payload, limit: usize) -> Option<Bytes> {
 
 async fn events_receiver(req: HttpRequest, payload: web::Payload) -> HttpResponse {
     let Some((ol, _)) = context(&req) else { return not_installed() };
+    // Headers that refuse the push are answered before a byte of the body is read.
+    if let Some(refused) = ol.events_refusal(&event_info(&req, None)) {
+        return render(refused);
+    }
     let body = read_limited(payload, MAX_SET_BODY).await;
     render(ol.events_route(&event_info(&req, body.as_ref())).await)
 }
@@ -90,7 +94,7 @@ async fn events_receiver(req: HttpRequest, payload: web::Payload) -> HttpRespons
 async fn events_token(req: HttpRequest, payload: web::Payload) -> HttpResponse {
     let Some((ol, _)) = context(&req) else { return not_installed() };
     let body = read_limited(payload, govuk_one_login::web::MAX_FORM_BODY).await;
-    render(ol.events_token_route(&event_info(&req, body.as_ref())))
+    render(ol.events_token_route(&event_info(&req, body.as_ref())).await)
 }
 
 async fn jwks_route(req: HttpRequest) -> HttpResponse {

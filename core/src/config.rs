@@ -184,6 +184,10 @@ pub(crate) struct SigningKey {
     /// signature with it (see `client::assertion::sign`).
     pub(crate) pair: std::sync::Arc<aws_lc_rs::signature::RsaKeyPair>,
     pub(crate) public: Jwk,
+    /// A secret derived from the private key, which every instance has: the security-event
+    /// receiver's keys are derived from it and the client secret, so a captured access token
+    /// is no oracle for guessing the secret offline.
+    pub(crate) derived_secret: [u8; 32],
 }
 
 impl SigningKey {
@@ -200,7 +204,14 @@ impl SigningKey {
         // The DER jsonwebtoken keeps is the RSAPrivateKey (PKCS#1), however the PEM wrapped it.
         let pair = aws_lc_rs::signature::RsaKeyPair::from_der(key.as_bytes())
             .map_err(|e| ConfigError::invalid_at(origin, format!("unusable RSA key ({e})")))?;
-        Ok(Self { pair: std::sync::Arc::new(pair), public })
+        let derived_secret = {
+            use aws_lc_rs::hmac;
+            let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key.as_bytes()), b"govuk-one-login-rs/derived/v1");
+            let mut out = [0u8; 32];
+            out.copy_from_slice(tag.as_ref());
+            out
+        };
+        Ok(Self { pair: std::sync::Arc::new(pair), public, derived_secret })
     }
 }
 
@@ -505,7 +516,13 @@ impl ConfigBuilder<WithKey> {
     pub fn build(self) -> Result<Config, ConfigError> {
         let ConfigBuilder { environment, settings, key: WithKey(mut signing_key), from_env } = self;
         let (issuer, identity_issuer, did_url) = environment.urls();
-        let cx = check::Checks { from_env, environment: environment.clone(), identity_issuer, did_url };
+        let cx = check::Checks {
+            from_env,
+            environment: environment.clone(),
+            identity_issuer,
+            did_url,
+            derived_secret: signing_key.derived_secret,
+        };
         check::issuer(&issuer, &cx)?;
         let discovery_url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
         signing_key.public.common.key_id.clone_from(&settings.key_id);

@@ -207,6 +207,17 @@ impl<T: Send + Sync + 'static> DocCache<T> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Fetched<T>, ProviderError>>,
     {
+        Ok(self.refetch_reporting(fetch).await?.0)
+    }
+
+    /// [`DocCache::refetch`], saying whether the copy it answers with was fetched just now
+    /// (`false`: the interval had not passed, or the fetch failed and the last good copy
+    /// stands in).
+    pub(crate) async fn refetch_reporting<F, Fut>(&self, fetch: F) -> Result<(Arc<T>, bool), ProviderError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Fetched<T>, ProviderError>>,
+    {
         let mut last = self.refresh.lock().await;
         if let Some(error) = self.recent_failure()
             && self.last_good().is_none()
@@ -215,14 +226,17 @@ impl<T: Send + Sync + 'static> DocCache<T> {
         }
         if last.is_some_and(|at| at.elapsed() < self.refetch_interval) {
             if let Some(value) = self.fresh() {
-                return Ok(value);
+                return Ok((value, false));
             }
             if let Some(v) = self.last_good() {
-                return Ok(v);
+                return Ok((v, false));
             }
         }
         *last = Some(Instant::now());
-        self.fetch_now(fetch).await
+        let before = self.last_good();
+        let value = self.fetch_now(fetch).await?;
+        let fetched = before.is_none_or(|b| !Arc::ptr_eq(&b, &value));
+        Ok((value, fetched))
     }
 
     async fn fetch_now<F, Fut>(&self, fetch: F) -> Result<Arc<T>, ProviderError>

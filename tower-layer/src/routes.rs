@@ -97,14 +97,19 @@ fn event_info<'a>(parts: &'a http::request::Parts, body: Option<&'a Bytes>) -> E
 
 async fn events_receiver(request: Request) -> Response {
     let Some((ol, _)) = context(&request) else { return not_installed() };
-    let (parts, body) = event_request(request, MAX_SET_BODY).await;
+    let (parts, body) = request.into_parts();
+    // Headers that refuse the push are answered before a byte of the body is read.
+    if let Some(refused) = ol.events_refusal(&event_info(&parts, None)) {
+        return render(refused);
+    }
+    let body = axum::body::to_bytes(body, MAX_SET_BODY).await.ok();
     render(ol.events_route(&event_info(&parts, body.as_ref())).await)
 }
 
 async fn events_token(request: Request) -> Response {
     let Some((ol, _)) = context(&request) else { return not_installed() };
     let (parts, body) = event_request(request, govuk_one_login::web::MAX_FORM_BODY).await;
-    render(ol.events_token_route(&event_info(&parts, body.as_ref())))
+    render(ol.events_token_route(&event_info(&parts, body.as_ref())).await)
 }
 
 async fn jwks_route(request: Request) -> Response {

@@ -19,6 +19,8 @@ pub(super) struct Checks {
     /// The environment's identity issuer and DID document URL, used unless overridden.
     pub(super) identity_issuer: String,
     pub(super) did_url: String,
+    /// The signing key's derived secret (see `SigningKey`).
+    pub(super) derived_secret: [u8; 32],
 }
 
 impl Checks {
@@ -199,6 +201,26 @@ pub(super) fn together(config: &Config, cx: &Checks) -> Result<(), ConfigError> 
             ));
         }
     }
+    if let Some(events) = &config.events {
+        let taken = [
+            Some(routes.login.as_str()),
+            Some(routes.logout.as_str()),
+            Some(routes.backchannel_logout.as_str()),
+            routes.jwks.as_deref(),
+            Some(config.redirect_uri.path()),
+        ];
+        for (method, path) in [
+            ("EventsSettings::receiver_path", events.receiver_path()),
+            ("EventsSettings::token_path", events.token_path()),
+        ] {
+            if taken.contains(&Some(path)) {
+                return Err(ConfigError::invalid_at(
+                    ConfigSource::Builder(method),
+                    format!("`{path}` is already the path of another route"),
+                ));
+            }
+        }
+    }
     Ok(())
 }
 
@@ -207,5 +229,5 @@ pub(super) fn events(
     settings: Option<crate::events::EventsSettings>,
     cx: &Checks,
 ) -> Result<Option<crate::events::EventsConfig>, ConfigError> {
-    settings.map(|s| s.check(&cx.environment)).transpose()
+    settings.map(|s| s.check(&cx.environment, &cx.derived_secret)).transpose()
 }

@@ -82,6 +82,7 @@ pub struct EventsSettings {
     pub(crate) token_path: String,
     pub(crate) actions: HashMap<EventType, EventAction>,
     pub(crate) verification: Option<super::VerificationSettings>,
+    pub(crate) private_key_jwt: Option<(String, String)>,
     /// Where each value came from, for errors (`ONE_LOGIN_EVENTS_*` or a method).
     pub(crate) from_env: bool,
 }
@@ -119,6 +120,7 @@ impl EventsSettings {
             token_path: "/auth/events/token".into(),
             actions: HashMap::new(),
             verification: None,
+            private_key_jwt: None,
             from_env: false,
         }
     }
@@ -174,6 +176,15 @@ impl EventsSettings {
         self.actions.insert(event, action);
         self
     }
+    /// Also lets the transmitter authenticate at our token endpoint with `private_key_jwt`
+    /// (RFC 7523): a client assertion signed by the key whose public JWK is `jwk` (RSA for
+    /// RS256, or EC P-256 for ES256), with `iss` and `sub` the client id, `aud` naming
+    /// `token_endpoint_url` (our token endpoint's public URL, as the transmitter calls it),
+    /// valid for at most five minutes and used once. The client secret keeps working.
+    pub fn private_key_jwt(mut self, token_endpoint_url: impl Into<String>, jwk: impl Into<String>) -> Self {
+        self.private_key_jwt = Some((token_endpoint_url.into(), jwk.into()));
+        self
+    }
     /// Runs the verification client: on a schedule, it asks the transmitter for a
     /// verification event and checks that it comes (see
     /// [`OneLogin::events_verification_status`](crate::OneLogin::events_verification_status)).
@@ -192,9 +203,12 @@ pub struct EventsConfig {
     pub(crate) audience: String,
     pub(crate) client_id: String,
     pub(crate) client_secret: String,
-    /// The key our access tokens are signed with, derived from the client secret (so every
-    /// instance with the same secret verifies every instance's tokens).
+    /// The key our access tokens are signed with, derived from our signing key and the client
+    /// secret (so every instance verifies every instance's tokens, and a captured token is no
+    /// oracle for guessing the secret without the private key).
     pub(crate) token_key: [u8; 32],
+    /// The key of the verification client's `state` tags, derived alike.
+    pub(crate) state_key: [u8; 32],
     pub(crate) algorithms: Vec<EventAlgorithm>,
     pub(crate) access_token_lifetime: Duration,
     pub(crate) max_event_age: Duration,
@@ -203,6 +217,10 @@ pub struct EventsConfig {
     pub(crate) token_path: String,
     pub(crate) actions: HashMap<EventType, EventAction>,
     pub(crate) verification: Option<super::verification::VerificationConfig>,
+    /// The transmitter's public key for `private_key_jwt`, when allowed.
+    pub(crate) client_assertion_key: Option<jsonwebtoken::jwk::Jwk>,
+    /// Our token endpoint's public URL, the `aud` of client assertions.
+    pub(crate) token_endpoint_url: Option<String>,
 }
 
 impl fmt::Debug for EventsConfig {
@@ -358,8 +376,13 @@ impl EventsSettings {
         if self.from_env { ConfigSource::Env(var) } else { ConfigSource::Builder(method) }
     }
 
-    /// Checks the settings against the One Login `environment` (for the presets).
-    pub(crate) fn check(self, environment: &Environment) -> Result<EventsConfig, ConfigError> {
+    /// Checks the settings against the One Login `environment` (for the presets); the keys are
+    /// derived from `derived_secret` (from our signing key) and the client secret.
+    pub(crate) fn check(
+        self,
+        environment: &Environment,
+        derived_secret: &[u8; 32],
+    ) -> Result<EventsConfig, ConfigError> {
         let (preset_issuer, preset_jwks) = match environment {
             Environment::Integration => (Some(ONE_LOGIN_EVENTS_ISSUER), Some(INTEGRATION_EVENTS_JWKS_URL)),
             Environment::Production => (Some(ONE_LOGIN_EVENTS_ISSUER), Some(PRODUCTION_EVENTS_JWKS_URL)),
@@ -441,7 +464,26 @@ impl EventsSettings {
             ));
         }
         let verification = self.verification.map(super::VerificationSettings::check).transpose()?;
-        let token_key = token_key(&self.client_secret);
+        let (token_endpoint_url, client_assertion_key) = match &self.private_key_jwt {
+            None => (None, None),
+            Some((url, jwk)) => {
+                let origin = ConfigSource::Builder("EventsSettings::private_key_jwt");
+                let url = crate::config::check_url(origin, url)?;
+                let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_str(jwk)
+                    .map_err(|e| ConfigError::invalid_at(origin, format!("not a JWK ({e})")))?;
+                let usable = crate::jwt::key_fits(&jwk, jsonwebtoken::Algorithm::RS256)
+                    || crate::jwt::key_fits(&jwk, jsonwebtoken::Algorithm::ES256);
+                if !usable || jsonwebtoken::DecodingKey::from_jwk(&jwk).is_err() {
+                    return Err(ConfigError::invalid_at(
+                        origin,
+                        "the JWK must be an RSA key (RS256) or an EC P-256 key (ES256)",
+                    ));
+                }
+                (Some(url.to_string()), Some(jwk))
+            }
+        };
+        let token_key = derive(derived_secret, "access-token", &self.client_secret);
+        let state_key = derive(derived_secret, "verification-state", &self.client_secret);
         Ok(EventsConfig {
             issuer,
             jwks_url,
@@ -449,6 +491,7 @@ impl EventsSettings {
             client_id: self.client_id,
             client_secret: self.client_secret,
             token_key,
+            state_key,
             algorithms: self.algorithms,
             access_token_lifetime: self.access_token_lifetime,
             max_event_age: self.max_event_age,
@@ -457,16 +500,19 @@ impl EventsSettings {
             token_path: self.token_path,
             actions: self.actions,
             verification,
+            client_assertion_key,
+            token_endpoint_url,
         })
     }
 }
 
-/// The access-token signing key: an HMAC of a fixed label under the client secret, so the
-/// secret itself never keys a token and every instance with it derives the same key.
-fn token_key(secret: &str) -> [u8; 32] {
+/// A key for `purpose`: an HMAC of the purpose and the client secret under the secret derived
+/// from our signing key, so every instance derives the same keys and nobody without the private
+/// key can.
+fn derive(derived_secret: &[u8; 32], purpose: &str, secret: &str) -> [u8; 32] {
     use aws_lc_rs::hmac;
-    let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
-    let tag = hmac::sign(&key, b"govuk-one-login-rs/events/access-token/v1");
+    let key = hmac::Key::new(hmac::HMAC_SHA256, derived_secret);
+    let tag = hmac::sign(&key, format!("govuk-one-login-rs/events/{purpose}/v1\0{secret}").as_bytes());
     let mut out = [0u8; 32];
     out.copy_from_slice(tag.as_ref());
     out

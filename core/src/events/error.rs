@@ -45,18 +45,24 @@ pub enum EventError {
         /// The configured audience.
         expected: String,
     },
-    /// A verification event's `state` is not one this service sent (`invalid_state`).
-    #[error("the verification event's state is not one this service asked for")]
-    InvalidState,
     /// The transmitter's keys could not be fetched (503: the transmitter retries).
     #[error("the transmitter's keys could not be fetched: {0}")]
     Keys(#[source] ProviderError),
+    /// The SET names a key the cached key set lacks, and the set could not be refreshed just
+    /// now (refetched a moment before, or the refetch failed): 503, so that the transmitter
+    /// retries once a rotated key can be fetched, rather than a 400 that drops the event.
+    #[error("the SET's key is not in the transmitter's key set as last fetched, and it could not be refetched yet")]
+    KeysNotRefreshed,
     /// The store failed (503: the transmitter retries).
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The action the receiver takes by itself (ending sessions) failed (503).
     #[error("the security event could not be acted on: {0}")]
     Action(#[source] Box<crate::Error>),
+    /// Acting on the SET was cut short: a handler panicked, the actions took longer than
+    /// [`ACT_TIMEOUT`](super::ACT_TIMEOUT), or the runtime stopped (503: the transmitter retries).
+    #[error("the security event could not be acted on: {0}")]
+    Interrupted(&'static str),
     /// An application handler failed (500: the transmitter retries).
     #[error("a security event handler failed: {0}")]
     Handler(#[source] super::HandlerError),
@@ -70,7 +76,6 @@ impl EventError {
             EventError::InvalidKey(_) => "invalid_key",
             EventError::InvalidIssuer { .. } => "invalid_issuer",
             EventError::InvalidAudience { .. } => "invalid_audience",
-            EventError::InvalidState => "invalid_state",
             _ => return None,
         })
     }
@@ -84,9 +89,12 @@ impl EventError {
             EventError::InvalidRequest(_)
             | EventError::InvalidKey(_)
             | EventError::InvalidIssuer { .. }
-            | EventError::InvalidAudience { .. }
-            | EventError::InvalidState => StatusCode::BAD_REQUEST,
-            EventError::Keys(_) | EventError::Store(_) | EventError::Action(_) => StatusCode::SERVICE_UNAVAILABLE,
+            | EventError::InvalidAudience { .. } => StatusCode::BAD_REQUEST,
+            EventError::Keys(_)
+            | EventError::KeysNotRefreshed
+            | EventError::Store(_)
+            | EventError::Action(_)
+            | EventError::Interrupted(_) => StatusCode::SERVICE_UNAVAILABLE,
             EventError::Handler(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

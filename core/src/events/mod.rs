@@ -26,7 +26,7 @@
 //!   401 with `WWW-Authenticate: Bearer`). A body over [`MAX_SET_BODY`] is refused with 413
 //!   before it is parsed. An accepted SET gets 202 with an empty body; a refused one 400 with
 //!   `{"err": ..., "description": ...}` (`invalid_request`, `invalid_key`, `invalid_issuer`,
-//!   `invalid_audience`, `invalid_state`); a failure on our side (keys, store, an action or a
+//!   `invalid_audience`); a failure on our side (keys, store, an action or a
 //!   handler) 5xx, so that the transmitter retries.
 //! - **The SET.** `typ` must be exactly `secevent+jwt`; `alg` RS256 or ES256 (configurable;
 //!   never `none` or HS*); a `kid` from the transmitter's JWKS (cached, refetched once when
@@ -36,7 +36,10 @@
 //!   than [`EventsSettings::max_event_age`]; `jti` and a non-empty `events`. A plain-http JWKS
 //!   URL is allowed on loopback only, as for One Login's own documents.
 //! - **The subject** is taken from the event's own `subject: {format, uri}` (what One Login
-//!   sends today) or from a top-level `sub_id` (SSF 1.0); its `uri` is the pairwise `sub`.
+//!   sends today) or from a top-level `sub_id` (SSF 1.0); its `uri` is the pairwise `sub`. An
+//!   `iss_sub` subject of this service's issuer, and the `user` of a CAEP `complex` subject (or
+//!   the identifiers of an `aliases` one), resolve too; an event that should end sessions but
+//!   names no user this service can resolve is logged.
 //! - **Accepted (202) but not acted on:** unknown event types (unless
 //!   [`UnknownEvents::Refuse`]), a SET about a subject with no session, a replayed `jti` (its
 //!   events are not handled twice, on any instance), and a verification event.
@@ -47,6 +50,28 @@
 //!   back-channel logout (so within its bound, counted from the 202); an assurance-level change
 //!   drops the verified identity kept with the subject's sessions, so the next identity route
 //!   steps up (403 JSON for APIs).
+//! - **Verification events** are always accepted (202), whatever their `state`: with the
+//!   verification client on ([`VerificationSettings`]), one carrying a `state` this service
+//!   made confirms the round that asked for it ([`OneLogin::events_verification_status`](crate::OneLogin::events_verification_status));
+//!   any other is logged and confirms nothing.
+//! - **Keys.** A `kid` missing from the cached key set refetches it once per
+//!   `unknown_kid_refetch_interval`; still missing after a fresh fetch it is `invalid_key`, but
+//!   when the set could not be refreshed just then (the interval, or a failed fetch) the answer
+//!   is 503, so that a SET signed with a newly rotated key is retried rather than dropped.
+//! - **Token endpoint.** The client-credentials grant only, with the client id and secret by
+//!   HTTP Basic (form-encoded as RFC 6749 says, or not) or in the form, or with a
+//!   `private_key_jwt` client assertion when [`EventsSettings::private_key_jwt`] allows it (good
+//!   once, on any instance). Tokens are HS256 JWTs for 15 minutes
+//!   ([`EventsSettings::access_token_lifetime`]), keyed by a derivation of our signing key and
+//!   the client secret: any instance verifies any instance's tokens, and changing either ends
+//!   them all (the transmitter then asks for a new one).
+//! - **Never lost, never twice.** The `jti` is recorded (insert-if-absent) before anything is
+//!   acted on; a failure, a panic or more than [`ACT_TIMEOUT`] of acting removes the record and
+//!   answers 5xx, so the transmitter's retry is acted on; the acting runs in a task of its own,
+//!   so a transmitter that hangs up does not cut it short. What this cannot cover: a process
+//!   killed while acting (the record stays, the retry is taken for a replay), and a second
+//!   delivery of the same SET that arrives while the first is still being acted on (answered
+//!   202 at once; if the first then fails, only its own 5xx asks for a retry).
 //! - **Ordering.** Events arrive in no particular order: handlers must not assume one.
 //!
 //! ```
@@ -88,7 +113,7 @@ pub use config::{
 };
 pub use error::{EventError, TokenRequestError};
 pub use handler::{Delivery, EventHandlers, HandlerError};
-pub use receiver::{EventRequest, MAX_SET_BODY, Receipt, SET_CONTENT_TYPE};
+pub use receiver::{ACT_TIMEOUT, EventRequest, MAX_SET_BODY, Receipt, SET_CONTENT_TYPE};
 pub use set::{ReceivedSet, SET_TYPE};
 pub use types::{SecurityEvent, SubjectId};
 pub use verification::{VerificationSettings, VerificationStatus};

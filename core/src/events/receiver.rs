@@ -21,6 +21,10 @@ use crate::web::WebResponse;
 /// before anything of it is parsed.
 pub const MAX_SET_BODY: usize = 64 * 1024;
 
+/// The longest the receiver's actions and the application's handlers may take for one SET:
+/// past it the delivery fails (503) and the transmitter's retry is acted on.
+pub const ACT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The content type of a pushed SET.
 pub const SET_CONTENT_TYPE: &str = "application/secevent+jwt";
 
@@ -84,8 +88,10 @@ impl OneLogin {
     /// records its `jti` (an atomic insert-if-absent in the store, so one delivery wins on every
     /// instance), then for each event takes the receiver's own action on the person it names
     /// ([`EventAction`]: ending their sessions through the same revocation as back-channel
-    /// logout) and runs the application's handlers. If an action or a handler fails, the
-    /// record of the `jti` is removed again, so that the transmitter's retry is acted on.
+    /// logout) and runs the application's handlers. If an action or a handler fails, panics or
+    /// takes longer than [`ACT_TIMEOUT`], the record of the `jti` is removed again, so that the
+    /// transmitter's retry is acted on. The acting runs in a task of its own: a transmitter that
+    /// hangs up does not cut it short. Needs a Tokio runtime.
     pub async fn receive_security_event(&self, token: &str) -> Result<Receipt, EventError> {
         let set = Arc::new(self.verify_security_event(token).await?);
         let config = self.events_config().ok_or_else(|| EventError::InvalidRequest("no receiver".into()))?;
@@ -97,23 +103,44 @@ impl OneLogin {
             .saturating_add(config.max_event_age.as_secs() as i64)
             .saturating_add(leeway)
             .max(now.saturating_add(60));
-        let store = self.store();
-        if !store.insert_if_absent(&key, crate::clock::from_unix(until), self.now()).await? {
+        if !self.store().insert_if_absent(&key, crate::clock::from_unix(until), self.now()).await? {
             tracing::info!(jti = %loggable(&set.jti, 64), "security event replayed: accepted, not acted on again");
             return Ok(Receipt::Replay);
         }
-        match self.act_on(&set).await {
-            Ok(()) => Ok(Receipt::Accepted { events: set.events.len() }),
-            Err(error) => {
-                if let Err(store_error) = store.remove_replay(&key).await {
-                    tracing::error!(
-                        error = %store_error,
-                        jti = %loggable(&set.jti, 64),
-                        "a security event failed and its replay record could not be removed: the transmitter's retry will be taken for a replay"
-                    );
+        let events = set.events.len();
+        // Acted on in a task of its own, so that a transmitter that hangs up (which drops this
+        // future) cannot stop it half-way with the record kept; a panicking or hanging handler
+        // counts as a failure, and every failure removes the record again.
+        let engine = self.clone();
+        let outcome = tokio::spawn(async move {
+            let acting = {
+                let (engine, set) = (engine.clone(), set.clone());
+                tokio::spawn(async move { engine.act_on(&set).await })
+            };
+            let mut acting = acting;
+            let result = match tokio::time::timeout(ACT_TIMEOUT, &mut acting).await {
+                Ok(Ok(result)) => result,
+                Ok(Err(_)) => Err(EventError::Interrupted("a handler panicked")),
+                Err(_) => {
+                    acting.abort();
+                    Err(EventError::Interrupted("acting on it took longer than 30 seconds"))
                 }
-                Err(error)
+            };
+            if result.is_err()
+                && let Err(store_error) = engine.store().remove_replay(&key).await
+            {
+                tracing::error!(
+                    error = %store_error,
+                    jti = %loggable(&set.jti, 64),
+                    "a security event failed and its replay record could not be removed: the transmitter's retry will be taken for a replay"
+                );
             }
+            result
+        })
+        .await;
+        match outcome {
+            Ok(result) => result.map(|()| Receipt::Accepted { events }),
+            Err(_) => Err(EventError::Interrupted("the runtime stopped")),
         }
     }
 
@@ -141,6 +168,11 @@ impl OneLogin {
                     }
                     _ => {}
                 }
+            } else if config.action(EventType::of(event)) == EventAction::EndSessions {
+                tracing::warn!(
+                    event = event.name(),
+                    "a security event that ends sessions names no user this service can resolve: nothing was ended"
+                );
             } else {
                 tracing::info!(event = event.name(), "security event names no user of this service");
             }
@@ -168,7 +200,14 @@ impl OneLogin {
         }
     }
 
-    async fn events_route_inner(&self, request: &EventRequest<'_>) -> Result<Receipt, EventError> {
+    /// The answer to a push whose headers alone refuse it (no good bearer token, another
+    /// content type), so that an adapter need not read the body of one: `None` when the body is
+    /// to be read and given to [`OneLogin::events_route`] (which checks the headers again).
+    pub fn events_refusal(&self, request: &EventRequest<'_>) -> Option<WebResponse> {
+        self.check_push_headers(request).err().map(|error| event_error_response(&error))
+    }
+
+    fn check_push_headers(&self, request: &EventRequest<'_>) -> Result<(), EventError> {
         let config = self.events_config().ok_or_else(|| EventError::InvalidRequest("no receiver".into()))?;
         let leeway = self.config().clock_skew().as_secs() as i64;
         token::check_bearer(config, request.authorization, self.unix_now(), leeway).map_err(
@@ -181,6 +220,11 @@ impl OneLogin {
         if content_type != SET_CONTENT_TYPE {
             return Err(EventError::WrongContentType(loggable(&content_type, 64)));
         }
+        Ok(())
+    }
+
+    async fn events_route_inner(&self, request: &EventRequest<'_>) -> Result<Receipt, EventError> {
+        self.check_push_headers(request)?;
         let body =
             request.body.filter(|b| b.len() <= MAX_SET_BODY).ok_or(EventError::TooLarge { max: MAX_SET_BODY })?;
         let token =
@@ -189,19 +233,38 @@ impl OneLogin {
     }
 
     /// `POST <token endpoint>`: the client-credentials grant for the transmitter, with its
-    /// credentials by HTTP Basic or in the form. Answers 200 with
+    /// credentials by HTTP Basic or in the form, or (when configured) a `private_key_jwt`
+    /// client assertion, good once. Answers 200 with
     /// `{"access_token", "token_type": "Bearer", "expires_in"}`, or the RFC 6749 error
     /// (`invalid_request`, `invalid_client` with 401 and `WWW-Authenticate: Basic`,
     /// `unsupported_grant_type`).
-    pub fn events_token_route(&self, request: &EventRequest<'_>) -> WebResponse {
+    pub async fn events_token_route(&self, request: &EventRequest<'_>) -> WebResponse {
         let Some(config) = self.events_config() else {
             return token_error_response(&TokenRequestError::InvalidRequest("no receiver"));
         };
         let is_form = essence(request.content_type) == "application/x-www-form-urlencoded";
         let body = request.body.filter(|b| b.len() <= crate::web::MAX_FORM_BODY);
+        let leeway = self.config().clock_skew().as_secs() as i64;
         let granted = match (is_form, body) {
-            (true, Some(body)) => token::grant(config, request.authorization, body, self.unix_now()),
+            (true, Some(body)) => token::grant(config, request.authorization, body, self.unix_now(), leeway),
             _ => Err(TokenRequestError::InvalidRequest("the body must be a form of at most 16 KiB")),
+        };
+        let granted = match granted {
+            Ok((granted, Some(assertion))) => {
+                // A client assertion is good once, on any instance.
+                let until = crate::clock::from_unix(assertion.until);
+                match self.store().insert_if_absent(&assertion.replay, until, self.now()).await {
+                    Ok(true) => Ok(granted),
+                    Ok(false) => Err(TokenRequestError::InvalidClient),
+                    Err(error) => {
+                        tracing::error!(%error, "a client assertion could not be recorded: token refused");
+                        return WebResponse::new(StatusCode::SERVICE_UNAVAILABLE)
+                            .json(&json!({ "error": "temporarily_unavailable" }));
+                    }
+                }
+            }
+            Ok((granted, None)) => Ok(granted),
+            Err(error) => Err(error),
         };
         match granted {
             Ok(granted) => WebResponse::new(StatusCode::OK)
@@ -247,7 +310,9 @@ fn event_error_response(error: &EventError) -> WebResponse {
                 .header("www-authenticate", challenge)
         }
         _ if status.is_server_error() => WebResponse::new(status),
-        _ => WebResponse::new(status)
-            .json(&json!({ "err": error.code().unwrap_or("invalid_request"), "description": error.to_string() })),
+        _ => WebResponse::new(status).json(&json!({
+            "err": error.code().unwrap_or("invalid_request"),
+            "description": loggable(&error.to_string(), 300),
+        })),
     }
 }

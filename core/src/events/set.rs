@@ -54,9 +54,14 @@ impl std::fmt::Debug for ReceivedSet {
 }
 
 impl ReceivedSet {
-    /// The subject `event` is about: its own `subject`, else the SET's `sub_id`.
-    pub fn subject_of<'a>(&'a self, event: &'a SecurityEvent) -> Option<&'a SubjectId> {
-        event.subject().or(self.sub_id.as_ref())
+    /// The subject `event` is about: its own `subject` (for an event of unknown type, a
+    /// `subject` member that is a subject identifier), else the SET's `sub_id`.
+    pub fn subject_of(&self, event: &SecurityEvent) -> Option<SubjectId> {
+        let own = match event {
+            SecurityEvent::Unknown { payload, .. } => payload.get("subject").and_then(SubjectId::from_json),
+            known => known.subject().cloned(),
+        };
+        own.or_else(|| self.sub_id.clone())
     }
 }
 
@@ -74,8 +79,10 @@ struct SetClaims {
     sub: Option<serde_json::Value>,
 }
 
-fn invalid(reason: impl Into<String>) -> EventError {
-    EventError::InvalidRequest(reason.into())
+/// A refusal as `invalid_request`, its reason made fit for a log line and a response (a parse
+/// error may quote what the sender wrote).
+fn invalid(reason: impl AsRef<str>) -> EventError {
+    EventError::InvalidRequest(loggable(reason.as_ref(), 200))
 }
 
 /// The header's `alg` as written, when it is one of `allowed`.
@@ -186,12 +193,13 @@ impl OneLogin {
             return Ok(key.clone());
         }
         let fetch = || http.get_json(Endpoint::EventsJwks, url);
-        cache
-            .refetch(fetch)
-            .await
-            .map_err(EventError::Keys)?
-            .find(kid)
-            .cloned()
-            .ok_or_else(|| EventError::InvalidKey(TokenError::UnknownKey { kid: loggable(kid, 128) }))
+        let (keys, fetched_now) = cache.refetch_reporting(fetch).await.map_err(EventError::Keys)?;
+        match keys.find(kid) {
+            Some(key) => Ok(key.clone()),
+            // Not refused for good on a key set we could not refresh (refetched a moment ago, or
+            // the refetch failed): the transmitter retries, and a rotated key is then found.
+            None if !fetched_now => Err(EventError::KeysNotRefreshed),
+            None => Err(EventError::InvalidKey(TokenError::UnknownKey { kid: loggable(kid, 128) })),
+        }
     }
 }

@@ -113,10 +113,29 @@ impl SubjectId {
     /// `oidc_issuer`: a [`Uri`](SubjectId::Uri) gives its `uri`; an
     /// [`IssSub`](SubjectId::IssSub) whose `iss` equals `oidc_issuer` exactly gives its `sub`;
     /// anything else gives `None`.
+    ///
+    /// A CAEP `complex` subject names its person in `user` (beside a `session` or `tenant`),
+    /// and an `aliases` one lists `identifiers`: the first of those this relying party can
+    /// resolve is the answer (one level deep, as SSF nests them).
     pub fn subject_for(&self, oidc_issuer: &str) -> Option<Subject> {
+        self.subject_within(oidc_issuer, 1)
+    }
+
+    fn subject_within(&self, oidc_issuer: &str, depth: u8) -> Option<Subject> {
         match self {
             SubjectId::Uri { uri } => Some(Subject::new(uri.clone())),
             SubjectId::IssSub { iss, sub } if iss == oidc_issuer => Some(Subject::new(sub.clone())),
+            SubjectId::Other { format, raw } if depth > 0 => {
+                let nested = match format.as_str() {
+                    "complex" => raw.get("user").into_iter().collect::<Vec<_>>(),
+                    "aliases" => raw.get("identifiers").and_then(Value::as_array).into_iter().flatten().collect(),
+                    _ => Vec::new(),
+                };
+                nested
+                    .into_iter()
+                    .filter_map(SubjectId::from_json)
+                    .find_map(|id| id.subject_within(oidc_issuer, depth - 1))
+            }
             _ => None,
         }
     }
@@ -232,9 +251,10 @@ pub struct CredentialChange {
     pub subject: Option<SubjectId>,
     /// The shared optional claims.
     pub common: EventCommon,
-    /// `credential_type` (required): CAEP's `password`, `fido2-roaming`, ..., or One Login's
-    /// `email`; a free string.
-    pub credential_type: String,
+    /// `credential_type`: CAEP's `password`, `fido2-roaming`, ..., or One Login's `email`; a
+    /// free string. CAEP requires it, One Login's own schema does not: a credential change
+    /// without one still ends the user's sessions rather than being refused.
+    pub credential_type: Option<String>,
     /// `change_type` (required).
     pub change_type: ChangeType,
     /// `friendly_name`: the credential's name as the user sees it.
@@ -252,7 +272,7 @@ impl fmt::Debug for CredentialChange {
         f.debug_struct("CredentialChange")
             .field("subject", &self.subject)
             .field("common", &self.common)
-            .field("credential_type", &Safe(&self.credential_type, 64))
+            .field("credential_type", &safe(self.credential_type.as_ref(), 64))
             .field("change_type", &self.change_type)
             .field("friendly_name", &redacted(self.friendly_name.as_ref()))
             .field("x509_issuer", &redacted(self.x509_issuer.as_ref()))
@@ -709,7 +729,7 @@ impl SecurityEvent {
             Kind::CredentialChange => SecurityEvent::CredentialChange(CredentialChange {
                 subject: m.subject()?,
                 common: m.common()?,
-                credential_type: m.string("credential_type")?,
+                credential_type: m.opt_string("credential_type")?,
                 change_type: ChangeType::parse(&m.string("change_type")?)
                     .ok_or("change_type is not one of create, revoke, update, delete")?,
                 friendly_name: m.opt_string("friendly_name")?,
@@ -1270,7 +1290,7 @@ mod tests {
         let SecurityEvent::CredentialChange(change) = &event else { panic!("{event:?}") };
         assert_eq!(change.subject, Some(SubjectId::Uri { uri: "urn:fdc:gov.uk:2022:abc".into() }));
         assert_eq!(change.change_type, ChangeType::Update);
-        assert_eq!(change.credential_type, "password");
+        assert_eq!(change.credential_type.as_deref(), Some("password"));
         assert_eq!(change.common.initiating_entity.as_deref(), Some("user"));
         assert_eq!(change.common.event_timestamp, None);
         assert_eq!(change.friendly_name, None);
@@ -1296,7 +1316,7 @@ mod tests {
             let (typed, companions) = parse_events(&events).unwrap();
             assert_eq!(typed.len(), 1);
             let SecurityEvent::CredentialChange(change) = &typed[0] else { panic!("{:?}", typed[0]) };
-            assert_eq!(change.credential_type, "email");
+            assert_eq!(change.credential_type.as_deref(), Some("email"));
             assert_eq!(companions.len(), 1);
             assert_eq!(companions.get(companion), Some(&info));
             assert_hides(&typed, &[EMAIL, SUB]);
@@ -1609,10 +1629,49 @@ mod tests {
 
     // --- Malformed known events ---
 
+    /// One Login's schema makes `credential_type` optional: a credential change without it is
+    /// typed (and so ends the user's sessions), not refused.
+    #[test]
+    fn a_credential_change_without_its_type_is_still_typed() {
+        let event = SecurityEvent::parse(
+            "https://schemas.openid.net/secevent/caep/event-type/credential-change",
+            &json!({"subject": subject_json(), "change_type": "update"}),
+        )
+        .unwrap();
+        let SecurityEvent::CredentialChange(change) = event else { panic!("{event:?}") };
+        assert_eq!(change.credential_type, None);
+    }
+
+    /// CAEP's session-revoked names its person inside a `complex` subject; SSF's `aliases`
+    /// lists several identifiers. Both resolve to the pairwise `sub` they hold.
+    #[test]
+    fn complex_and_aliases_subjects_resolve_to_their_user() {
+        let op = "https://oidc.example/";
+        let complex = SubjectId::from_json(&json!({
+            "format": "complex",
+            "user": {"format": "iss_sub", "iss": op, "sub": "the-sub"},
+            "session": {"format": "opaque", "id": "s"},
+        }))
+        .unwrap();
+        assert_eq!(complex.subject_for(op), Some(Subject::new("the-sub")));
+        assert_eq!(complex.subject_for("https://elsewhere/"), None);
+        let aliases = SubjectId::from_json(&json!({
+            "format": "aliases",
+            "identifiers": [{"format": "email", "email": "a@b.c"}, {"format": "uri", "uri": "urn:x"}],
+        }))
+        .unwrap();
+        assert_eq!(aliases.subject_for(op), Some(Subject::new("urn:x")));
+        let nested = SubjectId::from_json(&json!({
+            "format": "complex",
+            "user": {"format": "complex", "user": {"format": "uri", "uri": "urn:deep"}},
+        }))
+        .unwrap();
+        assert_eq!(nested.subject_for(op), None, "one level deep only");
+    }
+
     #[test]
     fn missing_required_members_are_errors() {
-        let cases: [(Kind, Value, &str); 9] = [
-            (Kind::CredentialChange, json!({"change_type": "update"}), "credential_type is missing"),
+        let cases: [(Kind, Value, &str); 8] = [
             (Kind::CredentialChange, json!({"credential_type": "password"}), "change_type is missing"),
             (Kind::AssuranceLevelChange, json!({"current_level": "l"}), "namespace is missing"),
             (Kind::AssuranceLevelChange, json!({"namespace": "n"}), "current_level is missing"),
@@ -1627,8 +1686,8 @@ mod tests {
         }
         // A required member sent as `null` is missing.
         assert_eq!(
-            parse(Kind::CredentialChange, &json!({"credential_type": null, "change_type": "update"})).unwrap_err(),
-            "credential_type is missing"
+            parse(Kind::CredentialChange, &json!({"credential_type": "password", "change_type": null})).unwrap_err(),
+            "change_type is missing"
         );
     }
 

@@ -195,7 +195,7 @@ impl OneLogin {
                 tracing::warn!("no verification event arrived for the last request: is the event stream paused?");
             }
         }
-        let key = self.events_config().map(|e| e.token_key).unwrap_or_default();
+        let key = self.events_config().map(|e| e.state_key).unwrap_or_default();
         let state = new_state(&key, self.unix_now());
         let outcome = self.request_verification(verification, &state).await;
         let mut r = rounds.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -214,10 +214,10 @@ impl OneLogin {
     }
 
     async fn request_verification(&self, v: &VerificationConfig, state: &str) -> Result<(), String> {
-        let basic = format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", v.client_id, v.client_secret))
-        );
+        // RFC 6749 §2.3.1: each part form-encoded, then base64.
+        let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        let pair = format!("{}:{}", encode(&v.client_id), encode(&v.client_secret));
+        let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair));
         let authorization = match &v.token_url {
             None => basic,
             Some(url) => {
@@ -256,15 +256,19 @@ impl OneLogin {
         }
     }
 
-    /// Checks a verification event's `state` and records it for the instance that asked.
-    /// Unsolicited events (no `state`) and any `state` when no verification client is
-    /// configured are accepted.
-    pub(crate) async fn receive_verification(&self, state: Option<&str>) -> Result<(), super::EventError> {
+    /// Records a verification event's `state` for the instance that asked, when it is one of
+    /// ours. Every verification event is accepted (202), whether or not the verification client
+    /// is configured and whatever its `state`: a `state` that is not ours is logged, and simply
+    /// never confirms a round.
+    pub(crate) async fn receive_verification(&self, state: Option<&str>) -> Result<(), crate::store::StoreError> {
         let (Some(state), Some(events)) = (state, self.events_config()) else { return Ok(()) };
         let Some(verification) = &events.verification else { return Ok(()) };
         let max_age = verification.interval.saturating_mul(3);
-        if !is_ours(&events.token_key, state, self.unix_now(), max_age) {
-            return Err(super::EventError::InvalidState);
+        if !is_ours(&events.state_key, state, self.unix_now(), max_age) {
+            tracing::warn!(
+                "a verification event carries a state this service did not ask for (or asked for too long ago)"
+            );
+            return Ok(());
         }
         let remember = crate::clock::from_unix(self.unix_now().saturating_add(max_age.as_secs() as i64));
         self.store().insert_if_absent(&seen_key(state), remember, self.now()).await?;

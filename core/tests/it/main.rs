@@ -2,6 +2,7 @@
 
 mod authorize;
 mod decisions;
+mod events;
 mod faults;
 mod flood;
 mod fuzz_findings;

@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 
+use govuk_one_login::events::{EventHandlers, EventsSettings};
 use govuk_one_login::web::SessionHandle;
 use govuk_one_login::{Config, Environment, OneLogin, Requirement, ReturnPath, SessionRecord};
 use govuk_one_login_mock::MockProvider;
@@ -36,7 +37,7 @@ pub async fn boot() -> Result<Demo, Box<dyn std::error::Error>> {
     let store_var = |k: &str| k == "ONE_LOGIN_SESSION_STORE" || k.starts_with("ONE_LOGIN_REDIS_");
     let configured = std::env::vars().any(|(k, _)| k.starts_with("ONE_LOGIN_") && !store_var(&k));
     if configured {
-        let one_login = OneLogin::new(Config::from_env()?)?;
+        let one_login = OneLogin::builder(Config::from_env()?).security_event_handlers(event_handlers()).build()?;
         return Ok(Demo { one_login, listen, mock: None });
     }
     let mock = MockProvider::start().await;
@@ -45,7 +46,21 @@ pub async fn boot() -> Result<Demo, Box<dyn std::error::Error>> {
     mock.register_redirect_uri(&format!("{base}/auth/callback"));
     mock.register_post_logout_redirect_uri(&format!("{base}/signed-out"));
     mock.register_backchannel_logout_uri(&format!("{base}/auth/backchannel-logout"));
+    // The receiver for security events, wired to the stand-in's transmitter, with a secret of
+    // this run's own.
+    let secret = govuk_one_login_mock::random_secret();
+    mock.register_events_receiver(govuk_one_login_mock::EventsReceiver::new(
+        format!("{base}/auth/events"),
+        format!("{base}/auth/events/token"),
+        EVENTS_CLIENT_ID,
+        &secret,
+        EVENTS_AUDIENCE,
+    ));
+    let events = EventsSettings::new(EVENTS_AUDIENCE, EVENTS_CLIENT_ID, secret)
+        .issuer(mock.events_issuer())
+        .jwks_url(mock.events_jwks_url());
     let config = Config::builder(Environment::Custom { issuer: mock.issuer().to_owned() })
+        .security_events(events)
         .client_id(govuk_one_login_mock::CLIENT_ID)
         .redirect_uri(format!("{base}/auth/callback"))
         .post_logout_redirect_uri(format!("{base}/signed-out"))
@@ -53,7 +68,22 @@ pub async fn boot() -> Result<Demo, Box<dyn std::error::Error>> {
         .session_store(govuk_one_login::store::StoreSettings::from_env()?)
         .signing_key_pem(govuk_one_login_mock::keys::RP_PRIVATE_KEY_PEM)?
         .build()?;
-    Ok(Demo { one_login: OneLogin::new(config)?, listen, mock: Some(mock) })
+    let one_login = OneLogin::builder(config).security_event_handlers(event_handlers()).build()?;
+    Ok(Demo { one_login, listen, mock: Some(mock) })
+}
+
+/// The audience the demo's receiver expects when it runs on the embedded stand-in.
+pub const EVENTS_AUDIENCE: &str = "govuk-one-login-rs-demo";
+/// The client id the stand-in's transmitter uses at the demo's token endpoint.
+pub const EVENTS_CLIENT_ID: &str = "one-login-ssf";
+
+/// What the demo does with security events beyond the receiver's own actions: it logs each
+/// one (its kind and what the receiver did, never its subject).
+fn event_handlers() -> EventHandlers {
+    EventHandlers::new().on_any(|delivery| async move {
+        tracing::info!(event = delivery.event().name(), action = ?delivery.action_taken(), "security event");
+        Ok(())
+    })
 }
 
 impl Demo {
@@ -61,7 +91,10 @@ impl Demo {
     pub fn announce(&self, framework: &str) {
         println!("{framework} demo: open http://{}/", self.listen);
         match &self.mock {
-            Some(m) => println!("signing in with the local One Login stand-in at {}", m.issuer()),
+            Some(m) => {
+                println!("signing in with the local One Login stand-in at {}", m.issuer());
+                println!("security events from its transmitter: POST {}ssf/fire (see the README)", m.issuer());
+            }
             None => println!("signing in with {}", self.one_login.config().issuer()),
         }
         match self.one_login.config().session_store() {

@@ -63,9 +63,41 @@ impl Env {
     /// Starts with a changed configuration; `edit` also gets the app's base URL. The redirect
     /// URI may be switched to https: the browser maps it back to http for the app.
     pub async fn start_with(adapter: &dyn Adapter, edit: impl FnOnce(ConfigBuilder, &str) -> ConfigBuilder) -> Env {
+        Self::start_on_mock(adapter, MockProvider::start().await, edit)
+    }
+
+    /// Starts with the security-event receiver on, its transmitter the stand-in's: the
+    /// stand-in's pushes reach the app's receiver, with a token from the app's token endpoint.
+    pub async fn start_with_events(adapter: &dyn Adapter) -> Env {
+        let mock = MockProvider::start().await;
+        let verification = govuk_one_login::events::VerificationSettings::new(
+            mock.events_verification_url(),
+            VERIFICATION_CLIENT_ID,
+            VERIFICATION_SECRET,
+        );
+        mock.set_verification_credentials(VERIFICATION_CLIENT_ID, VERIFICATION_SECRET);
+        let events = govuk_one_login::events::EventsSettings::new(EVENTS_AUDIENCE, EVENTS_CLIENT_ID, EVENTS_SECRET)
+            .issuer(mock.events_issuer())
+            .jwks_url(mock.events_jwks_url())
+            .verification(verification);
+        let env = Self::start_on_mock(adapter, mock, |b, _| b.security_events(events));
+        env.mock.register_events_receiver(govuk_one_login_mock::EventsReceiver::new(
+            env.url("/auth/events"),
+            env.url("/auth/events/token"),
+            EVENTS_CLIENT_ID,
+            EVENTS_SECRET,
+            EVENTS_AUDIENCE,
+        ));
+        env
+    }
+
+    fn start_on_mock(
+        adapter: &dyn Adapter,
+        mock: MockProvider,
+        edit: impl FnOnce(ConfigBuilder, &str) -> ConfigBuilder,
+    ) -> Env {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let mock = MockProvider::start().await;
         let config = edit(config_for(&mock, &base), &base)
             .signing_key_pem(keys::RP_PRIVATE_KEY_PEM)
             .expect("key")
@@ -112,6 +144,17 @@ impl Env {
         Browser::new(&self.base)
     }
 }
+
+/// The audience of the security events the stand-in pushes in [`Env::start_with_events`].
+pub const EVENTS_AUDIENCE: &str = "conformance.example";
+/// The client id the stand-in's transmitter uses at the app's token endpoint.
+pub const EVENTS_CLIENT_ID: &str = "one-login-ssf";
+/// Its secret.
+pub const EVENTS_SECRET: &str = "conformance-secret-of-at-least-32-characters";
+/// The app's credentials at the stand-in's verification endpoint.
+pub const VERIFICATION_CLIENT_ID: &str = "conformance-rp";
+/// Their secret.
+pub const VERIFICATION_SECRET: &str = "conformance-verification-secret";
 
 fn config_for(mock: &MockProvider, base: &str) -> ConfigBuilder {
     Config::builder(Environment::Custom { issuer: mock.issuer().to_owned() })

@@ -1,6 +1,6 @@
 //! Every scenario, written once. Each takes the adapter under test.
 
-use govuk_one_login_mock::{Fault, TestUser};
+use govuk_one_login_mock::{Fault, PushRequest, TestUser, samples};
 use serde_json::Value;
 
 use crate::{Adapter, Browser, Env, Page};
@@ -372,4 +372,158 @@ pub async fn publishes_rp_jwks(a: &dyn Adapter) {
     assert!(key.get("d").is_none() && key.get("p").is_none(), "never the private parts");
     let off = Env::start(a).await;
     assert_eq!(off.browser().get(&off.url("/.well-known/jwks.json")).await.status, 404, "off by default");
+}
+
+const PURGED: &str = "https://schemas.openid.net/secevent/risc/event-type/account-purged";
+
+/// Every event type the stand-in's transmitter pushes is accepted with 202 and an empty body;
+/// events about someone else leave the signed-in user's session be.
+pub async fn security_events_of_every_type(a: &dyn Adapter) {
+    let env = Env::start_with_events(a).await;
+    let mut b = env.browser();
+    assert_eq!(b.visit(&env.url("/identity")).await.status, 200);
+    for events in samples::every_event("urn:fdc:gov.uk:2022:someone-else") {
+        let pushed = env.mock.push_event(events.clone()).await;
+        assert_eq!(pushed.status, 202, "{}: {events}: {}", a.name(), pushed.body);
+        assert!(pushed.body.is_empty(), "{}", pushed.body);
+    }
+    assert_eq!(json_status(&env, &mut b, "/identity").await, 200);
+    // What a person trying the demo does: fire one from the stand-in, about its signed-in user.
+    let fired = reqwest::Client::new()
+        .post(format!("{}ssf/fire?event=account-purged", env.mock.issuer()))
+        .header("user-agent", "curl/8")
+        .send()
+        .await
+        .expect("the stand-in answers");
+    assert_eq!(fired.json::<Value>().await.expect("JSON")["receiver_status"], 202);
+    assert_eq!(json_status(&env, &mut b, "/identity").await, 401, "{}: the fired event ended the session", a.name());
+}
+
+/// A pushed account-purged event ends the user's live session; pushed again after the user
+/// signed in anew, it is accepted (202) and not acted on twice.
+pub async fn security_event_ends_a_live_session(a: &dyn Adapter) {
+    let env = Env::start_with_events(a).await;
+    let mut b = env.browser();
+    b.visit(&env.url("/account")).await;
+    assert_eq!(json_status(&env, &mut b, "/account").await, 200);
+    let set = env.mock.security_event_token(samples::user_event(PURGED, &TestUser::default().sub, Value::Null));
+    assert_eq!(env.mock.push_security_event(&set).await.status, 202);
+    assert_eq!(json_status(&env, &mut b, "/account").await, 401, "{}: the live session has ended", a.name());
+    b.visit(&env.url("/account")).await;
+    assert_eq!(json_status(&env, &mut b, "/account").await, 200);
+    assert_eq!(env.mock.push_security_event(&set).await.status, 202, "a replay is accepted");
+    assert_eq!(json_status(&env, &mut b, "/account").await, 200, "and not acted on again");
+}
+
+/// After a pushed assurance-level change, the identity route asks again (403 for an API) and
+/// the user stays signed in.
+pub async fn security_event_assurance_change_steps_up(a: &dyn Adapter) {
+    let env = Env::start_with_events(a).await;
+    let mut b = env.browser();
+    assert_eq!(b.visit(&env.url("/identity")).await.status, 200);
+    let change = samples::user_event(
+        "https://schemas.openid.net/secevent/caep/event-type/assurance-level-change",
+        &TestUser::default().sub,
+        serde_json::json!({ "namespace": "RFC8176", "current_level": "P0" }),
+    );
+    assert_eq!(env.mock.push_event(change).await.status, 202);
+    assert_eq!(json_status(&env, &mut b, "/identity").await, 403, "{}: the identity route steps up", a.name());
+    assert_eq!(json_status(&env, &mut b, "/account").await, 200, "still signed in");
+}
+
+/// What the receiver refuses, with RFC 8935's codes and statuses.
+pub async fn security_events_refused(a: &dyn Adapter) {
+    let env = Env::start_with_events(a).await;
+    let event = || samples::user_event(PURGED, "urn:fdc:gov.uk:2022:someone", Value::Null);
+    let err = |pushed: &govuk_one_login_mock::Pushed| -> String {
+        serde_json::from_str::<Value>(&pushed.body)
+            .ok()
+            .and_then(|v| v["err"].as_str().map(str::to_owned))
+            .unwrap_or_default()
+    };
+    let unpublished = env.mock.security_event_token_unpublished(event());
+    let wrong_iss = env.mock.security_event_token_with(event(), |_, c| {
+        c.insert("iss".into(), "https://ssf.account.gov.uk/".into());
+    });
+    let wrong_aud = env.mock.security_event_token_with(event(), |_, c| {
+        c.insert("aud".into(), "another.example".into());
+    });
+    for (set, status, code) in
+        [(unpublished, 400, "invalid_key"), (wrong_iss, 400, "invalid_issuer"), (wrong_aud, 400, "invalid_audience")]
+    {
+        let pushed = env.mock.push_security_event(&set).await;
+        assert_eq!((pushed.status, err(&pushed).as_str()), (status, code), "{}: {}", a.name(), pushed.body);
+        assert_eq!(pushed.content_type.as_deref(), Some("application/json"));
+    }
+    let set = env.mock.security_event_token(event());
+    let no_token = env.mock.push_security_event_with(&set, PushRequest::default().without_token()).await;
+    assert_eq!(no_token.status, 401);
+    assert!(no_token.www_authenticate.as_deref().is_some_and(|c| c.starts_with("Bearer")), "{no_token:?}");
+    // A token its own endpoint issued 20 minutes ago (tokens last 15).
+    let behind = govuk_one_login::OneLogin::builder(env.one_login.config().clone())
+        .clock(govuk_one_login::clock::OffsetClock::new(time::Duration::minutes(-20)))
+        .build()
+        .expect("engine");
+    let expired =
+        env.mock.push_security_event_with(&set, PushRequest::default().token(stale_token(&behind).await)).await;
+    assert_eq!(expired.status, 401, "an expired token");
+    let json = env.mock.push_security_event_with(&set, PushRequest::default().content_type("application/json")).await;
+    assert_eq!(json.status, 415, "another content type");
+    let big = env.mock.push_security_event_with(&set, PushRequest::default().body(vec![b'a'; 1024 * 1024])).await;
+    assert_eq!(big.status, 413, "a body of 1 MB");
+    let anonymous_big = PushRequest::default().without_token().body(vec![b'a'; 1024 * 1024]);
+    assert_eq!(env.mock.push_security_event_with(&set, anonymous_big).await.status, 401, "the headers first");
+    let ok = env.mock.push_security_event(&set).await;
+    assert_eq!(ok.status, 202, "{}", ok.body);
+    let token = reqwest::Client::new()
+        .post(env.url("/auth/events/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", crate::EVENTS_CLIENT_ID),
+            ("client_secret", "wrong"),
+        ])
+        .send()
+        .await
+        .expect("token endpoint");
+    assert_eq!(token.status(), 401);
+    assert_eq!(token.json::<Value>().await.expect("JSON")["error"], "invalid_client");
+}
+
+/// An access token from `ol`'s own token endpoint.
+async fn stale_token(ol: &govuk_one_login::OneLogin) -> String {
+    use base64::Engine as _;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+        "{}:{}",
+        crate::EVENTS_CLIENT_ID,
+        crate::EVENTS_SECRET
+    ));
+    let basic = format!("Basic {basic}");
+    let answer = ol
+        .events_token_route(
+            &govuk_one_login::events::EventRequest::new(Some(b"grant_type=client_credentials"))
+                .content_type(Some("application/x-www-form-urlencoded"))
+                .authorization(Some(&basic)),
+        )
+        .await;
+    serde_json::from_str::<Value>(&answer.body).expect("JSON")["access_token"].as_str().expect("a token").to_owned()
+}
+
+/// The verification client: the app asks the stand-in for a verification event, the event
+/// that follows carries its `state` and is accepted, and the next round confirms it; a `state`
+/// the app never made, and an unsolicited event, are accepted (202) and confirm nothing.
+pub async fn security_event_stream_verification(a: &dyn Adapter) {
+    let env = Env::start_with_events(a).await;
+    env.one_login.verify_event_stream().await.expect("the transmitter answered 204");
+    let pushed =
+        env.mock.wait_for_verification_pushes(1).await.first().cloned().expect("a verification event was pushed");
+    assert_eq!(pushed.status, 202, "{}: {}", a.name(), pushed.body);
+    assert!(env.one_login.events_verification_status().last_confirmed.is_none());
+    env.one_login.verify_event_stream().await.expect("a second round");
+    let status = env.one_login.events_verification_status();
+    assert!(status.last_confirmed.is_some() && status.last_failure.is_none(), "{status:?}");
+    let sse = "https://schemas.openid.net/secevent/sse/event-type/verification";
+    let forged = env.mock.push_event(serde_json::json!({ sse: { "state": "v1.1.x.forged" } })).await;
+    assert_eq!(forged.status, 202);
+    let unsolicited = env.mock.push_event(serde_json::json!({ sse: {} })).await;
+    assert_eq!(unsolicited.status, 202);
 }

@@ -13,3 +13,9 @@ pub(crate) const OP_EC_ROTATED: &str = include_str!("../keys/op-ec-rotated.pem")
 pub(crate) const OP_RSA: &str = include_str!("../keys/op-rsa.pem");
 pub(crate) const ROGUE_EC: &str = include_str!("../keys/rogue-ec.pem");
 pub(crate) const DID_EC: &str = include_str!("../keys/did-ec.pem");
+/// The security-event transmitter's RSA key (RS256), published at `/ssf/jwks.json`. A test key
+/// made for the stand-in: never use it outside tests and local demos.
+pub(crate) const SSF_TRANSMITTER_RSA: &str = include_str!("../keys/ssf-transmitter-rsa.pem");
+/// Another transmitter RSA key, never published: security event tokens signed with it must be
+/// refused. A test key, like the rest.
+pub(crate) const SSF_UNPUBLISHED_RSA: &str = include_str!("../keys/ssf-unpublished-rsa.pem");

@@ -6,6 +6,11 @@
 //! ES256 (or RS256) ID tokens and ES256 core identities, and has [`Fault`] switches for every
 //! check a relying party must make.
 //!
+//! It also plays One Login's Signal Exchange: a security-event transmitter with a key of its
+//! own (`/ssf/jwks.json`), which builds security event tokens and pushes them to a registered
+//! [`EventsReceiver`] with a bearer token from the receiver's token endpoint, and the
+//! verification endpoint (`/ssf/verify`, with `/ssf/token`) a relying party calls.
+//!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
 //! let mock = govuk_one_login_mock::MockProvider::start().await;
@@ -15,9 +20,12 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod events;
 mod faults;
 pub mod keys;
 mod routes;
+pub mod samples;
+mod ssf;
 mod tokens;
 mod tripwire;
 
@@ -27,12 +35,13 @@ mod tests;
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
 use serde_json::{Map, Value};
 
+pub use events::{ClientAuth, EventsReceiver, PushRequest, Pushed};
 pub use faults::Fault;
 pub use tripwire::Tripwire;
 
@@ -43,6 +52,16 @@ pub type DocumentEdit = Arc<dyn Fn(&mut Map<String, Value>) + Send + Sync>;
 
 /// The default client id registered with the stand-in.
 pub const CLIENT_ID: &str = "test-client-id";
+/// The client id the relying party calls the verification endpoint with, by default.
+pub const VERIFICATION_CLIENT_ID: &str = "ssf-client";
+/// The client secret the relying party calls the verification endpoint with, by default.
+pub const VERIFICATION_CLIENT_SECRET: &str = "ssf-secret";
+
+/// A fresh random secret (32 bytes, base64url: 43 characters), such as a receiver's client
+/// secret for one run.
+pub fn random_secret() -> String {
+    tokens::random(32)
+}
 
 /// The user the stand-in signs in.
 #[derive(Debug, Clone)]
@@ -150,12 +169,30 @@ pub(crate) struct State {
     pub(crate) discovery_edit: Option<DocumentEdit>,
     pub(crate) next_key_published: bool,
     pub(crate) token_redirect: Option<(u16, String)>,
+    /// The relying party's security-event receiver.
+    pub(crate) events_receiver: Option<EventsReceiver>,
+    /// The receiver's bearer token, until 30 s before it expires.
+    pub(crate) events_token: Option<events::CachedToken>,
+    /// Every push's outcome, verification pushes included.
+    pub(crate) pushes: Vec<Pushed>,
+    /// The client id and secret of `/ssf/token` and `/ssf/verify`.
+    pub(crate) verification_credentials: (String, String),
+    /// Access tokens `/ssf/token` issued, and when each expires.
+    pub(crate) ssf_tokens: HashMap<String, Instant>,
+    /// Verification SETs use the SSF 1.0 URI and a `sub_id` (else the pre-1.0 URI).
+    pub(crate) verification_ssf: bool,
+    /// Verification requests answered 204.
+    pub(crate) verification_requests: usize,
+    /// The outcome of each verification push.
+    pub(crate) verification_pushes: Vec<Pushed>,
 }
 
 pub(crate) struct Shared {
     pub(crate) issuer: String,
     pub(crate) did: String,
     pub(crate) state: Mutex<State>,
+    /// The transmitter's HTTP client: no redirects, no proxy.
+    pub(crate) http: reqwest::Client,
 }
 
 impl Shared {
@@ -182,6 +219,18 @@ impl std::fmt::Debug for MockProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MockProvider").field("issuer", &self.shared.issuer).finish_non_exhaustive()
     }
+}
+
+/// The transmitter's client: it follows no redirects, ignores proxy settings, and gives up
+/// after ten seconds.
+fn transmitter_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .timeout(Duration::from_secs(10))
+        .user_agent("govuk-one-login-mock ssf-transmitter")
+        .build()
+        .expect("an HTTP client")
 }
 
 impl MockProvider {
@@ -240,7 +289,16 @@ impl MockProvider {
                 discovery_edit: None,
                 next_key_published: false,
                 token_redirect: None,
+                events_receiver: None,
+                events_token: None,
+                pushes: Vec::new(),
+                verification_credentials: (VERIFICATION_CLIENT_ID.into(), VERIFICATION_CLIENT_SECRET.into()),
+                ssf_tokens: HashMap::new(),
+                verification_ssf: false,
+                verification_requests: 0,
+                verification_pushes: Vec::new(),
             }),
+            http: transmitter_client(),
         });
         let router = routes::router(shared.clone());
         let app = router.clone();

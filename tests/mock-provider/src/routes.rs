@@ -12,6 +12,7 @@ use axum::{Json, Router};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value, json};
 
+use crate::ssf;
 use crate::tokens::{self, now, random};
 use crate::{AuthorizeSeen, EndSessionSeen, Fault, Grant, Shared};
 
@@ -28,6 +29,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/userinfo", get(userinfo))
         .route("/logout", get(logout))
         .route("/trustmark", get(trustmark))
+        .route("/ssf/jwks.json", get(ssf::jwks))
+        .route("/ssf/token", post(ssf::token))
+        .route("/ssf/verify", post(ssf::verify))
+        .route("/ssf/fire", post(ssf::fire))
         .layer(middleware::from_fn_with_state(shared.clone(), switches))
         .with_state(shared)
 }
@@ -65,7 +70,7 @@ async fn switches(AxState(shared): S, request: Request, next: Next) -> Response 
     next.run(request).await
 }
 
-fn cached(shared: &Shared, path: &str, default: u64, body: Value) -> Response {
+pub(crate) fn cached(shared: &Shared, path: &str, default: u64, body: Value) -> Response {
     let max_age = shared.lock().max_age.get(path).copied().unwrap_or(default);
     ([(header::CACHE_CONTROL, format!("max-age={max_age}"))], Json(body)).into_response()
 }

@@ -6,6 +6,8 @@ use serde_json::{Value, json};
 
 use crate::{CLIENT_ID, MockProvider, keys, tokens};
 
+mod events;
+
 const REDIRECT: &str = "http://127.0.0.1:9/cb";
 
 fn client() -> reqwest::Client {

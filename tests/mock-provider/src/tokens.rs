@@ -16,6 +16,10 @@ pub(crate) const KID_RSA: &str = "rsa-2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e";
 pub(crate) const DID_KEY_ID: &str = "c4a0e3f2b1d94e8f";
 /// A key id the stand-in never publishes.
 pub(crate) const KID_UNPUBLISHED: &str = "unpublished-5d6e7f8a-9b0c-4d1e-8f2a-3b4c5d6e7f8a";
+/// The security-event transmitter's key id, published at `/ssf/jwks.json`.
+pub(crate) const KID_SSF: &str = "ssf-8e1f2a3b-4c5d-4e6f-9a0b-1c2d3e4f5a6b";
+/// The unpublished transmitter key's id (in no key set either).
+pub(crate) const KID_SSF_UNPUBLISHED: &str = "ssf-unpublished-3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f";
 
 pub(crate) struct Key {
     pub(crate) enc: EncodingKey,
@@ -47,6 +51,10 @@ pub(crate) struct Keys {
     pub(crate) rsa: Key,
     pub(crate) rogue: Key,
     pub(crate) did: Key,
+    /// The security-event transmitter's key.
+    pub(crate) ssf: Key,
+    /// A transmitter key that is never published.
+    pub(crate) ssf_unpublished: Key,
 }
 
 pub(crate) fn keys() -> &'static Keys {
@@ -57,6 +65,8 @@ pub(crate) fn keys() -> &'static Keys {
         rsa: Key::load(keys::OP_RSA, Algorithm::RS256),
         rogue: Key::load(keys::ROGUE_EC, Algorithm::ES256),
         did: Key::load(keys::DID_EC, Algorithm::ES256),
+        ssf: Key::load(keys::SSF_TRANSMITTER_RSA, Algorithm::RS256),
+        ssf_unpublished: Key::load(keys::SSF_UNPUBLISHED_RSA, Algorithm::RS256),
     })
 }
 
@@ -249,4 +259,26 @@ pub(crate) fn did_document(shared: &Shared) -> Value {
         "id": shared.did,
         "assertionMethod": [{ "type": "JsonWebKey", "id": kid, "controller": shared.did, "publicKeyJwk": jwk }]
     })
+}
+
+/// The transmitter's key set: its one published key.
+pub(crate) fn ssf_jwks() -> Value {
+    json!({ "keys": [keys().ssf.public_jwk(KID_SSF)] })
+}
+
+/// The transmitter's key id: the published key's, or the unpublished one's.
+pub(crate) fn transmitter_kid(published: bool) -> &'static str {
+    if published { KID_SSF } else { KID_SSF_UNPUBLISHED }
+}
+
+/// Signs with the transmitter's key (or the unpublished one), the header as it is. An `HS*`
+/// header gets the classic confusion: the published public key, as JSON, as the HMAC secret.
+pub(crate) fn sign_transmitter(header: &Header, claims: &Value, published: bool) -> String {
+    let k = keys();
+    if matches!(header.alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512) {
+        let secret = serde_json::to_vec(&k.ssf.public_jwk(KID_SSF)).expect("jwk json");
+        return jsonwebtoken::encode(header, claims, &EncodingKey::from_secret(&secret)).expect("sign");
+    }
+    let key = if published { &k.ssf } else { &k.ssf_unpublished };
+    jsonwebtoken::encode(header, claims, &key.enc).expect("the transmitter's keys are RSA: RS* or PS* only")
 }

@@ -564,12 +564,23 @@ impl Store for RedisStore {
         for digest in listed {
             let key = format!("{}s:{digest}", self.inner.prefix);
             // A session changed between the read and the write (a touch changes only its TTL,
-            // which the replacement keeps) is read again; three tries are plenty.
+            // which the replacement keeps) is read again; three tries are plenty, and a fourth
+            // is an error (the caller answers 5xx and the event comes again).
+            let mut settled = false;
             for _ in 0..3 {
                 let value: Option<Vec<u8>> = self.client().get(&key).await.map_err(unavailable("load session"))?;
-                let Some(value) = value else { break };
-                let Ok(record) = wire::decode_session(&value) else { break };
-                let Some(without) = record.without_identity() else { break };
+                let Some(value) = value else {
+                    settled = true;
+                    break;
+                };
+                let Ok(record) = wire::decode_session(&value) else {
+                    settled = true;
+                    break;
+                };
+                let Some(without) = record.without_identity() else {
+                    settled = true;
+                    break;
+                };
                 let new =
                     wire::encode_session(&without).map_err(|source| StoreError::Decode { what: "session", source })?;
                 self.inner.local.invalidate(&digest);
@@ -589,8 +600,12 @@ impl Store for RedisStore {
                 self.inner.local.invalidate(&digest);
                 if replaced == 1 {
                     dropped += 1;
+                    settled = true;
                     break;
                 }
+            }
+            if !settled {
+                return Err(StoreError::unavailable(BACKEND, "drop identity", "the session kept changing"));
             }
         }
         Ok(dropped)

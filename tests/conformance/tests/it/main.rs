@@ -47,6 +47,11 @@ both!(
     parallel_tabs,
     cookie_attributes,
     publishes_rp_jwks,
+    security_events_of_every_type,
+    security_event_ends_a_live_session,
+    security_event_assurance_change_steps_up,
+    security_events_refused,
+    security_event_stream_verification,
 );
 
 /// A session created through one adapter is readable by the other when they share a store and
