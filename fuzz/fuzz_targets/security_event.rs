@@ -44,7 +44,7 @@ struct World {
     handled: Arc<AtomicUsize>,
 }
 
-fn receiver(mock: &MockProvider, handled: &Arc<AtomicUsize>) -> (OneLogin, String) {
+async fn receiver(mock: &MockProvider, handled: &Arc<AtomicUsize>) -> (OneLogin, String) {
     let events = EventsSettings::new(AUDIENCE, CLIENT, SECRET)
         .issuer(ISSUER)
         .jwks_url(format!("{}.well-known/jwks.json", mock.issuer()));
@@ -61,13 +61,16 @@ fn receiver(mock: &MockProvider, handled: &Arc<AtomicUsize>) -> (OneLogin, Strin
         counter.fetch_add(1, Ordering::SeqCst);
         async { Ok(()) }
     });
-    let ol = OneLogin::builder(config).clock(engine::FixedClock).security_event_handlers(handlers).build().expect("engine");
+    let ol =
+        OneLogin::builder(config).clock(engine::FixedClock).security_event_handlers(handlers).build().expect("engine");
     let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT}:{SECRET}")));
-    let answer = ol.events_token_route(
-        &EventRequest::new(Some(b"grant_type=client_credentials"))
-            .content_type(Some("application/x-www-form-urlencoded"))
-            .authorization(Some(&basic)),
-    ).await;
+    let answer = ol
+        .events_token_route(
+            &EventRequest::new(Some(b"grant_type=client_credentials"))
+                .content_type(Some("application/x-www-form-urlencoded"))
+                .authorization(Some(&basic)),
+        )
+        .await;
     let token: Value = serde_json::from_str(&answer.body).expect("a token answer");
     let bearer = format!("Bearer {}", token["access_token"].as_str().expect("an access token"));
     (ol, bearer)
@@ -77,7 +80,7 @@ static WORLD: LazyLock<World> = LazyLock::new(|| {
     let runtime = engine::runtime();
     let mock = runtime.block_on(MockProvider::start());
     let handled = Arc::new(AtomicUsize::new(0));
-    let (ol, bearer) = runtime.block_on(async { receiver(&mock, &handled) });
+    let (ol, bearer) = runtime.block_on(receiver(&mock, &handled));
     let key = jsonwebtoken::EncodingKey::from_ec_pem(OP_KEY_PEM.as_bytes()).expect("the stand-in's key");
     World { runtime, mock, key, engine: Mutex::new((ol, bearer, 0)), handled }
 });
@@ -116,19 +119,31 @@ fn check_accepted(body: &[u8]) {
     assert!(!events.is_empty(), "{claims}");
 }
 
+/// The stand-in's current key id (tests/mock-provider/keys).
+const OP_KID: &str = "0f6c5a1e-3b2d-4c8e-9a7f-1d2e3f4a5b6c";
+
+/// Whether the body's JWS header names a `kid` other than the stand-in's.
+fn names_another_key(body: &[u8]) -> bool {
+    let Some(head) = std::str::from_utf8(body).ok().and_then(|t| t.trim().split('.').next()) else { return false };
+    let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(head) else { return false };
+    let header: Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    header["kid"].as_str().is_some_and(|kid| kid != OP_KID)
+}
+
 fn check(world: &World, body: &[u8]) {
     let (ol, bearer) = {
         let mut engine_slot = world.engine.lock().unwrap();
         // A fresh store now and then, so that replay records never fill the table.
         engine_slot.2 += 1;
         if engine_slot.2 % 20_000 == 0 {
-            let (ol, bearer) = world.runtime.block_on(async { receiver(&world.mock, &world.handled) });
+            let (ol, bearer) = world.runtime.block_on(receiver(&world.mock, &world.handled));
             engine_slot.0 = ol;
             engine_slot.1 = bearer;
         }
         (engine_slot.0.clone(), engine_slot.1.clone())
     };
-    let request = EventRequest::new(Some(body)).content_type(Some("application/secevent+jwt")).authorization(Some(&bearer));
+    let request =
+        EventRequest::new(Some(body)).content_type(Some("application/secevent+jwt")).authorization(Some(&bearer));
     let before = world.handled.load(Ordering::SeqCst);
     let answer = world.runtime.block_on(ol.events_route(&request));
     let handled = world.handled.load(Ordering::SeqCst) - before;
@@ -145,14 +160,14 @@ fn check(world: &World, body: &[u8]) {
             assert_eq!(handled, 0, "a refused SET was handled");
             let error: Value = serde_json::from_str(&answer.body).expect("a 400 has a JSON body");
             let code = error["err"].as_str().expect("err");
-            assert!(
-                ["invalid_request", "invalid_key", "invalid_issuer", "invalid_audience"].contains(&code),
-                "{code}"
-            );
+            assert!(["invalid_request", "invalid_key", "invalid_issuer", "invalid_audience"].contains(&code), "{code}");
             let description = error["description"].as_str().expect("description");
             assert!(!description.contains('\n') && !description.contains('\r'), "{description:?}");
         }
         413 => assert!(body.len() > govuk_one_login::events::MAX_SET_BODY),
+        // A key id the stand-in does not publish, within the refetch interval: retried, not
+        // refused for good (the transmitter may have rotated its key).
+        503 if names_another_key(body) => assert_eq!(handled, 0, "a SET with an unknown key was handled"),
         other => panic!("unexpected status {other}: {}", answer.body),
     }
 }

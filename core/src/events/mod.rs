@@ -49,7 +49,13 @@
 //!   every session of the subject on every instance, through the same revocation as
 //!   back-channel logout (so within its bound, counted from the 202); an assurance-level change
 //!   drops the verified identity kept with the subject's sessions, so the next identity route
-//!   steps up (403 JSON for APIs).
+//!   steps up (403 JSON for APIs). A sign-in already in flight when the event arrives keeps the
+//!   identity it fetched (revocation has a per-subject time for that case; identity does not).
+//! - **Memory store sizing.** Each accepted SET keeps a replay record for the maximum event age
+//!   (7 days by default) in the memory store's replay table (200,000 records, shared with
+//!   back-channel logout): over about one SET every three seconds, sustained, raise
+//!   `MemoryStoreLimits::replay_records`, shorten the age, or use Redis. A full table answers
+//!   503 (retried), never drops a record early.
 //! - **Verification events** are always accepted (202), whatever their `state`: with the
 //!   verification client on ([`VerificationSettings`]), one carrying a `state` this service
 //!   made confirms the round that asked for it ([`OneLogin::events_verification_status`](crate::OneLogin::events_verification_status));

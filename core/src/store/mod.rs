@@ -273,8 +273,9 @@ pub trait Store: SessionDataStore + Send + Sync + fmt::Debug + 'static {
     /// Replaces each live session of `subject` with the same session without its verified
     /// identity ([`SessionRecord::without_identity`]), on every instance: the sessions stay,
     /// and the next route that needs an identity asks One Login again. Returns how many
-    /// sessions had an identity to drop. A session made while this runs is made from a sign-in
-    /// One Login answered after the change, so it is not looked at.
+    /// sessions had an identity to drop. A sign-in still in flight (its core identity fetched
+    /// before the change, its session stored after the index was read) keeps what it fetched:
+    /// unlike revocation, there is no per-subject time to refuse it by.
     async fn drop_identity(&self, subject: &Subject, now: OffsetDateTime) -> Result<usize, StoreError>;
 
     /// Deletes one session, on every instance.
