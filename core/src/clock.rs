@@ -12,6 +12,22 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 pub trait Clock: Send + Sync + std::fmt::Debug + 'static {
     /// The current time.
     fn now(&self) -> OffsetDateTime;
+
+    /// The current time as microseconds since the Unix epoch: what the engine reads on every
+    /// guarded request. The default converts [`now`](Self::now); [`SystemClock`] and
+    /// [`OffsetClock`] read the system clock without building a calendar date.
+    fn unix_micros(&self) -> i64 {
+        unix_micros(self.now())
+    }
+}
+
+/// The system clock as microseconds since the Unix epoch (negative before it).
+fn system_unix_micros() -> i64 {
+    let micros = |d: std::time::Duration| i64::try_from(d.as_micros()).unwrap_or(i64::MAX);
+    match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        Ok(since) => micros(since),
+        Err(before) => -micros(before.duration()),
+    }
 }
 
 /// The system clock.
@@ -21,6 +37,9 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> OffsetDateTime {
         OffsetDateTime::now_utc()
+    }
+    fn unix_micros(&self) -> i64 {
+        system_unix_micros()
     }
 }
 
@@ -44,6 +63,10 @@ impl OffsetClock {
 impl Clock for OffsetClock {
     fn now(&self) -> OffsetDateTime {
         SystemClock.now().saturating_add(self.offset)
+    }
+    fn unix_micros(&self) -> i64 {
+        let offset = i64::try_from(self.offset.whole_microseconds()).unwrap_or(i64::MAX);
+        system_unix_micros().saturating_add(offset)
     }
 }
 
@@ -87,5 +110,31 @@ mod tests {
         assert_eq!(unix(from_unix_micros(1_700_000_000_999_999)), 1_700_000_000);
         let ahead = OffsetClock::new(time::Duration::minutes(10)).now() - SystemClock.now();
         assert!((time::Duration::seconds(599)..=time::Duration::seconds(601)).contains(&ahead), "{ahead}");
+    }
+
+    /// A clock that only says `now`.
+    #[derive(Debug)]
+    struct Fixed;
+    impl Clock for Fixed {
+        fn now(&self) -> OffsetDateTime {
+            from_unix_micros(1_700_000_000_123_456)
+        }
+    }
+
+    #[test]
+    fn the_fast_unix_reading_agrees_with_now() {
+        for (clock, offset) in [
+            (&SystemClock as &dyn Clock, 0),
+            (&OffsetClock::new(time::Duration::minutes(10)), 600_000_000),
+            (&OffsetClock::new(time::Duration::minutes(-10)), -600_000_000),
+        ] {
+            let before = unix_micros(SystemClock.now()) + offset;
+            let fast = clock.unix_micros();
+            let slow = unix_micros(clock.now());
+            let after = unix_micros(SystemClock.now()) + offset;
+            assert!(before <= fast && fast <= slow && slow <= after, "{before} {fast} {slow} {after}");
+        }
+        // A clock that only says `now` gets the conversion.
+        assert_eq!(Fixed.unix_micros(), 1_700_000_000_123_456);
     }
 }

@@ -270,13 +270,13 @@ impl OneLogin {
 
     /// [`OneLogin::now`] as seconds since the Unix epoch, for token claims and arithmetic.
     pub(crate) fn unix_now(&self) -> i64 {
-        crate::clock::unix(self.inner.clock.now())
+        self.inner.clock.unix_micros().div_euclid(1_000_000)
     }
 
     /// The current time to the microsecond: when a sign-in began and when a subject was
     /// revoked, so that a sign-in right after a logout is not taken for one before it.
     pub(crate) fn precise_now(&self) -> time::OffsetDateTime {
-        crate::clock::from_unix_micros(crate::clock::unix_micros(self.inner.clock.now()))
+        crate::clock::from_unix_micros(self.inner.clock.unix_micros())
     }
 
     /// The discovery document (cached), checked when it is fetched to name the configured

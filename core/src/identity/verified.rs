@@ -15,6 +15,9 @@ use crate::levels::IdentityLevel;
 /// from_json::<govuk_one_login::CoreIdentity>();
 /// ```
 #[derive(Clone, PartialEq, Eq)]
+// `repr(C)` with the level first: a guarded request reads the level, and this puts it in the
+// session record's first cache line (see `SessionRecord`).
+#[repr(C)]
 pub struct CoreIdentity {
     pub(crate) level: IdentityLevel,
     pub(crate) names: Box<[Name]>,

@@ -106,26 +106,31 @@ impl MadeFor {
 /// from_json::<govuk_one_login::SessionRecord>();
 /// ```
 #[derive(Clone)]
+// `repr(C)`, in this order: what every guarded request reads (the issuer and client, the
+// expiry, the sign-in time, the levels, the identity's level) sits with the `Arc`'s counts in
+// the record's first cache line, so a request touches one line of the record, not several.
+#[repr(C)]
 pub struct SessionRecord {
-    pub(crate) subject: Subject,
-    pub(crate) email: Option<Box<str>>,
-    pub(crate) email_verified: bool,
-    pub(crate) phone_number: Option<Box<str>>,
-    pub(crate) phone_number_verified: bool,
+    /// The issuer and client the session was made for: a session of another is refused.
+    pub(crate) made_for: Arc<MadeFor>,
+    /// When the session ends whatever its activity (seconds since the epoch).
+    pub(crate) expires_at: i64,
+    pub(crate) auth_time: Option<i64>,
     pub(crate) auth_level: AuthLevel,
-    pub(crate) identity: Option<CoreIdentity>,
-    pub(crate) return_codes: Box<[ReturnCode]>,
     /// This session's sign-in asked for an identity and One Login could not confirm it.
     pub(crate) identity_not_proven: bool,
-    pub(crate) auth_time: Option<i64>,
+    pub(crate) email_verified: bool,
+    pub(crate) phone_number_verified: bool,
+    /// Its level first (see [`CoreIdentity`]'s layout).
+    pub(crate) identity: Option<CoreIdentity>,
     /// When the callback that made this session began (this engine's clock, to the
     /// microsecond). Revocation compares against it: a session whose sign-in began at or before
     /// a subject's revoked-at time is never honoured.
     pub(crate) signed_in_at: OffsetDateTime,
-    /// When the session ends whatever its activity (seconds since the epoch).
-    pub(crate) expires_at: i64,
-    /// The issuer and client the session was made for: a session of another is refused.
-    pub(crate) made_for: Arc<MadeFor>,
+    pub(crate) subject: Subject,
+    pub(crate) email: Option<Box<str>>,
+    pub(crate) phone_number: Option<Box<str>>,
+    pub(crate) return_codes: Box<[ReturnCode]>,
     pub(crate) sid: Option<Box<str>>,
     pub(crate) id_token: KeptToken,
     /// A per-session token for the sign-out form (CSRF protection).
@@ -227,5 +232,31 @@ impl SessionRecord {
     /// The token the sign-out form must carry as `csrf_token` (see [`crate::web`]).
     pub fn csrf_token(&self) -> &str {
         &self.csrf_token
+    }
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+    use std::mem::offset_of;
+
+    /// What the guard reads on every request lies in the record's first cache line, which it
+    /// shares with the `Arc`'s two counts (16 bytes).
+    #[test]
+    fn the_fields_every_request_reads_are_in_the_first_cache_line() {
+        let identity_level = offset_of!(SessionRecord, identity) + offset_of!(CoreIdentity, level);
+        let hot = [
+            offset_of!(SessionRecord, made_for) + size_of::<Arc<MadeFor>>(),
+            offset_of!(SessionRecord, expires_at) + size_of::<i64>(),
+            offset_of!(SessionRecord, auth_time) + size_of::<Option<i64>>(),
+            offset_of!(SessionRecord, auth_level) + size_of::<AuthLevel>(),
+            identity_level + size_of::<IdentityLevel>(),
+        ];
+        for end in hot {
+            assert!(16 + end <= 64, "a hot field ends at byte {end} of the record");
+        }
+        // `Option<CoreIdentity>` keeps the identity's layout (its tag is a niche), so the
+        // level's offset holds inside the option too.
+        assert_eq!(size_of::<Option<CoreIdentity>>(), size_of::<CoreIdentity>());
     }
 }

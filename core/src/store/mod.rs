@@ -35,6 +35,7 @@ mod data;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
+mod table;
 pub(crate) mod wire;
 
 use std::fmt;

@@ -96,10 +96,17 @@ impl OneLogin {
     /// first and builds the request's facts only when the answer is `None`.
     pub fn allowed<'c>(&self, requirement: &Requirement, ctx: &'c SessionContext) -> Option<&'c Arc<SessionRecord>> {
         let record = ctx.record.as_ref()?;
+        if !record.achieved().meets(requirement.vector()) {
+            return None;
+        }
+        if requirement.max_age().is_none() {
+            // No freshness to check: no clock read.
+            return Some(record);
+        }
         // Freshness with the callback's leeway, so that a sign-in the callback accepted as
         // fresh is fresh here too (and cannot bounce back to One Login for the leeway's span).
         let now = self.now() - self.config().clock_skew();
-        requirement.is_met_by(record.achieved(), record.auth_time(), now).then_some(record)
+        requirement.is_fresh(record.auth_time(), now).then_some(record)
     }
 
     /// The identity guard's decision, without I/O: a session at `Cl.Cm.P2` or higher that

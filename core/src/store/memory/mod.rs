@@ -16,11 +16,9 @@
 //! is a shard's read lock, a hash lookup and a reference count, with no copy, no parse and no
 //! bookkeeping queued for later.
 
-mod table;
-
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -28,8 +26,7 @@ use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 use time::OffsetDateTime;
 
-use self::table::{Entry, Read, Removed, SessionTable};
-
+use super::table::{self, Expires, Hasher, Read, SWEEP_EVERY, Table, lock};
 use super::{
     LoadedSession, MAX_DATA_ENTRIES, MAX_SESSIONS_PER_SUBJECT, PendingLogin, ReplayKey, SessionData, SessionDataStore,
     Store, StoreError, pending_digest,
@@ -98,9 +95,25 @@ pub struct MemoryStore {
     inner: Arc<Inner>,
 }
 
-/// The tables' hasher: seeded per process, and fast. Session ids are random and made here;
-/// subjects come from One Login's signed tokens.
-type Hasher = foldhash::fast::RandomState;
+/// A live session as the table holds it.
+struct Entry {
+    record: Arc<SessionRecord>,
+    /// The idle deadline (seconds).
+    idle_until: i64,
+    /// The subject's revocation, shared with the index (none if the subject had none when
+    /// the session was made): read on every load without a lock.
+    revoked: Option<Arc<RevokedCell>>,
+}
+
+impl Expires for Entry {
+    /// The earlier of its idle deadline and its absolute expiry.
+    fn ends_at(&self) -> i64 {
+        self.idle_until.min(self.record.expires_at)
+    }
+}
+
+type SessionTable = Table<SessionId, Entry>;
+type Removed = table::Removed<SessionId, Entry>;
 
 struct Inner {
     sessions: SessionTable,
@@ -218,10 +231,6 @@ struct Facts {
     swept_at: i64,
 }
 
-/// How often a table drops the records past their time when something is added to it, so that
-/// its memory follows what is live rather than growing until the table is full.
-const SWEEP_EVERY: i64 = 60;
-
 impl Facts {
     /// Whether `key` may be recorded now: `false` when it is recorded already (a replay), an
     /// error when the table is full even after dropping the records past their time.
@@ -241,12 +250,6 @@ impl Facts {
         }
         Ok(true)
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding one of these locks leaves plain data behind, still consistent
-    // enough to serve: keep going rather than poison every later request.
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn secs(until: i64, now: i64) -> Duration {
@@ -444,7 +447,7 @@ impl Store for MemoryStore {
             // its cell, or lists the session and finds it in the table (see `RevokedCell`);
             // and the sessions the index drops leave the table before anything can miss them.
             let mut removed = self.take_out(ended);
-            removed.extend(self.inner.sessions.insert(*id, Entry::new(record, idle_until, revoked), now));
+            removed.extend(self.inner.sessions.insert(*id, Entry { record, idle_until, revoked }, now));
             removed
         };
         self.forget(removed);
@@ -471,7 +474,10 @@ impl Store for MemoryStore {
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         self.saw(unix(now));
-        self.inner.sessions.touch(id, unix(idle_until));
+        self.inner.sessions.update(id, |entry| {
+            entry.idle_until = unix(idle_until);
+            true
+        });
         Ok(())
     }
 
@@ -487,7 +493,15 @@ impl Store for MemoryStore {
         let listed = subjects.map.get(subject).map(|state| state.sessions.as_slice()).unwrap_or_default();
         Ok(listed
             .iter()
-            .filter(|(id, _)| self.inner.sessions.replace_record(id, SessionRecord::without_identity))
+            .filter(|(id, _)| {
+                self.inner.sessions.update(id, |entry| match entry.record.without_identity() {
+                    Some(without) => {
+                        entry.record = Arc::new(without);
+                        true
+                    }
+                    None => false,
+                })
+            })
             .count())
     }
 

@@ -19,10 +19,7 @@ use std::time::{Duration, Instant};
 
 use fred::clients::{Pool, SubscriberClient};
 use fred::prelude::*;
-use moka::sync::Cache;
 use tokio::sync::broadcast::error::RecvError;
-
-use super::Local;
 
 /// How often each instance publishes its heartbeat.
 pub(crate) const HEARTBEAT: Duration = Duration::from_millis(200);
@@ -130,7 +127,7 @@ impl Invalidation {
     }
 
     /// Applies one message from the channel.
-    fn apply(&self, text: &str, local: &Cache<String, Arc<Local>>) {
+    fn apply(&self, text: &str, local: &super::LocalTable) {
         let mut parts = text.split(' ');
         match (parts.next(), parts.next(), parts.next(), parts.next()) {
             (Some("h"), Some(instance), Some(seq), Some(sent)) if instance == self.instance => {
@@ -155,7 +152,9 @@ impl Invalidation {
             }
             (Some("d"), Some(digest), None, None) => {
                 self.generation.fetch_add(1, Ordering::SeqCst);
-                local.invalidate(digest);
+                if let Some(key) = super::LocalKey::parse(digest) {
+                    local.remove(&key);
+                }
             }
             (Some("r"), Some(subject), Some(at), Some(until)) => {
                 self.generation.fetch_add(1, Ordering::SeqCst);
@@ -176,7 +175,7 @@ impl Invalidation {
 /// Both tasks end when the store is dropped.
 pub(super) fn spawn(
     state: Weak<Invalidation>,
-    local: Cache<String, Arc<Local>>,
+    local: Arc<super::LocalTable>,
     subscriber: SubscriberClient,
     pool: Pool,
     channel: String,

@@ -30,12 +30,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use async_trait::async_trait;
 use fred::clients::{Pool, SubscriberClient};
 use fred::prelude::*;
-use moka::policy::EvictionPolicy;
-use moka::sync::Cache;
 use time::OffsetDateTime;
 
 use self::invalidation::Invalidation;
 use self::scripts::Scripts;
+use super::table::{self, Expires, Read, Table};
 use super::{
     LoadedSession, MAX_SESSIONS_PER_SUBJECT, PendingLogin, RedisSettings, ReplayKey, Store, StoreError, pending_digest,
     subject_digest, ttl_secs, wire,
@@ -46,6 +45,43 @@ use crate::types::{State, Subject, sha256_b64};
 
 const BACKEND: &str = "redis";
 
+/// The local table of decoded sessions, keyed by their key digests.
+type LocalTable = Table<LocalKey, Local>;
+
+/// A session key's digest as the local table keys it: the SHA-256 of the session id, whose
+/// base64url form names the session in Redis and in the channel's messages.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) struct LocalKey([u8; 32]);
+
+impl LocalKey {
+    fn of(id: &SessionId) -> Self {
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, id.as_bytes());
+        let mut bytes = [0; 32];
+        bytes.copy_from_slice(digest.as_ref());
+        Self(bytes)
+    }
+    /// From the base64url digest that Redis keys, indexes and messages carry (`None` for text
+    /// that is not one, which names no session of ours).
+    pub(super) fn parse(digest: &str) -> Option<Self> {
+        use base64::Engine as _;
+        let mut bytes = [0; 32];
+        match base64::engine::general_purpose::URL_SAFE_NO_PAD.decode_slice(digest, &mut bytes) {
+            Ok(32) => Some(Self(bytes)),
+            _ => None,
+        }
+    }
+    fn digest(&self) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.0)
+    }
+}
+
+impl table::Key for LocalKey {
+    fn shard_byte(&self) -> u8 {
+        self.0[0]
+    }
+}
+
 /// A decoded session kept in this process.
 pub(super) struct Local {
     record: Arc<SessionRecord>,
@@ -54,6 +90,12 @@ pub(super) struct Local {
     epoch: u64,
     /// When its read from Redis began (a touch does not move it).
     fetched: std::time::Instant,
+}
+
+impl Expires for Local {
+    fn ends_at(&self) -> i64 {
+        self.idle_until
+    }
 }
 
 /// On Redis Cluster, how long a copy read from Redis is served without asking again: the
@@ -82,7 +124,7 @@ struct Inner {
     prefix: String,
     channel: String,
     scripts: Scripts,
-    local: Cache<String, Arc<Local>>,
+    local: Arc<LocalTable>,
     invalidation: Arc<Invalidation>,
     /// On Redis Cluster a publish goes through whichever node, and messages from different
     /// nodes reach a subscriber in no promised order, so the heartbeat proves nothing there:
@@ -176,8 +218,7 @@ impl RedisStore {
         let build_err = |e: Error| crate::ConfigError::invalid("REDIS_URL", e.details().to_owned());
         let pool = builder.build_pool(settings.pool_size).map_err(build_err)?;
         let subscriber = builder.build_subscriber_client().map_err(build_err)?;
-        let local =
-            Cache::builder().max_capacity(settings.local_cache_capacity).eviction_policy(EvictionPolicy::lru()).build();
+        let local = Arc::new(Table::new(usize::try_from(settings.local_cache_capacity).unwrap_or(usize::MAX)));
         let invalidation = Arc::new(Invalidation::new(200_000));
         let channel = format!("{}events", settings.prefix);
         report_connection_state(&pool, &settings);
@@ -256,7 +297,7 @@ impl RedisStore {
     /// delete) on every instance.
     async fn end_sessions(&self, digests: &[String]) -> Result<(), StoreError> {
         for digest in digests {
-            self.inner.local.invalidate(digest);
+            self.forget_local(digest);
             let _: i64 = scripts::run(
                 self.client(),
                 &self.inner.scripts.session_delete,
@@ -269,14 +310,30 @@ impl RedisStore {
         Ok(())
     }
 
-    /// The local copy of a session, when it may be served without asking Redis.
-    fn load_local(&self, digest: &str, now: i64) -> Option<LoadedSession> {
-        let local = self.inner.local.get(digest).filter(|local| local.idle_until > now && self.trusts(local))?;
-        let revoked_at = self.inner.invalidation.revoked_at(&local.subject, now);
-        Some(LoadedSession::new(local.record.clone(), from_unix(local.idle_until), revoked_at.map(from_unix_micros)))
+    /// Drops the local copy of the session with this key digest, if there is one.
+    fn forget_local(&self, digest: &str) {
+        if let Some(key) = LocalKey::parse(digest) {
+            self.inner.local.remove(&key);
+        }
     }
 
-    async fn fetch_session(&self, digest: &str, now: i64) -> Result<Option<LoadedSession>, StoreError> {
+    /// The local copy of a session, when it may be served without asking Redis.
+    fn load_local(&self, key: &LocalKey, now: i64) -> Option<LoadedSession> {
+        let read = self.inner.local.read(key, now, |local| {
+            self.trusts(local).then(|| {
+                let revoked_at = self.inner.invalidation.revoked_at(&local.subject, now);
+                LoadedSession::new(local.record.clone(), from_unix(local.idle_until), revoked_at.map(from_unix_micros))
+            })
+        });
+        match read {
+            Read::Live(found) => found,
+            Read::Absent | Read::Ended(_) => None,
+        }
+    }
+
+    async fn fetch_session(&self, local_key: &LocalKey, now: i64) -> Result<Option<LoadedSession>, StoreError> {
+        let digest = local_key.digest();
+        let digest = digest.as_str();
         let inv = &self.inner.invalidation;
         let (epoch, generation) = (inv.epoch(), inv.generation());
         // A copy's age runs from before the session is read, not from when the read of its
@@ -288,7 +345,7 @@ impl RedisStore {
             .map_err(unavailable("load session"))?;
         let mut found = found.into_iter();
         let (Some(value), Some(pttl)) = (found.next(), found.next()) else {
-            self.inner.local.invalidate(digest);
+            self.inner.local.remove(local_key);
             return Ok(None);
         };
         let bytes = value
@@ -325,11 +382,13 @@ impl RedisStore {
             inv.note_revocation(&subject, at, record.expires_at.max(now + 1));
         }
         let revoked_at = inv.revoked_at(&subject, now).max(remote);
-        let local = Arc::new(Local { record: record.clone(), subject, idle_until, epoch, fetched });
-        self.inner.local.insert(digest.to_owned(), local);
+        let local = Local { record: record.clone(), subject, idle_until, epoch, fetched };
+        // What the insert pushes out (ended copies, the least recently used one when the table
+        // is full) is only a copy: nothing to clean up after.
+        drop(self.inner.local.insert(*local_key, local, now));
         if inv.generation() != generation {
             // A change was applied while we read: our copy may predate it.
-            self.inner.local.invalidate(digest);
+            self.inner.local.remove(local_key);
         }
         Ok(Some(LoadedSession::new(record, from_unix(idle_until), revoked_at.map(from_unix_micros))))
     }
@@ -501,10 +560,10 @@ impl Store for RedisStore {
 
     async fn load_session(&self, id: &SessionId, now: OffsetDateTime) -> Result<Option<LoadedSession>, StoreError> {
         let now = unix(now);
-        let digest = session_digest(id);
-        match self.load_local(&digest, now) {
+        let key = LocalKey::of(id);
+        match self.load_local(&key, now) {
             Some(found) => Ok(Some(found)),
-            None => self.fetch_session(&digest, now).await,
+            None => self.fetch_session(&key, now).await,
         }
     }
 
@@ -513,7 +572,7 @@ impl Store for RedisStore {
         id: &SessionId,
         now: OffsetDateTime,
     ) -> Option<Result<Option<LoadedSession>, StoreError>> {
-        self.load_local(&session_digest(id), unix(now)).map(|found| Ok(Some(found)))
+        self.load_local(&LocalKey::of(id), unix(now)).map(|found| Ok(Some(found)))
     }
 
     async fn touch_session(
@@ -525,20 +584,22 @@ impl Store for RedisStore {
     ) -> Result<(), StoreError> {
         let (idle_until, now) = (unix(idle_until), unix(now));
         let ttl = ttl_secs(idle_until.min(record.expires_at), now) as i64;
-        let digest = session_digest(id);
+        let key = LocalKey::of(id);
         let generation = self.inner.invalidation.generation();
         // EXPIRE never creates a key: a session deleted meanwhile stays deleted.
         let touched: i64 =
             self.client().expire(self.session_key(id), ttl, None).await.map_err(unavailable("touch session"))?;
-        if touched != 1 {
-            self.inner.local.invalidate(&digest);
-        } else if let Some(local) = self.inner.local.get(&digest) {
-            let updated = Local { record: local.record.clone(), idle_until, subject: local.subject.clone(), ..*local };
-            self.inner.local.insert(digest.clone(), Arc::new(updated));
+        if touched == 1 {
+            self.inner.local.update(&key, |local| {
+                local.idle_until = idle_until;
+                true
+            });
             if self.inner.invalidation.generation() != generation {
-                // A deletion may have been applied between our read and our write.
-                self.inner.local.invalidate(&digest);
+                // A deletion may have been applied between the EXPIRE and the update.
+                self.inner.local.remove(&key);
             }
+        } else {
+            self.inner.local.remove(&key);
         }
         Ok(())
     }
@@ -583,7 +644,7 @@ impl Store for RedisStore {
                 };
                 let new =
                     wire::encode_session(&without).map_err(|source| StoreError::Decode { what: "session", source })?;
-                self.inner.local.invalidate(&digest);
+                self.forget_local(&digest);
                 let replaced: i64 = scripts::run(
                     self.client(),
                     &self.inner.scripts.session_replace,
@@ -597,7 +658,7 @@ impl Store for RedisStore {
                 )
                 .await
                 .map_err(unavailable("replace session"))?;
-                self.inner.local.invalidate(&digest);
+                self.forget_local(&digest);
                 if replaced == 1 {
                     dropped += 1;
                     settled = true;
@@ -669,7 +730,19 @@ impl Store for RedisStore {
 
 #[cfg(test)]
 mod tests {
-    use super::revoked_micros;
+    use super::{LocalKey, revoked_micros, session_digest};
+    use crate::session::SessionId;
+
+    #[test]
+    fn the_local_key_is_the_digest_that_names_the_session_in_redis() {
+        let id = SessionId::generate();
+        let key = LocalKey::of(&id);
+        assert_eq!(key.digest(), session_digest(&id));
+        assert!(LocalKey::parse(&session_digest(&id)) == Some(key));
+        for not_one in ["", "abc", &format!("{}A", session_digest(&id)), &session_digest(&id)[1..], "!!!!"] {
+            assert!(LocalKey::parse(not_one).is_none(), "{not_one:?}");
+        }
+    }
 
     #[test]
     fn a_revocation_time_reads_from_either_version() {
