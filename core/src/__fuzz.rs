@@ -19,7 +19,7 @@ pub fn jwt_header(token: &str, pinned: Algorithm) -> Result<Header, TokenError> 
 /// The header check and then signature verification and claims decoding (`jwt::verify`),
 /// decoding the claims as any JSON value.
 pub fn jwt_verify(token: &str, jwk: &Jwk, alg: Algorithm) -> Result<serde_json::Value, TokenError> {
-    crate::jwt::verify(&crate::jwt::header(token, alg)?, jwk)
+    crate::jwt::verify(&crate::jwt::header(token, alg)?, &crate::jwt::PublicKey::new(jwk.clone()))
 }
 
 /// Whether `jwk` fits `alg` (`jwt::key_fits`).

@@ -1,6 +1,11 @@
 //! Checks shared by every token this crate verifies: compact-JWS parsing, algorithm pinning,
 //! key/algorithm agreement, signatures and time claims with leeway.
 
+use std::fmt;
+
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, ParsedPublicKey};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk};
 use jsonwebtoken::{Algorithm, DecodingKey, Header};
 use serde::Deserialize;
@@ -56,17 +61,68 @@ pub(crate) fn header(token: &str, pinned: Algorithm) -> Result<Jws<'_>, TokenErr
 
 /// The header's `alg` as written, so that `none` or `HS256` is reported as such.
 pub(crate) fn raw_header_alg(token: &str) -> Result<String, TokenError> {
-    use base64::Engine as _;
     #[derive(Deserialize)]
     struct Alg {
         alg: String,
     }
     let head = token.split('.').next().unwrap_or("");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(head)
-        .map_err(|_| TokenError::Malformed("header is not base64url".into()))?;
+    let bytes = URL_SAFE_NO_PAD.decode(head).map_err(|_| TokenError::Malformed("header is not base64url".into()))?;
     let alg: Alg = serde_json::from_slice(&bytes).map_err(|_| TokenError::Malformed("header has no alg".into()))?;
     Ok(alg.alg)
+}
+
+/// A public key to verify tokens with, read once: when the JWK set or DID document that holds
+/// it is fetched, not at each token. A P-256 key is parsed for ES256 then (its point decoded
+/// and checked to lie on the curve), so that verifying a signature is only the signature's
+/// arithmetic; other keys are verified through `jsonwebtoken`.
+#[derive(Clone)]
+pub(crate) struct PublicKey {
+    pub(crate) jwk: Jwk,
+    /// The parsed ES256 key, for a P-256 key whose point aws-lc-rs accepts.
+    es256: Option<ParsedPublicKey>,
+}
+
+impl PublicKey {
+    pub(crate) fn new(jwk: Jwk) -> Self {
+        let es256 = p256_point(&jwk).and_then(|point| ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, point).ok());
+        Self { jwk, es256 }
+    }
+
+    /// The key's `kid`, if it has one.
+    pub(crate) fn kid(&self) -> Option<&str> {
+        self.jwk.common.key_id.as_deref()
+    }
+}
+
+impl From<Jwk> for PublicKey {
+    fn from(jwk: Jwk) -> Self {
+        Self::new(jwk)
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PublicKey").field("jwk", &self.jwk).field("parsed_es256", &self.es256.is_some()).finish()
+    }
+}
+
+/// The uncompressed SEC1 point of a P-256 JWK (`0x04 || x || y`), as `jsonwebtoken` builds it
+/// from the same members; `None` for any other key, or coordinates that are not 32 bytes of
+/// base64url.
+fn p256_point(jwk: &Jwk) -> Option<Vec<u8>> {
+    let AlgorithmParameters::EllipticCurve(ec) = &jwk.algorithm else { return None };
+    if ec.curve != EllipticCurve::P256 {
+        return None;
+    }
+    let (x, y) = (URL_SAFE_NO_PAD.decode(&ec.x).ok()?, URL_SAFE_NO_PAD.decode(&ec.y).ok()?);
+    if x.len() != 32 || y.len() != 32 {
+        return None;
+    }
+    let mut point = Vec::with_capacity(65);
+    point.push(0x04);
+    point.extend_from_slice(&x);
+    point.extend_from_slice(&y);
+    Some(point)
 }
 
 /// Whether the key's type (and `alg`, if it names one) fits the algorithm.
@@ -83,40 +139,49 @@ pub(crate) fn key_fits(jwk: &Jwk, alg: Algorithm) -> bool {
     type_ok && alg_ok
 }
 
-/// Verifies the signature with `jwk` and decodes the claims. Times and audiences are checked
+/// Verifies the signature with `key` and decodes the claims. Times and audiences are checked
 /// by the caller, against this crate's clock.
 ///
-/// The signature is checked with `jsonwebtoken::crypto::verify` and the claims decoded once,
-/// into `T`: `jsonwebtoken::decode` would parse the header a third time and the claims twice
-/// (into a JSON value for checks this crate makes itself, then into `T`).
-pub(crate) fn verify<T: DeserializeOwned>(jws: &Jws<'_>, jwk: &Jwk) -> Result<T, TokenError> {
-    use base64::Engine as _;
+/// An ES256 signature is checked with the key parsed when it was fetched; any other with
+/// `jsonwebtoken::crypto::verify`. The claims are decoded once, into `T`: `jsonwebtoken::decode`
+/// would parse the header a third time and the claims twice (into a JSON value for checks this
+/// crate makes itself, then into `T`).
+pub(crate) fn verify<T: DeserializeOwned>(jws: &Jws<'_>, key: &PublicKey) -> Result<T, TokenError> {
     let alg = jws.alg;
-    let kid = jwk.common.key_id.clone().unwrap_or_default();
+    let jwk = &key.jwk;
+    let kid = || key.kid().unwrap_or_default().to_owned();
     if !key_fits(jwk, alg) {
-        return Err(TokenError::KeyMismatch { kid });
+        return Err(TokenError::KeyMismatch { kid: kid() });
     }
-    let key = DecodingKey::from_jwk(jwk).map_err(|_| TokenError::KeyMismatch { kid })?;
     // `header` made sure of three parts.
     let malformed = || TokenError::Malformed("not a compact JWS with three parts".into());
     let (signed, signature) = jws.token.rsplit_once('.').ok_or_else(malformed)?;
     let claims = signed.split_once('.').ok_or_else(malformed)?.1;
-    match jsonwebtoken::crypto::verify(signature, signed.as_bytes(), &key, alg) {
-        Ok(true) => {}
-        Ok(false) => return Err(TokenError::BadSignature),
-        Err(e) => {
-            use jsonwebtoken::errors::ErrorKind;
-            return Err(match e.kind() {
-                ErrorKind::InvalidSignature | ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
-                    TokenError::BadSignature
-                }
-                _ => TokenError::Malformed(e.to_string()),
-            });
+    let valid = if let (Some(parsed), Algorithm::ES256) = (&key.es256, alg) {
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| TokenError::Malformed("signature is not base64url".into()))?;
+        parsed.verify_sig(signed.as_bytes(), &signature).is_ok()
+    } else {
+        let decoding = DecodingKey::from_jwk(jwk).map_err(|_| TokenError::KeyMismatch { kid: kid() })?;
+        match jsonwebtoken::crypto::verify(signature, signed.as_bytes(), &decoding, alg) {
+            Ok(valid) => valid,
+            Err(e) => {
+                use jsonwebtoken::errors::ErrorKind;
+                return Err(match e.kind() {
+                    ErrorKind::InvalidSignature | ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
+                        TokenError::BadSignature
+                    }
+                    _ => TokenError::Malformed(e.to_string()),
+                });
+            }
         }
+    };
+    if !valid {
+        return Err(TokenError::BadSignature);
     }
-    let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(claims)
-        .map_err(|_| TokenError::Malformed("claims are not base64url".into()))?;
+    let claims =
+        URL_SAFE_NO_PAD.decode(claims).map_err(|_| TokenError::Malformed("claims are not base64url".into()))?;
     serde_json::from_slice(&claims).map_err(|e| TokenError::Malformed(format!("claims: {e}")))
 }
 
@@ -227,8 +292,7 @@ mod tests {
 
     #[test]
     fn header_refuses_none_and_hs256_by_name() {
-        use base64::Engine as _;
-        let enc = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let enc = |s: &str| URL_SAFE_NO_PAD.encode(s);
         let none = format!("{}.{}.", enc(r#"{"alg":"none"}"#), enc("{}"));
         assert_eq!(
             header(&none, Algorithm::ES256).err(),
@@ -241,8 +305,7 @@ mod tests {
     }
 
     fn token_with_header(header: &serde_json::Value) -> String {
-        use base64::Engine as _;
-        let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+        let b64 = |v: &[u8]| URL_SAFE_NO_PAD.encode(v);
         format!("{}.{}.{}", b64(header.to_string().as_bytes()), b64(b"{}"), b64(b"sig"))
     }
 
@@ -267,5 +330,86 @@ mod tests {
         assert!(!error.to_string().contains('\n'), "{error}");
         assert_eq!(crate::types::loggable("kid\r\nx\u{7f}\u{e9}", 128), "kid??x??");
         assert_eq!(crate::types::loggable(&"k".repeat(500), 128).len(), 128);
+    }
+
+    /// A P-256 key pair, its public half as a JWK, and a token it signed.
+    fn es256_fixture() -> (Jwk, String) {
+        use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
+        let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
+        let point = pair.public_key().as_ref();
+        let jwk: Jwk = serde_json::from_value(serde_json::json!({
+            "kty": "EC", "crv": "P-256", "alg": "ES256", "kid": "k1",
+            "x": URL_SAFE_NO_PAD.encode(&point[1..33]), "y": URL_SAFE_NO_PAD.encode(&point[33..65]),
+        }))
+        .unwrap();
+        let signed = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(br#"{"alg":"ES256","kid":"k1"}"#),
+            URL_SAFE_NO_PAD.encode(br#"{"sub":"s"}"#)
+        );
+        let signature = pair.sign(&aws_lc_rs::rand::SystemRandom::new(), signed.as_bytes()).unwrap();
+        (jwk, format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature.as_ref())))
+    }
+
+    fn outcome(token: &str, key: &PublicKey) -> Result<serde_json::Value, String> {
+        let jws = header(token, Algorithm::ES256).map_err(|e| format!("header: {e:?}"))?;
+        // The variant only: the two paths word a malformed signature differently.
+        verify::<serde_json::Value>(&jws, key).map_err(|e| format!("{e:?}").split('(').next().unwrap().to_owned())
+    }
+
+    /// A key parsed when its document is fetched gives the answer `jsonwebtoken` gives (the path
+    /// every other key takes) for every token: good, with changed claims, changed or cut
+    /// signatures, a signature that is not base64url, and another key's.
+    #[test]
+    fn an_es256_key_parsed_once_verifies_as_jsonwebtoken_does() {
+        let (jwk, good) = es256_fixture();
+        let parsed = PublicKey::new(jwk.clone());
+        assert!(parsed.es256.is_some(), "a P-256 key is parsed when it is read");
+        let unparsed = PublicKey { jwk, es256: None };
+        let (signed, signature) = good.rsplit_once('.').unwrap();
+        let mut sig = URL_SAFE_NO_PAD.decode(signature).unwrap();
+        sig[10] ^= 1;
+        let flipped = format!("{signed}.{}", URL_SAFE_NO_PAD.encode(&sig));
+        let cut = format!("{signed}.{}", URL_SAFE_NO_PAD.encode(&sig[..63]));
+        let other_claims =
+            good.replacen(&URL_SAFE_NO_PAD.encode(br#"{"sub":"s"}"#), &URL_SAFE_NO_PAD.encode(br#"{"sub":"t"}"#), 1);
+        let not_base64 = format!("{signed}.!!!!");
+        let (_, from_another_key) = es256_fixture();
+        assert_eq!(outcome(&good, &parsed), Ok(serde_json::json!({"sub": "s"})));
+        for (name, token) in [
+            ("good", &good),
+            ("signature changed", &flipped),
+            ("signature cut", &cut),
+            ("claims changed", &other_claims),
+            ("signature not base64url", &not_base64),
+            ("another key's", &from_another_key),
+        ] {
+            assert_eq!(outcome(token, &parsed), outcome(token, &unparsed), "{name}");
+            if name != "good" {
+                assert!(outcome(token, &parsed).is_err(), "{name} must be refused");
+            }
+        }
+        assert_eq!(outcome(&flipped, &parsed), Err("BadSignature".into()));
+    }
+
+    /// A JWK whose point is not on the curve, or is not 32-byte coordinates, is not parsed, and
+    /// verifies nothing.
+    #[test]
+    fn a_key_off_the_curve_is_not_parsed_and_verifies_nothing() {
+        let (jwk, good) = es256_fixture();
+        let AlgorithmParameters::EllipticCurve(ec) = &jwk.algorithm else { unreachable!() };
+        let mut y = URL_SAFE_NO_PAD.decode(&ec.y).unwrap();
+        y[31] ^= 1;
+        let mut off_curve = jwk.clone();
+        let AlgorithmParameters::EllipticCurve(ec) = &mut off_curve.algorithm else { unreachable!() };
+        ec.y = URL_SAFE_NO_PAD.encode(&y);
+        let mut short = jwk.clone();
+        let AlgorithmParameters::EllipticCurve(ec) = &mut short.algorithm else { unreachable!() };
+        ec.y = URL_SAFE_NO_PAD.encode(&y[..31]);
+        for jwk in [off_curve, short] {
+            let key = PublicKey::new(jwk);
+            assert!(key.es256.is_none());
+            assert!(outcome(&good, &key).is_err());
+        }
     }
 }

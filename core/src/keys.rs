@@ -13,11 +13,11 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use jsonwebtoken::jwk::Jwk;
 use serde::Deserialize;
 
 use crate::error::ProviderError;
 use crate::fetch::Fetched;
+use crate::jwt::PublicKey;
 
 /// How long a failed fetch is remembered when there is no good copy to serve instead.
 ///
@@ -40,10 +40,11 @@ pub(crate) struct ProviderMetadata {
     pub(crate) end_session_endpoint: Option<String>,
 }
 
-/// A JWK set. Keys this crate cannot read are skipped, not fatal.
+/// A JWK set, its keys read for verification as it is fetched. Keys this crate cannot read
+/// are skipped, not fatal.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct KeySet {
-    pub(crate) keys: Vec<Jwk>,
+    pub(crate) keys: Vec<Arc<PublicKey>>,
 }
 
 impl<'de> Deserialize<'de> for KeySet {
@@ -53,13 +54,14 @@ impl<'de> Deserialize<'de> for KeySet {
             keys: Vec<serde_json::Value>,
         }
         let raw = Raw::deserialize(d)?;
-        Ok(KeySet { keys: raw.keys.into_iter().filter_map(|k| serde_json::from_value(k).ok()).collect() })
+        let keys = raw.keys.into_iter().filter_map(|k| serde_json::from_value(k).ok());
+        Ok(KeySet { keys: keys.map(|jwk| Arc::new(PublicKey::new(jwk))).collect() })
     }
 }
 
 impl KeySet {
-    pub(crate) fn find(&self, kid: &str) -> Option<&Jwk> {
-        self.keys.iter().find(|k| k.common.key_id.as_deref() == Some(kid))
+    pub(crate) fn find(&self, kid: &str) -> Option<&Arc<PublicKey>> {
+        self.keys.iter().find(|k| k.kid() == Some(kid))
     }
 }
 
@@ -78,7 +80,7 @@ pub(crate) struct DidDocument {
 #[derive(Debug, Clone)]
 pub(crate) struct DidKey {
     pub(crate) controller: Option<String>,
-    pub(crate) jwk: Jwk,
+    pub(crate) key: Arc<PublicKey>,
 }
 
 fn usable_did_keys<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<(String, DidKey)>, D::Error> {
@@ -89,7 +91,7 @@ fn usable_did_keys<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<(String
             let id = entry.get("id")?.as_str()?.to_owned();
             let controller = entry.get("controller").and_then(|c| c.as_str()).map(str::to_owned);
             let jwk = serde_json::from_value(entry.get_mut("publicKeyJwk")?.take()).ok()?;
-            Some((id, DidKey { controller, jwk }))
+            Some((id, DidKey { controller, key: Arc::new(PublicKey::new(jwk)) }))
         })
         .collect())
 }
@@ -381,7 +383,7 @@ mod tests {
         .unwrap();
         let key = doc.find("did:web:x#k1").expect("the usable key");
         assert_eq!(key.controller.as_deref(), Some("did:web:x"));
-        assert!(matches!(key.jwk.algorithm, jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_)));
+        assert!(matches!(key.key.jwk.algorithm, jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_)));
         for kid in ["did:web:x#no-key", "did:web:x#bad-key", "did:web:x#a-reference", ""] {
             assert!(doc.find(kid).is_none(), "{kid}");
         }

@@ -10,7 +10,7 @@ mod throttle;
 
 use std::sync::Arc;
 
-use jsonwebtoken::jwk::Jwk;
+use crate::jwt::PublicKey;
 
 pub(crate) use authorize::Start;
 pub use authorize::{LoginRedirect, LoginRequest, PendingLogin};
@@ -300,7 +300,7 @@ impl OneLogin {
     }
 
     /// The OP key named `kid`, refetching the JWKS once (rate-limited) when it is unknown.
-    pub(crate) async fn op_key(&self, kid: &str, kind: TokenKind) -> Result<Jwk, Error> {
+    pub(crate) async fn op_key(&self, kid: &str, kind: TokenKind) -> Result<Arc<PublicKey>, Error> {
         let meta = self.metadata().await?;
         let inner = &self.inner;
         let fetch = || inner.http.get_json(Endpoint::Jwks, &meta.jwks_uri);
@@ -318,7 +318,7 @@ impl OneLogin {
     }
 
     /// The DID key for a core identity `kid`, refetching the DID document once when unknown.
-    pub(crate) async fn did_key(&self, kid: &str) -> Result<Jwk, Error> {
+    pub(crate) async fn did_key(&self, kid: &str) -> Result<Arc<PublicKey>, Error> {
         let inner = &self.inner;
         let url = &inner.config.did_url;
         let to_err = Error::token(TokenKind::CoreIdentity);

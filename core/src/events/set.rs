@@ -184,7 +184,7 @@ impl OneLogin {
 
     /// The transmitter key named `kid`, refetching the key set once (rate-limited) when it is
     /// unknown.
-    async fn transmitter_key(&self, kid: &str) -> Result<jsonwebtoken::jwk::Jwk, EventError> {
+    async fn transmitter_key(&self, kid: &str) -> Result<std::sync::Arc<jwt::PublicKey>, EventError> {
         let config = self.events_config().ok_or_else(|| invalid("no security-event receiver is configured"))?;
         let (http, cache) = (self.http(), self.events_jwks());
         let url = config.jwks_url.as_str();

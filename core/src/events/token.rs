@@ -154,7 +154,8 @@ fn check_assertion(config: &EventsConfig, jwt: &str, now: i64, leeway: i64) -> R
     };
     let refused = |_| TokenRequestError::InvalidClient;
     let jws = crate::jwt::header(jwt, alg).map_err(refused)?;
-    let claims: AssertionClaims = crate::jwt::verify(&jws, key).map_err(refused)?;
+    let key = crate::jwt::PublicKey::new(key.clone());
+    let claims: AssertionClaims = crate::jwt::verify(&jws, &key).map_err(refused)?;
     let ours = |v: &Option<String>| v.as_deref().is_some_and(|v| same(v, &config.client_id));
     let aud_ok = match &claims.aud {
         Some(crate::jwt::Audience::One(a)) => a == endpoint,

@@ -65,7 +65,7 @@ pub(crate) fn select_key(
     doc: &DidDocument,
     kid: &str,
     did_url: &url::Url,
-) -> Result<Option<jsonwebtoken::jwk::Jwk>, TokenError> {
+) -> Result<Option<std::sync::Arc<jwt::PublicKey>>, TokenError> {
     let (controller, full) = split_kid(kid)?;
     let want = expected_controller(did_url);
     for (expected, found) in [(doc.id.as_str(), controller), (want.as_str(), controller)] {
@@ -81,17 +81,17 @@ pub(crate) fn select_key(
     {
         return Err(TokenError::WrongController { expected: controller.into(), found: c.into() });
     }
-    Ok(Some(key.jwk))
+    Ok(Some(key.key))
 }
 
 /// Verifies signature and claims; builds the typed identity (addresses and documents are added
 /// by the caller from userinfo).
 pub(crate) fn verify(
     jws: &jwt::Jws<'_>,
-    jwk: &jsonwebtoken::jwk::Jwk,
+    key: &jwt::PublicKey,
     ex: &Expectations<'_>,
 ) -> Result<CoreIdentity, TokenError> {
-    let claims: CoreIdentityClaims = jwt::verify(jws, jwk)?;
+    let claims: CoreIdentityClaims = jwt::verify(jws, key)?;
     let iss = claims.iss.ok_or(TokenError::MissingClaim("iss"))?;
     if iss != ex.identity_issuer {
         return Err(TokenError::WrongIssuer { expected: ex.identity_issuer.into(), found: iss });
