@@ -141,7 +141,16 @@ pub(crate) fn pending_digest(state: &State) -> String {
 
 /// A digest of a subject (the `sub` itself never becomes a key).
 pub(crate) fn subject_digest(subject: &Subject) -> String {
-    sha256_b64(format!("sub\0{}", subject.as_str()).as_bytes())
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(subject_digest_raw(subject))
+}
+
+/// [`subject_digest`] as its 32 raw bytes.
+pub(crate) fn subject_digest_raw(subject: &Subject) -> [u8; 32] {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, format!("sub\0{}", subject.as_str()).as_bytes());
+    let mut bytes = [0; 32];
+    bytes.copy_from_slice(digest.as_ref());
+    bytes
 }
 
 /// A store failure. It names the backend and the operation and carries no token or key.

@@ -13,13 +13,16 @@
 //! epoch, which distrusts every entry cached before it.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use fred::clients::{Pool, SubscriberClient};
 use fred::prelude::*;
 use tokio::sync::broadcast::error::RecvError;
+
+use super::Digest;
+use crate::store::table::Hasher;
 
 /// How often each instance publishes its heartbeat.
 pub(crate) const HEARTBEAT: Duration = Duration::from_millis(200);
@@ -41,8 +44,13 @@ pub(super) struct Invalidation {
     /// Heartbeats sent at or before this (nanoseconds after `base`) predate the last
     /// reconnection and prove nothing. Held, with the heartbeat step, under this lock.
     floor: Mutex<u64>,
-    /// Subject digest → (revoked at in microseconds, kept until in seconds), as published.
-    revocations: Mutex<HashMap<String, (i64, i64)>>,
+    /// Subject digest → (revoked at in microseconds, kept until in seconds), as published. Read
+    /// by every load from the local cache: a read lock, no text hashed or read (the digest is
+    /// kept raw in each local copy).
+    revocations: RwLock<HashMap<Digest, (i64, i64), Hasher>>,
+    /// Whether `revocations` has held anything: until it has, loads take no lock at all. Set
+    /// under the write lock, after the first insert.
+    any_revocation: AtomicBool,
     revocation_capacity: usize,
 }
 
@@ -56,7 +64,8 @@ impl Invalidation {
             generation: AtomicU64::new(0),
             last_seq: AtomicU64::new(0),
             floor: Mutex::new(0),
-            revocations: Mutex::new(HashMap::new()),
+            revocations: RwLock::new(HashMap::default()),
+            any_revocation: AtomicBool::new(false),
             revocation_capacity,
         }
     }
@@ -92,34 +101,38 @@ impl Invalidation {
     /// After a reconnection the subscription may not be back yet: nothing is trusted until an
     /// own heartbeat sent after it arrives (which, being late, also moves the epoch).
     fn resubscribed(&self) {
-        let mut floor = self.floor.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut floor = self.floor.lock().unwrap_or_else(PoisonError::into_inner);
         *floor = self.elapsed_nanos();
         self.confirmed.store(0, Ordering::SeqCst);
         self.distrust_all();
     }
 
     /// The highest revoked-at time (microseconds) known locally for a subject digest.
-    pub(super) fn revoked_at(&self, subject: &str, now: i64) -> Option<i64> {
-        let map = self.revocations.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    pub(super) fn revoked_at(&self, subject: &Digest, now: i64) -> Option<i64> {
+        if !self.any_revocation.load(Ordering::SeqCst) {
+            return None;
+        }
+        let map = self.revocations.read().unwrap_or_else(PoisonError::into_inner);
         map.get(subject).filter(|(_, until)| *until > now).map(|(at, _)| *at)
     }
 
     /// Records a revocation (from the channel, from this instance, or read from Redis).
-    pub(super) fn note_revocation(&self, subject: &str, at: i64, until: i64) {
-        let mut map = self.revocations.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if map.len() >= self.revocation_capacity && !map.contains_key(subject) {
+    pub(super) fn note_revocation(&self, subject: Digest, at: i64, until: i64) {
+        let mut map = self.revocations.write().unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= self.revocation_capacity && !map.contains_key(&subject) {
             let now = crate::clock::unix(crate::clock::Clock::now(&crate::clock::SystemClock));
             map.retain(|_, (_, kept)| *kept > now);
         }
-        if map.len() >= self.revocation_capacity && !map.contains_key(subject) {
+        if map.len() >= self.revocation_capacity && !map.contains_key(&subject) {
             // Too many to remember: forget them all and distrust every cached entry, so each
             // load reads the subject's revoked-at time from Redis again.
             map.clear();
             self.distrust_all();
         }
-        let entry = map.entry(subject.to_owned()).or_insert((at, until));
+        let entry = map.entry(subject).or_insert((at, until));
         entry.0 = entry.0.max(at);
         entry.1 = entry.1.max(until);
+        self.any_revocation.store(true, Ordering::SeqCst);
     }
 
     pub(super) fn heartbeat_message(&self, seq: u64) -> String {
@@ -132,7 +145,7 @@ impl Invalidation {
         match (parts.next(), parts.next(), parts.next(), parts.next()) {
             (Some("h"), Some(instance), Some(seq), Some(sent)) if instance == self.instance => {
                 let (Ok(seq), Ok(sent)) = (seq.parse::<u64>(), sent.parse::<u64>()) else { return };
-                let floor = self.floor.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let floor = self.floor.lock().unwrap_or_else(PoisonError::into_inner);
                 if sent <= *floor {
                     return;
                 }
@@ -163,7 +176,10 @@ impl Invalidation {
                 let micros = parts.next().and_then(|m| m.parse::<i64>().ok());
                 if let (Ok(at), Ok(until)) = (at.parse::<i64>(), until.parse()) {
                     let at = super::revoked_micros(Some(at), micros).unwrap_or_else(|| super::whole_second_end(at));
-                    self.note_revocation(subject, at, until);
+                    // A subject that is not a digest names no subject of ours.
+                    if let Some(subject) = Digest::parse(subject) {
+                        self.note_revocation(subject, at, until);
+                    }
                 }
             }
             _ => {}
@@ -244,4 +260,57 @@ pub(super) fn spawn(
             let _: Result<i64, _> = pool.next().publish(channel.as_str(), message).await;
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Subject;
+
+    fn subject(name: &str) -> Digest {
+        Digest::of_subject(&Subject::new(name))
+    }
+
+    #[test]
+    fn a_revocation_is_known_by_its_subject_digest_until_it_is_kept() {
+        let inv = Invalidation::new(16);
+        let (alice, bob) = (subject("alice"), subject("bob"));
+        assert_eq!(inv.revoked_at(&alice, 50), None, "none known yet");
+        inv.note_revocation(alice, 5, 100);
+        assert_eq!(inv.revoked_at(&alice, 50), Some(5));
+        assert_eq!(inv.revoked_at(&bob, 50), None, "only the subject revoked");
+        assert_eq!(inv.revoked_at(&alice, 100), None, "kept until 100, not at it");
+        inv.note_revocation(alice, 3, 90);
+        assert_eq!(inv.revoked_at(&alice, 50), Some(5), "an earlier revocation moves nothing back");
+        inv.note_revocation(alice, 7, 120);
+        assert_eq!(inv.revoked_at(&alice, 110), Some(7));
+    }
+
+    /// The channel names subjects by the base64url digest the Redis keys use; text that is not
+    /// one names no subject of ours and changes nothing.
+    #[test]
+    fn a_revocation_message_names_its_subject_by_digest() {
+        let inv = Invalidation::new(16);
+        let local = super::super::LocalTable::new(16);
+        let alice = subject("alice");
+        let text = crate::store::subject_digest(&Subject::new("alice"));
+        assert!(Digest::parse(&text) == Some(alice), "the raw digest is the one the keys name");
+        inv.apply(&format!("r not-a-digest 9 {}", i64::MAX), &local);
+        assert_eq!(inv.revoked_at(&alice, 0), None);
+        inv.apply(&format!("r {text} 9 {} 9000001", i64::MAX), &local);
+        assert_eq!(inv.revoked_at(&alice, 0), Some(9_000_001));
+    }
+
+    #[test]
+    fn too_many_revocations_to_remember_distrust_every_local_copy() {
+        let inv = Invalidation::new(2);
+        let far = i64::MAX;
+        inv.note_revocation(subject("a"), 1, far);
+        inv.note_revocation(subject("b"), 1, far);
+        let epoch = inv.epoch();
+        inv.note_revocation(subject("c"), 1, far);
+        assert_ne!(inv.epoch(), epoch, "copies cached before are no longer trusted");
+        assert_eq!(inv.revoked_at(&subject("a"), 0), None, "forgotten, to be read from Redis again");
+        assert_eq!(inv.revoked_at(&subject("c"), 0), Some(1));
+    }
 }

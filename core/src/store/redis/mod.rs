@@ -48,20 +48,28 @@ const BACKEND: &str = "redis";
 /// The local table of decoded sessions, keyed by their key digests.
 type LocalTable = Table<LocalKey, Local>;
 
-/// A session key's digest as the local table keys it: the SHA-256 of the session id, whose
-/// base64url form names the session in Redis and in the channel's messages.
+/// A SHA-256 digest held as its 32 raw bytes. Redis keys, indexes and the channel's messages
+/// name sessions and subjects by digests in base64url; this process keeps them raw: the local
+/// table's keys, and the subject of each local copy and of each revocation it knows.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub(super) struct LocalKey([u8; 32]);
+pub(super) struct Digest([u8; 32]);
 
-impl LocalKey {
+/// A session id's digest (the SHA-256 of the id), as the local table keys it.
+pub(super) type LocalKey = Digest;
+
+impl Digest {
     fn of(id: &SessionId) -> Self {
         let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, id.as_bytes());
         let mut bytes = [0; 32];
         bytes.copy_from_slice(digest.as_ref());
         Self(bytes)
     }
+    /// The digest that names `subject` ([`subject_digest`], raw).
+    fn of_subject(subject: &Subject) -> Self {
+        Self(super::subject_digest_raw(subject))
+    }
     /// From the base64url digest that Redis keys, indexes and messages carry (`None` for text
-    /// that is not one, which names no session of ours).
+    /// that is not one, which names no session or subject of ours).
     pub(super) fn parse(digest: &str) -> Option<Self> {
         use base64::Engine as _;
         let mut bytes = [0; 32];
@@ -85,7 +93,8 @@ impl table::Key for LocalKey {
 /// A decoded session kept in this process.
 pub(super) struct Local {
     record: Arc<SessionRecord>,
-    subject: String,
+    /// Its subject's digest, raw: read by every load, for the subject's revocation.
+    subject: Digest,
     idle_until: i64,
     epoch: u64,
     /// When its read from Redis began (a touch does not move it).
@@ -371,7 +380,8 @@ impl RedisStore {
         };
         let pttl = pttl.as_i64().unwrap_or(0);
         let idle_until = (now + pttl / 1000).min(record.expires_at);
-        let subject = subject_digest(&record.subject);
+        let subject_key = Digest::of_subject(&record.subject);
+        let subject = subject_key.digest();
         let (secs, micros): (Option<i64>, Option<i64>) = self
             .client()
             .mget(vec![self.subject_key(&subject, "revoked"), self.subject_key(&subject, "revoked-us")])
@@ -379,10 +389,10 @@ impl RedisStore {
             .map_err(unavailable("load revocation"))?;
         let remote = revoked_micros(secs, micros);
         if let Some(at) = remote {
-            inv.note_revocation(&subject, at, record.expires_at.max(now + 1));
+            inv.note_revocation(subject_key, at, record.expires_at.max(now + 1));
         }
-        let revoked_at = inv.revoked_at(&subject, now).max(remote);
-        let local = Local { record: record.clone(), subject, idle_until, epoch, fetched };
+        let revoked_at = inv.revoked_at(&subject_key, now).max(remote);
+        let local = Local { record: record.clone(), subject: subject_key, idle_until, epoch, fetched };
         // What the insert pushes out (ended copies, the least recently used one when the table
         // is full) is only a copy: nothing to clean up after.
         drop(self.inner.local.insert(*local_key, local, now));
@@ -714,7 +724,7 @@ impl Store for RedisStore {
             _ => return Err(StoreError::unavailable(BACKEND, "revoke", "unexpected script reply")),
         }
         let listed: Vec<String> = reply.collect();
-        self.inner.invalidation.note_revocation(&digest, at_us, keep_until);
+        self.inner.invalidation.note_revocation(Digest::of_subject(subject), at_us, keep_until);
         // The revocation is in force (recorded and published by the script); deleting the
         // listed sessions only frees their memory, so a failure here is logged, not returned
         // (an error would make One Login retry a logout that already took effect).
