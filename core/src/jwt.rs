@@ -136,7 +136,9 @@ pub(crate) fn key_fits(jwk: &Jwk, alg: Algorithm) -> bool {
         None => true,
         Some(ka) => ka == jsonwebtoken::jwk::KeyAlgorithm::from(alg),
     };
-    type_ok && alg_ok
+    // RFC 7517 §4.2: a key published for encryption is not one to verify signatures with.
+    let use_ok = matches!(jwk.common.public_key_use, None | Some(jsonwebtoken::jwk::PublicKeyUse::Signature));
+    type_ok && alg_ok && use_ok
 }
 
 /// Verifies the signature with `key` and decodes the claims. Times and audiences are checked
@@ -157,7 +159,11 @@ pub(crate) fn verify<T: DeserializeOwned>(jws: &Jws<'_>, key: &PublicKey) -> Res
     let malformed = || TokenError::Malformed("not a compact JWS with three parts".into());
     let (signed, signature) = jws.token.rsplit_once('.').ok_or_else(malformed)?;
     let claims = signed.split_once('.').ok_or_else(malformed)?.1;
-    let valid = if let (Some(parsed), Algorithm::ES256) = (&key.es256, alg) {
+    let valid = if alg == Algorithm::ES256 {
+        // A P-256 key whose coordinates are not 32 bytes each, or whose point is not on the
+        // curve, was not parsed: refused, not handed to `jsonwebtoken`, which would join
+        // coordinates of other lengths (31 and 33 bytes) into a point (RFC 7518 §6.2.1.2).
+        let Some(parsed) = &key.es256 else { return Err(TokenError::KeyMismatch { kid: kid() }) };
         let signature = URL_SAFE_NO_PAD
             .decode(signature)
             .map_err(|_| TokenError::Malformed("signature is not base64url".into()))?;
@@ -354,18 +360,32 @@ mod tests {
     fn outcome(token: &str, key: &PublicKey) -> Result<serde_json::Value, String> {
         let jws = header(token, Algorithm::ES256).map_err(|e| format!("header: {e:?}"))?;
         // The variant only: the two paths word a malformed signature differently.
-        verify::<serde_json::Value>(&jws, key).map_err(|e| format!("{e:?}").split('(').next().unwrap().to_owned())
+        verify::<serde_json::Value>(&jws, key)
+            .map_err(|e| format!("{e:?}").split(['(', ' ']).next().unwrap().to_owned())
     }
 
-    /// A key parsed when its document is fetched gives the answer `jsonwebtoken` gives (the path
-    /// every other key takes) for every token: good, with changed claims, changed or cut
-    /// signatures, a signature that is not base64url, and another key's.
+    /// What `jsonwebtoken` says of `token` with `jwk`, in the terms of [`outcome`].
+    fn jsonwebtoken_says(token: &str, jwk: &Jwk) -> Result<(), String> {
+        let (signed, signature) = token.rsplit_once('.').unwrap();
+        let key = DecodingKey::from_jwk(jwk).unwrap();
+        match jsonwebtoken::crypto::verify(signature, signed.as_bytes(), &key, Algorithm::ES256) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err("BadSignature".into()),
+            Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::InvalidSignature) => {
+                Err("BadSignature".into())
+            }
+            Err(_) => Err("Malformed".into()),
+        }
+    }
+
+    /// A key parsed when its document is fetched gives the answer `jsonwebtoken` gives for
+    /// every token: good, with changed claims, changed or cut signatures, a signature that is
+    /// not base64url, and another key's.
     #[test]
     fn an_es256_key_parsed_once_verifies_as_jsonwebtoken_does() {
         let (jwk, good) = es256_fixture();
         let parsed = PublicKey::new(jwk.clone());
         assert!(parsed.es256.is_some(), "a P-256 key is parsed when it is read");
-        let unparsed = PublicKey { jwk, es256: None };
         let (signed, signature) = good.rsplit_once('.').unwrap();
         let mut sig = URL_SAFE_NO_PAD.decode(signature).unwrap();
         sig[10] ^= 1;
@@ -384,7 +404,7 @@ mod tests {
             ("signature not base64url", &not_base64),
             ("another key's", &from_another_key),
         ] {
-            assert_eq!(outcome(token, &parsed), outcome(token, &unparsed), "{name}");
+            assert_eq!(outcome(token, &parsed).map(drop), jsonwebtoken_says(token, &jwk), "{name}");
             if name != "good" {
                 assert!(outcome(token, &parsed).is_err(), "{name} must be refused");
             }
@@ -409,7 +429,39 @@ mod tests {
         for jwk in [off_curve, short] {
             let key = PublicKey::new(jwk);
             assert!(key.es256.is_none());
-            assert!(outcome(&good, &key).is_err());
+            assert_eq!(outcome(&good, &key), Err("KeyMismatch".into()));
         }
+    }
+
+    /// RFC 7518 §6.2.1.2: each coordinate is exactly 32 bytes. Coordinates of 31 and 33 bytes
+    /// whose concatenation is the signer's point (which `jsonwebtoken` would join and accept)
+    /// are refused.
+    #[test]
+    fn coordinates_of_the_wrong_lengths_are_refused_even_when_they_join_into_the_point() {
+        let (jwk, good) = es256_fixture();
+        let AlgorithmParameters::EllipticCurve(ec) = &jwk.algorithm else { unreachable!() };
+        let (x, y) = (URL_SAFE_NO_PAD.decode(&ec.x).unwrap(), URL_SAFE_NO_PAD.decode(&ec.y).unwrap());
+        let mut split = jwk.clone();
+        let AlgorithmParameters::EllipticCurve(ec) = &mut split.algorithm else { unreachable!() };
+        ec.x = URL_SAFE_NO_PAD.encode(&x[..31]);
+        ec.y = URL_SAFE_NO_PAD.encode([&x[31..], &y[..]].concat());
+        let decoding = DecodingKey::from_jwk(&split).unwrap();
+        let (signed, signature) = good.rsplit_once('.').unwrap();
+        assert_eq!(
+            jsonwebtoken::crypto::verify(signature, signed.as_bytes(), &decoding, Algorithm::ES256).ok(),
+            Some(true),
+            "jsonwebtoken joins the coordinates into the signer's point"
+        );
+        assert_eq!(outcome(&good, &PublicKey::new(split)), Err("KeyMismatch".into()));
+    }
+
+    /// A key published for encryption (`use: enc`) verifies no signature.
+    #[test]
+    fn a_key_for_encryption_verifies_nothing() {
+        let (jwk, good) = es256_fixture();
+        assert!(outcome(&good, &PublicKey::new(jwk.clone())).is_ok());
+        let mut enc = jwk;
+        enc.common.public_key_use = Some(jsonwebtoken::jwk::PublicKeyUse::Encryption);
+        assert_eq!(outcome(&good, &PublicKey::new(enc)), Err("KeyMismatch".into()));
     }
 }

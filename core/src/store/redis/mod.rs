@@ -329,8 +329,11 @@ impl RedisStore {
     /// The local copy of a session, when it may be served without asking Redis.
     fn load_local(&self, key: &LocalKey, now: i64) -> Option<LoadedSession> {
         let read = self.inner.local.read(key, now, |local| {
+            // The revocation first, then the trust: revocations too many to remember are
+            // forgotten and every copy distrusted in one step, so a load that read the emptied
+            // table sees the distrust.
+            let revoked_at = self.inner.invalidation.revoked_at(&local.subject, now);
             self.trusts(local).then(|| {
-                let revoked_at = self.inner.invalidation.revoked_at(&local.subject, now);
                 LoadedSession::new(local.record.clone(), from_unix(local.idle_until), revoked_at.map(from_unix_micros))
             })
         });
