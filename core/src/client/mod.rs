@@ -299,6 +299,25 @@ impl OneLogin {
         Ok(inner.discovery.get(fetch).await?)
     }
 
+    /// Checks, before the first user arrives, that One Login answers as this engine is
+    /// configured: fetches the discovery document (it must name the configured issuer exactly,
+    /// trailing `/` included, with every endpoint on its origin) and the OP's key set. Both
+    /// stay cached for the first sign-ins. Call
+    /// it at start-up, so that a wrong issuer, port or trailing `/` stops the service with its
+    /// cause rather than showing the first user an error page. A failure is also logged once,
+    /// with its cause, by the fetch that met it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Provider`] with the cause, such as [`ProviderError::IssuerMismatch`] (naming
+    /// both issuers), [`ProviderError::Unreachable`] or [`ProviderError::InvalidResponse`].
+    pub async fn preflight(&self) -> Result<(), Error> {
+        let meta = self.metadata().await?;
+        let inner = &self.inner;
+        inner.jwks.get(|| inner.http.get_json(Endpoint::Jwks, &meta.jwks_uri)).await?;
+        Ok(())
+    }
+
     /// The OP key named `kid`, refetching the JWKS once (rate-limited) when it is unknown.
     pub(crate) async fn op_key(&self, kid: &str, kind: TokenKind) -> Result<Arc<PublicKey>, Error> {
         let meta = self.metadata().await?;

@@ -159,3 +159,58 @@ async fn a_thousand_callbacks_on_a_cold_instance_fetch_each_document_once() {
     assert_eq!(mock.hits("/.well-known/jwks.json"), 1, "one JWKS fetch");
     assert_eq!(mock.hits("/.well-known/did.json"), 1, "one DID document fetch");
 }
+
+/// `preflight` fetches discovery and the key set before any user arrives, so that a wrong
+/// issuer, port or document is reported at start-up with its cause; what it fetched serves the
+/// first sign-in.
+#[tokio::test]
+async fn preflight_fetches_discovery_and_keys_and_names_what_is_wrong() {
+    use govuk_one_login::error::{Endpoint, ProviderError};
+    let with_issuer = |issuer: String| {
+        let config = Config::builder(Environment::Custom { issuer })
+            .client_id(CLIENT_ID)
+            .redirect_uri(REDIRECT_URI)
+            .user_agent("govuk-one-login-tests/1.0 (https://service.example)")
+            .http_timeout(Duration::from_secs(2))
+            .signing_key_pem(keys::RP_PRIVATE_KEY_PEM)
+            .unwrap()
+            .build()
+            .unwrap();
+        OneLogin::new(config).unwrap()
+    };
+    let h = harness().await;
+    h.ol.preflight().await.unwrap();
+    assert_eq!(h.mock.hits("/.well-known/openid-configuration"), 1);
+    assert_eq!(h.mock.hits("/.well-known/jwks.json"), 1);
+    h.login(Requirement::MEDIUM).await.unwrap();
+    assert_eq!(h.mock.hits("/.well-known/openid-configuration"), 1, "the sign-in used what preflight fetched");
+    assert_eq!(h.mock.hits("/.well-known/jwks.json"), 1);
+
+    // The issuer without its trailing `/`: discovery still answers, naming the other string.
+    let issuer = h.mock.issuer().trim_end_matches('/').to_owned();
+    let err = with_issuer(issuer.clone()).preflight().await.unwrap_err();
+    match &err {
+        Error::Provider(ProviderError::IssuerMismatch { expected, found }) => {
+            assert_eq!((expected.as_str(), found.as_str()), (issuer.as_str(), h.mock.issuer()));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains(h.mock.issuer()), "{err}");
+
+    // A port nobody listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let err = with_issuer(format!("http://{closed}/")).preflight().await.unwrap_err();
+    assert!(
+        matches!(err, Error::Provider(ProviderError::Unreachable { endpoint: Endpoint::Discovery, .. })),
+        "{err:?}"
+    );
+
+    // A key set that is not one.
+    let h = harness().await;
+    let did = format!("{}.well-known/did.json", h.mock.issuer());
+    h.mock.set_discovery_edit(move |doc| {
+        doc.insert("jwks_uri".into(), serde_json::Value::String(did.clone()));
+    });
+    let err = h.ol.preflight().await.unwrap_err();
+    assert!(matches!(err, Error::Provider(ProviderError::InvalidResponse { endpoint: Endpoint::Jwks, .. })), "{err:?}");
+}

@@ -38,6 +38,9 @@ pub async fn boot() -> Result<Demo, Box<dyn std::error::Error>> {
     let configured = std::env::vars().any(|(k, _)| k.starts_with("ONE_LOGIN_") && !store_var(&k));
     if configured {
         let one_login = OneLogin::builder(Config::from_env()?).security_event_handlers(event_handlers()).build()?;
+        // A wrong issuer, port or trailing `/` stops the demo here, with its cause, rather
+        // than showing the first user an error page.
+        one_login.preflight().await.map_err(|e| format!("One Login does not answer as configured: {e}"))?;
         return Ok(Demo { one_login, listen, mock: None });
     }
     let mock = MockProvider::start().await;

@@ -3,6 +3,7 @@
 use govuk_one_login_conformance::{ActixAdapter, AxumAdapter, Env, scenarios};
 
 mod multi_instance;
+mod start_up;
 
 macro_rules! scenarios {
     ($module:ident, $adapter:expr, [$($name:ident),* $(,)?]) => {
