@@ -94,12 +94,6 @@ impl PublicKey {
     }
 }
 
-impl From<Jwk> for PublicKey {
-    fn from(jwk: Jwk) -> Self {
-        Self::new(jwk)
-    }
-}
-
 impl fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PublicKey").field("jwk", &self.jwk).field("parsed_es256", &self.es256.is_some()).finish()

@@ -302,10 +302,9 @@ impl OneLogin {
     /// Checks, before the first user arrives, that One Login answers as this engine is
     /// configured: fetches the discovery document (it must name the configured issuer exactly,
     /// trailing `/` included, with every endpoint on its origin) and the OP's key set. Both
-    /// stay cached for the first sign-ins. Call
-    /// it at start-up, so that a wrong issuer, port or trailing `/` stops the service with its
-    /// cause rather than showing the first user an error page. A failure is also logged once,
-    /// with its cause, by the fetch that met it.
+    /// stay cached for the first sign-ins. Call it at start-up, so that a wrong issuer, port or
+    /// trailing `/` stops the service with its cause rather than showing the first user an
+    /// error page. A failure is also logged once, with its cause, by the fetch that met it.
     ///
     /// # Errors
     ///
