@@ -20,6 +20,11 @@ pub(crate) fn render(web: WebResponse) -> HttpResponse {
     let status = StatusCode::from_u16(web.status.as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = HttpResponse::with_body(status, web.body).map_into_boxed_body();
     for (name, value) in web.headers {
+        // actix-web writes the `Connection` header itself, from the response's connection type.
+        if name == "connection" && value.eq_ignore_ascii_case("close") {
+            response.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
+            continue;
+        }
         // Core's names are lower-case ASCII; anything else an application put there is skipped.
         if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value)) {
             response.headers_mut().append(name, value);
@@ -143,5 +148,25 @@ pub fn session_context(extensions: &Extensions) -> Option<SessionContext> {
 pub(crate) fn no_store(headers: &mut HeaderMap) {
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::ConnectionType;
+
+    use super::*;
+
+    /// Core's `Connection: close` (an answer whose request body was left unread) becomes
+    /// actix-web's own connection type, which writes the header and closes the connection.
+    #[test]
+    fn connection_close_becomes_the_response_connection_type() {
+        let mut web = missing_layer("a test");
+        web.headers.push(("connection", "close".into()));
+        let closing = render(web);
+        assert_eq!(closing.head().connection_type(), ConnectionType::Close);
+        assert!(closing.headers().get(header::CONNECTION).is_none(), "written by actix-web, once");
+        let kept = render(missing_layer("a test"));
+        assert_ne!(kept.head().connection_type(), ConnectionType::Close);
     }
 }

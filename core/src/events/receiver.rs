@@ -196,6 +196,8 @@ impl OneLogin {
                 tracing::debug!(?receipt, "security event accepted");
                 WebResponse::new(StatusCode::ACCEPTED)
             }
+            // The body was not read to its end: the connection cannot carry another request.
+            Err(error @ EventError::TooLarge { .. }) => event_error_response(&error).header("connection", "close"),
             Err(error) => event_error_response(&error),
         }
     }
@@ -203,8 +205,12 @@ impl OneLogin {
     /// The answer to a push whose headers alone refuse it (no good bearer token, another
     /// content type), so that an adapter need not read the body of one: `None` when the body is
     /// to be read and given to [`OneLogin::events_route`] (which checks the headers again).
+    ///
+    /// The answer says `Connection: close` (RFC 9112 §9.6): its request's body is left unread,
+    /// so the connection cannot carry another request, and a client that reused it would find
+    /// it closed under its next push.
     pub fn events_refusal(&self, request: &EventRequest<'_>) -> Option<WebResponse> {
-        self.check_push_headers(request).err().map(|error| event_error_response(&error))
+        self.check_push_headers(request).err().map(|error| event_error_response(&error).header("connection", "close"))
     }
 
     fn check_push_headers(&self, request: &EventRequest<'_>) -> Result<(), EventError> {

@@ -503,10 +503,19 @@ async fn the_transport_is_checked_before_the_set() {
         )
         .await;
     assert_eq!(too_large.status, 413);
+    assert_eq!(too_large.header_value("connection"), Some("close"), "its body was not read to the end");
+    // Refused on the headers, before the body is read: the connection cannot carry another
+    // request, and the answer says so, so that the transmitter does not push on it again.
+    let refused = ol
+        .events_refusal(&base().authorization(Some(good_auth(&ol).await)).content_type(Some("application/json")))
+        .expect("refused on the headers");
+    assert_eq!((refused.status.as_u16(), refused.header_value("connection")), (415, Some("close")));
+    assert_eq!(ol.events_refusal(&EventRequest::new(None)).unwrap().header_value("connection"), Some("close"));
     let accepted = ol.events_route(&push(&ol, &set).await).await;
     assert_eq!(accepted.status, 202);
     assert!(accepted.body.is_empty());
     assert_eq!(accepted.header_value("cache-control"), Some("no-store"));
+    assert_eq!(accepted.header_value("connection"), None, "a push read whole keeps its connection");
 }
 
 /// `Bearer <a good token>`, leaked so that a request can borrow it.

@@ -469,10 +469,16 @@ pub async fn security_events_refused(a: &dyn Adapter) {
     assert_eq!(expired.status, 401, "an expired token");
     let json = env.mock.push_security_event_with(&set, PushRequest::default().content_type("application/json")).await;
     assert_eq!(json.status, 415, "another content type");
+    // Both are refused before the body is read whole, so the receiver may close the connection
+    // while the client is still sending: then no answer can be read, which is a refusal too.
     let big = env.mock.push_security_event_with(&set, PushRequest::default().body(vec![b'a'; 1024 * 1024])).await;
-    assert_eq!(big.status, 413, "a body of 1 MB");
+    assert!(big.status == 413 || big.closed_while_sending(), "a body of 1 MB: {big:?}");
     let anonymous_big = PushRequest::default().without_token().body(vec![b'a'; 1024 * 1024]);
-    assert_eq!(env.mock.push_security_event_with(&set, anonymous_big).await.status, 401, "the headers first");
+    let anonymous_big = env.mock.push_security_event_with(&set, anonymous_big).await;
+    assert!(
+        anonymous_big.status == 401 || anonymous_big.closed_while_sending(),
+        "the headers first: {anonymous_big:?}"
+    );
     let ok = env.mock.push_security_event(&set).await;
     assert_eq!(ok.status, 202, "{}", ok.body);
     let token = reqwest::Client::new()

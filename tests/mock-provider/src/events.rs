@@ -115,7 +115,30 @@ pub struct Pushed {
     pub www_authenticate: Option<String>,
 }
 
+/// An error and its sources, as one line (reqwest's own message names only the request).
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 impl Pushed {
+    /// Whether the receiver answered and closed the connection while this push's body was
+    /// still being sent, so that the client could read no answer: the kernel resets a
+    /// connection closed with unread data, which can discard an answer already sent. What a
+    /// receiver that refuses on the headers alone, before reading a large body, may cause.
+    pub fn closed_while_sending(&self) -> bool {
+        self.status == 0
+            && ["Connection reset", "Broken pipe", "connection closed before message completed"]
+                .iter()
+                .any(|sign| self.body.contains(sign))
+    }
+
     /// No usable answer, and why.
     fn none(why: impl Into<String>) -> Self {
         Self { status: 0, body: why.into(), content_type: None, www_authenticate: None }
@@ -258,7 +281,7 @@ async fn deliver(shared: &Shared, set: &str, request: PushRequest) -> Pushed {
     let body = request.body.unwrap_or_else(|| set.as_bytes().to_vec());
     let pushed = match post.body(body).send().await {
         Ok(response) => Pushed::from_response(response).await,
-        Err(e) => Pushed::none(format!("the push to {} failed: {e}", receiver.push_url)),
+        Err(e) => Pushed::none(format!("the push to {} failed: {}", receiver.push_url, error_chain(&e))),
     };
     if own_token && pushed.status == 401 {
         // The receiver no longer takes the token: the next push asks for a new one.
@@ -502,5 +525,48 @@ impl crate::MockProvider {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read as _, Write as _};
+
+    use super::*;
+
+    /// A receiver that answers 401 on the request line and closes without reading the body:
+    /// a client sending a large body either reads the 401 or finds the connection closed, and
+    /// [`Pushed::closed_while_sending`] tells the second from any other failure.
+    #[tokio::test]
+    async fn an_answer_before_the_body_is_a_401_or_a_connection_closed_while_sending() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/push", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(20) {
+                let mut stream = stream.unwrap();
+                let _ = stream.read(&mut [0; 512]);
+                let _ =
+                    stream.write_all(b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            }
+        });
+        let client = reqwest::Client::new();
+        let (mut answered, mut closed) = (0, 0);
+        for _ in 0..20 {
+            let pushed = match client.post(&url).body(vec![b'a'; 4 * 1024 * 1024]).send().await {
+                Ok(response) => Pushed::from_response(response).await,
+                Err(e) => Pushed::none(format!("the push to {url} failed: {}", error_chain(&e))),
+            };
+            if pushed.status == 401 {
+                answered += 1;
+            } else {
+                assert!(pushed.closed_while_sending(), "{pushed:?}");
+                closed += 1;
+            }
+        }
+        assert!(closed > 0, "a 4 MB body unread by a closed connection is reset ({answered} answers read)");
+        let refused = Pushed::none(
+            "the push to http://127.0.0.1:1/ failed: error sending request: client error (Connect): tcp connect error: Connection refused (os error 111)",
+        );
+        assert!(!refused.closed_while_sending(), "a receiver that is not there is not one that answered");
     }
 }
