@@ -235,20 +235,24 @@ impl fmt::Display for Endpoint {
 #[non_exhaustive]
 pub enum ProviderError {
     /// The connection failed.
-    #[error("could not reach One Login's {endpoint}: check the issuer URL and network")]
+    #[error("could not reach One Login's {endpoint} at {url}: check the issuer URL and network")]
     Unreachable {
         /// Which endpoint.
         endpoint: Endpoint,
+        /// The URL asked (an endpoint of One Login's: no token or personal data is ever in it).
+        url: String,
         /// The transport error (shared: a failure fetching a document is remembered for a few
         /// seconds and given to every caller meanwhile).
         #[source]
         source: std::sync::Arc<crate::transport::TransportError>,
     },
     /// No answer within the configured timeout.
-    #[error("One Login's {endpoint} did not answer within the timeout")]
+    #[error("One Login's {endpoint} at {url} did not answer within the timeout")]
     Timeout {
         /// Which endpoint.
         endpoint: Endpoint,
+        /// The URL asked.
+        url: String,
     },
     /// An unexpected HTTP status (a 403 often means a missing User-Agent).
     #[error("One Login's {endpoint} answered HTTP {status}")]

@@ -77,17 +77,20 @@ impl Http {
         request: http::request::Builder,
         body: Vec<u8>,
     ) -> Result<http::Response<Vec<u8>>, ProviderError> {
-        let mut request = request
-            .body(body)
-            .map_err(|e| ProviderError::Unreachable { endpoint, source: Arc::new(TransportError::failed(e)) })?;
+        let url = request.uri_ref().map(ToString::to_string).unwrap_or_default();
+        let mut request = request.body(body).map_err(|e| ProviderError::Unreachable {
+            endpoint,
+            url: url.clone(),
+            source: Arc::new(TransportError::failed(e)),
+        })?;
         request.headers_mut().insert(http::header::USER_AGENT, self.user_agent.clone());
         let answer = tokio::time::timeout(self.timeout, self.transport.send(request, MAX_BODY)).await;
         match answer {
             Ok(Ok(response)) if response.body().len() > MAX_BODY => Err(too_large(endpoint)),
             Ok(Ok(response)) => Ok(response),
-            Err(_) | Ok(Err(TransportError::Timeout)) => Err(ProviderError::Timeout { endpoint }),
+            Err(_) | Ok(Err(TransportError::Timeout)) => Err(ProviderError::Timeout { endpoint, url }),
             Ok(Err(TransportError::TooLarge { .. })) => Err(too_large(endpoint)),
-            Ok(Err(error)) => Err(ProviderError::Unreachable { endpoint, source: Arc::new(error) }),
+            Ok(Err(error)) => Err(ProviderError::Unreachable { endpoint, url, source: Arc::new(error) }),
         }
     }
 

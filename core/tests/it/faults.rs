@@ -15,7 +15,8 @@ async fn slow_endpoint_times_out_with_a_typed_error() {
     let h = harness().await;
     h.mock.set_delay("/token", Duration::from_secs(4));
     let err = h.login(Requirement::MEDIUM).await.unwrap_err();
-    assert!(matches!(err, Error::Provider(ProviderError::Timeout { endpoint: Endpoint::Token })), "{err:?}");
+    assert!(matches!(err, Error::Provider(ProviderError::Timeout { endpoint: Endpoint::Token, .. })), "{err:?}");
+    assert!(err.to_string().contains(&format!("{}token", h.mock.issuer())), "names the URL: {err}");
     assert_eq!(err.http_status(), 503);
 }
 
@@ -89,7 +90,7 @@ async fn every_endpoint_slow_is_a_typed_timeout() {
     for (endpoint, path) in ENDPOINTS {
         let err = login_with_broken(path, |m, p| m.set_delay(p, Duration::from_secs(5))).await;
         assert!(
-            matches!(&err, Error::Provider(ProviderError::Timeout { endpoint: e }) if *e == endpoint),
+            matches!(&err, Error::Provider(ProviderError::Timeout { endpoint: e, .. }) if *e == endpoint),
             "{path}: {err:?}"
         );
         assert_eq!(err.http_status(), 503, "{path}");
@@ -205,7 +206,10 @@ async fn a_slow_provider_before_the_first_good_copy_costs_one_timeout_not_one_pe
     let (results, took) = concurrent_starts(&h.ol, 6).await;
     for r in &results {
         let err = r.as_ref().unwrap_err();
-        assert!(matches!(err, Error::Provider(ProviderError::Timeout { endpoint: Endpoint::Discovery })), "{err:?}");
+        assert!(
+            matches!(err, Error::Provider(ProviderError::Timeout { endpoint: Endpoint::Discovery, .. })),
+            "{err:?}"
+        );
     }
     assert_eq!(h.mock.hits("/.well-known/openid-configuration"), 1, "six requests queued behind one fetch");
     // Queued one after another, six timeouts would take 12 s.

@@ -204,6 +204,8 @@ async fn preflight_fetches_discovery_and_keys_and_names_what_is_wrong() {
         matches!(err, Error::Provider(ProviderError::Unreachable { endpoint: Endpoint::Discovery, .. })),
         "{err:?}"
     );
+    let url = format!("http://{closed}/.well-known/openid-configuration");
+    assert!(err.to_string().contains(&url), "the log names the URL that failed: {err}");
 
     // A key set that is not one.
     let h = harness().await;
