@@ -137,7 +137,15 @@ pub(crate) fn random_token(n: usize) -> String {
 
 /// SHA-256, base64url without padding.
 pub(crate) fn sha256_b64(input: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, input))
+    URL_SAFE_NO_PAD.encode(sha256(input))
+}
+
+/// The SHA-256 of `input`, as its 32 bytes.
+pub(crate) fn sha256(input: &[u8]) -> [u8; 32] {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, input);
+    let mut bytes = [0; 32];
+    bytes.copy_from_slice(digest.as_ref());
+    bytes
 }
 
 impl State {

@@ -147,10 +147,7 @@ pub(crate) fn subject_digest(subject: &Subject) -> String {
 
 /// [`subject_digest`] as its 32 raw bytes.
 pub(crate) fn subject_digest_raw(subject: &Subject) -> [u8; 32] {
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, format!("sub\0{}", subject.as_str()).as_bytes());
-    let mut bytes = [0; 32];
-    bytes.copy_from_slice(digest.as_ref());
-    bytes
+    crate::types::sha256(format!("sub\0{}", subject.as_str()).as_bytes())
 }
 
 /// A store failure. It names the backend and the operation and carries no token or key.

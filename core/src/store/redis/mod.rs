@@ -59,10 +59,7 @@ pub(super) type LocalKey = Digest;
 
 impl Digest {
     fn of(id: &SessionId) -> Self {
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, id.as_bytes());
-        let mut bytes = [0; 32];
-        bytes.copy_from_slice(digest.as_ref());
-        Self(bytes)
+        Self(crate::types::sha256(id.as_bytes()))
     }
     /// The digest that names `subject` ([`subject_digest`], raw).
     fn of_subject(subject: &Subject) -> Self {
