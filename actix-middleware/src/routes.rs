@@ -7,7 +7,7 @@ use govuk_one_login::events::{EventRequest, MAX_SET_BODY};
 use govuk_one_login::web::SessionContext;
 
 use crate::middleware::OneLoginMiddleware;
-use crate::render::{installed, not_installed, render, request_info};
+use crate::render::{closing_unless, installed, not_installed, render, request_info};
 
 /// Mounts the sign-in, callback, sign-out and back-channel logout routes (and the JWKS route
 /// when the config publishes one, and the security-event receiver and its token endpoint when
@@ -22,13 +22,8 @@ pub fn configure(one_login: OneLogin) -> impl FnOnce(&mut ServiceConfig) {
         let mw = || OneLoginMiddleware::new(one_login.clone());
         cfg.service(web::resource(config.callback_path()).wrap(mw()).route(web::get().to(callback)))
             .service(web::resource(r.login.as_str()).wrap(mw()).route(web::get().to(login)))
-            .service(web::resource(r.logout.as_str()).app_data(form_limit()).wrap(mw()).route(web::post().to(logout)))
-            .service(
-                web::resource(r.backchannel_logout.as_str())
-                    .app_data(form_limit())
-                    .wrap(mw())
-                    .route(web::post().to(backchannel_logout)),
-            );
+            .service(web::resource(r.logout.as_str()).wrap(mw()).route(web::post().to(logout)))
+            .service(web::resource(r.backchannel_logout.as_str()).wrap(mw()).route(web::post().to(backchannel_logout)));
         if let Some(jwks) = &r.jwks {
             cfg.service(web::resource(jwks.as_str()).wrap(mw()).route(web::get().to(jwks_route)));
         }
@@ -37,11 +32,6 @@ pub fn configure(one_login: OneLogin) -> impl FnOnce(&mut ServiceConfig) {
                 .service(web::resource(events.token_path()).wrap(mw()).route(web::post().to(events_token)));
         }
     }
-}
-
-/// The form routes read at most what core reads (a larger body is refused with 413).
-fn form_limit() -> web::PayloadConfig {
-    web::PayloadConfig::new(govuk_one_login::web::MAX_FORM_BODY + 1)
 }
 
 fn context(req: &HttpRequest) -> Option<(OneLogin, SessionContext)> {
@@ -59,14 +49,25 @@ async fn login(req: HttpRequest) -> HttpResponse {
     render(ol.login_route(&request_info(req.method(), req.uri(), req.headers()), &ctx).await)
 }
 
-async fn logout(req: HttpRequest, body: Bytes) -> HttpResponse {
+/// The most of a form body read (core reads at most this much too). A larger one, or one that
+/// could not be read, reaches core as an empty form, and the answer closes the connection,
+/// whose rest of the body is unread.
+const MAX_FORM: usize = govuk_one_login::web::MAX_FORM_BODY + 1;
+
+async fn logout(req: HttpRequest, payload: web::Payload) -> HttpResponse {
     let Some((ol, ctx)) = context(&req) else { return not_installed() };
-    render(ol.logout_route(&request_info(req.method(), req.uri(), req.headers()), &ctx, &body).await)
+    let body = read_limited(payload, MAX_FORM).await;
+    let info = request_info(req.method(), req.uri(), req.headers());
+    let answer = ol.logout_route(&info, &ctx, body.as_deref().unwrap_or_default()).await;
+    render(closing_unless(body.is_some(), answer))
 }
 
-async fn backchannel_logout(req: HttpRequest, body: Bytes) -> HttpResponse {
+async fn backchannel_logout(req: HttpRequest, payload: web::Payload) -> HttpResponse {
     let Some((ol, _)) = context(&req) else { return not_installed() };
-    render(ol.backchannel_logout_route(&request_info(req.method(), req.uri(), req.headers()), &body).await)
+    let body = read_limited(payload, MAX_FORM).await;
+    let info = request_info(req.method(), req.uri(), req.headers());
+    let answer = ol.backchannel_logout_route(&info, body.as_deref().unwrap_or_default()).await;
+    render(closing_unless(body.is_some(), answer))
 }
 
 fn event_info<'a>(req: &'a HttpRequest, body: Option<&'a Bytes>) -> EventRequest<'a> {

@@ -77,7 +77,7 @@ impl Http {
         request: http::request::Builder,
         body: Vec<u8>,
     ) -> Result<http::Response<Vec<u8>>, ProviderError> {
-        let url = request.uri_ref().map(ToString::to_string).unwrap_or_default();
+        let url = request.uri_ref().map(shown_url).unwrap_or_default();
         let mut request = request.body(body).map_err(|e| ProviderError::Unreachable {
             endpoint,
             url: url.clone(),
@@ -109,6 +109,24 @@ impl Http {
         let value = read_json(endpoint, &response)?;
         Ok(Fetched { value, max_age })
     }
+}
+
+/// A URL as errors and logs show it: scheme, host, port and path. Credentials and the query
+/// are left out (a query is shown as `?…`): a URL learnt from discovery is the provider's to
+/// choose, and one may carry a key.
+fn shown_url(uri: &http::Uri) -> String {
+    let mut shown = match (uri.scheme_str(), uri.authority()) {
+        (Some(scheme), Some(authority)) => match authority.port_u16() {
+            Some(port) => format!("{scheme}://{}:{port}", authority.host()),
+            None => format!("{scheme}://{}", authority.host()),
+        },
+        _ => String::new(),
+    };
+    shown.push_str(uri.path());
+    if uri.query().is_some() {
+        shown.push_str("?…");
+    }
+    shown
 }
 
 fn too_large(endpoint: Endpoint) -> ProviderError {
@@ -167,6 +185,14 @@ mod tests {
         assert_eq!(parse_max_age("no-store"), Some(Duration::ZERO));
         assert_eq!(parse_max_age("public"), None);
         assert_eq!(parse_max_age("max-age=abc"), None);
+    }
+
+    #[test]
+    fn a_url_is_shown_without_credentials_or_query() {
+        let shown = |u: &str| shown_url(&u.parse().unwrap());
+        assert_eq!(shown("https://user:s3cret@op.example:8443/token?key=s3cret"), "https://op.example:8443/token?…");
+        assert_eq!(shown("http://127.0.0.1:3000/.well-known/jwks.json"), "http://127.0.0.1:3000/.well-known/jwks.json");
+        assert_eq!(shown("https://op.example/"), "https://op.example/");
     }
 }
 

@@ -25,8 +25,18 @@ pub(crate) fn render<B: From<String>>(web: WebResponse) -> http::Response<B> {
     response
 }
 
+/// The answer where the layer is missing. It closes the connection: a route's request body
+/// is left unread.
 pub(crate) fn not_installed<B: From<String>>() -> http::Response<B> {
-    render(missing_layer(NOT_INSTALLED))
+    render(closing_unless(false, missing_layer(NOT_INSTALLED)))
+}
+
+/// `web`, saying `Connection: close` unless `body_read` (the request's body was read whole).
+pub(crate) fn closing_unless(body_read: bool, mut web: WebResponse) -> WebResponse {
+    if !body_read {
+        web.headers.push(("connection", "close".into()));
+    }
+    web
 }
 
 /// Joins every `Cookie` header (HTTP/2 may split them).

@@ -10,7 +10,7 @@ use govuk_one_login::events::{EventRequest, MAX_SET_BODY};
 use govuk_one_login::web::SessionContext;
 
 use crate::layer::OneLoginLayer;
-use crate::render::{installed, not_installed, render, request_info};
+use crate::render::{closing_unless, installed, not_installed, render, request_info};
 
 /// The sign-in, callback, sign-out and back-channel logout routes (and the JWKS route when the
 /// config publishes one, and the security-event receiver and its token endpoint when the
@@ -61,25 +61,27 @@ async fn login(request: Request) -> Response {
 /// The most of a form body read (core reads at most this much too).
 const MAX_BODY: usize = govuk_one_login::web::MAX_FORM_BODY + 1;
 
-async fn form(request: Request) -> (http::request::Parts, Bytes) {
+/// A form's body, `None` when it is larger than the limit or could not be read: then core sees
+/// an empty form, and the answer closes the connection, whose rest of the body is unread.
+async fn form(request: Request) -> (http::request::Parts, Option<Bytes>) {
     let (parts, body) = request.into_parts();
-    // A body larger than the limit is cut (core then refuses it); a failed read is empty.
-    let body = axum::body::to_bytes(body, MAX_BODY).await.unwrap_or_default();
-    (parts, body)
+    (parts, axum::body::to_bytes(body, MAX_BODY).await.ok())
 }
 
 async fn logout(request: Request) -> Response {
     let Some((ol, ctx)) = context(&request) else { return not_installed() };
     let (parts, body) = form(request).await;
     let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
-    render(ol.logout_route(&info, &ctx, &body).await)
+    let answer = ol.logout_route(&info, &ctx, body.as_deref().unwrap_or_default()).await;
+    render(closing_unless(body.is_some(), answer))
 }
 
 async fn backchannel_logout(request: Request) -> Response {
     let Some((ol, _)) = context(&request) else { return not_installed() };
     let (parts, body) = form(request).await;
     let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
-    render(ol.backchannel_logout_route(&info, &body).await)
+    let answer = ol.backchannel_logout_route(&info, body.as_deref().unwrap_or_default()).await;
+    render(closing_unless(body.is_some(), answer))
 }
 
 /// The request facts the security-event routes read: the body, cut at `limit` (`None` past it).

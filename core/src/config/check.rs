@@ -33,10 +33,16 @@ impl Checks {
     }
 }
 
-/// An `https` URL, or plain `http` on loopback.
+/// An `https` URL, or plain `http` on loopback, with no credentials (`user:password@`) and no
+/// fragment: the URLs set here name themselves in logs and errors, so none may carry a secret.
 pub(crate) fn url(origin: ConfigSource, value: &str) -> Result<Url, ConfigError> {
-    let url =
-        Url::parse(value).map_err(|e| ConfigError::invalid_at(origin, format!("`{value}` is not a URL ({e})")))?;
+    let url = Url::parse(value).map_err(|e| ConfigError::invalid_at(origin, format!("not a URL ({e})")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ConfigError::invalid_at(origin, "a URL here carries no user name or password (`user:pass@`)"));
+    }
+    if url.fragment().is_some() {
+        return Err(ConfigError::invalid_at(origin, "a URL here has no fragment (`#...`)"));
+    }
     match url.scheme() {
         "https" => Ok(url),
         "http" if is_loopback(&url) => Ok(url),
@@ -57,8 +63,13 @@ fn is_loopback(url: &Url) -> bool {
 }
 
 /// The environment's issuer (set with [`Config::builder`]).
+/// OpenID Connect Discovery 1.0, section 3: an issuer has no query and no fragment.
 pub(super) fn issuer(issuer: &str, cx: &Checks) -> Result<(), ConfigError> {
-    url(cx.origin("Config::builder"), issuer).map(drop)
+    let origin = cx.origin("Config::builder");
+    if url(origin, issuer)?.query().is_some() {
+        return Err(ConfigError::invalid_at(origin, "an issuer has no query (`?...`)"));
+    }
+    Ok(())
 }
 
 pub(super) fn client_id(id: Option<String>, cx: &Checks) -> Result<ClientId, ConfigError> {

@@ -129,6 +129,27 @@ fn plain_http_only_on_loopback() {
 }
 
 #[test]
+fn urls_carry_no_credentials_or_fragment_and_the_issuer_no_query_and_the_message_repeats_none() {
+    let custom = |issuer: &'static str| with(&[("ONE_LOGIN_ENVIRONMENT", ""), ("ONE_LOGIN_ISSUER", issuer)]);
+    for (var, value) in [
+        ("ONE_LOGIN_ISSUER", "https://user:s3cret@op.example/"),
+        ("ONE_LOGIN_ISSUER", "https://op.example/?key=s3cret"),
+        ("ONE_LOGIN_ISSUER", "https://op.example/#s3cret"),
+        ("ONE_LOGIN_DID_URL", "https://s3cret@identity.example/.well-known/did.json"),
+        ("ONE_LOGIN_REDIRECT_URI", "https://user:s3cret@service.example/auth/callback"),
+    ] {
+        let r = if var == "ONE_LOGIN_ISSUER" { custom(value) } else { with(&[(var, value)]) };
+        let shown = format!("{}", r.as_ref().unwrap_err());
+        assert_eq!(invalid_var(r), var, "{value}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+    }
+    // A query stays allowed where it is not an issuer.
+    assert!(with(&[("ONE_LOGIN_DID_URL", "https://identity.example/did.json?v=2")]).is_ok());
+    assert!(with(&[("ONE_LOGIN_REDIRECT_URI", "not a url s3cret")]).unwrap_err().to_string().contains("not a URL"));
+    assert!(!with(&[("ONE_LOGIN_REDIRECT_URI", "not a url s3cret")]).unwrap_err().to_string().contains("s3cret"));
+}
+
+#[test]
 fn every_missing_or_malformed_value_names_its_variable() {
     assert_eq!(invalid_var(with(&[("ONE_LOGIN_ENVIRONMENT", "")])), "ONE_LOGIN_ENVIRONMENT");
     assert_eq!(invalid_var(with(&[("ONE_LOGIN_ENVIRONMENT", "staging")])), "ONE_LOGIN_ENVIRONMENT");

@@ -243,8 +243,14 @@ impl OneLogin {
     /// client assertion, good once. Answers 200 with
     /// `{"access_token", "token_type": "Bearer", "expires_in"}`, or the RFC 6749 error
     /// (`invalid_request`, `invalid_client` with 401 and `WWW-Authenticate: Basic`,
-    /// `unsupported_grant_type`).
+    /// `unsupported_grant_type`). A body cut at the adapter's limit (`request.body` is `None`)
+    /// was left partly unread, so that answer says `Connection: close`.
     pub async fn events_token_route(&self, request: &EventRequest<'_>) -> WebResponse {
+        let response = self.events_token_answer(request).await;
+        if request.body.is_none() { response.header("connection", "close") } else { response }
+    }
+
+    async fn events_token_answer(&self, request: &EventRequest<'_>) -> WebResponse {
         let Some(config) = self.events_config() else {
             return token_error_response(&TokenRequestError::InvalidRequest("no receiver"));
         };

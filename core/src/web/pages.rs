@@ -7,7 +7,7 @@ use std::fmt;
 
 use http::StatusCode;
 
-use crate::error::{AuthorizeError, CallbackError, Error, OpErrorCode, TokenKind};
+use crate::error::{AuthorizeError, CallbackError, Error, OpErrorCode, ProviderError, TokenKind};
 use crate::identity::ReturnCode;
 use crate::return_path::ReturnPath;
 use crate::store::StoreError;
@@ -75,7 +75,8 @@ pub enum ProblemKind {
     LinkExpired,
     /// One Login's answer could not be verified; trying again usually works.
     SignInFailed,
-    /// GOV.UK One Login says it is temporarily unavailable.
+    /// GOV.UK One Login says it is temporarily unavailable (`temporarily_unavailable`,
+    /// `server_error`, or an answer of 429 or 5xx).
     OneLoginUnavailable,
     /// GOV.UK One Login could not be reached, or its answer could not be used.
     OneLoginUnreachable,
@@ -83,7 +84,9 @@ pub enum ProblemKind {
     SignOutFormExpired,
     /// This service's session store is unavailable.
     ServiceUnavailable,
-    /// A problem with this service (its configuration or its registration with One Login).
+    /// A problem with this service (its configuration or its registration with One Login): for
+    /// example discovery naming another issuer than the one configured, a token endpoint that
+    /// does not accept this client, or a 4xx answer from one of One Login's endpoints.
     ServiceError,
 }
 
@@ -146,13 +149,30 @@ impl Error {
                 _ => ProblemKind::ServiceError,
             },
             Error::Callback(_) => ProblemKind::LinkExpired,
-            Error::Provider(_) => ProblemKind::OneLoginUnreachable,
+            Error::Provider(error) => provider_problem(error),
             Error::Store(StoreError::Unavailable { .. } | StoreError::Full { .. })
             | Error::Authorize(AuthorizeError::TooManySignIns { .. }) => ProblemKind::ServiceUnavailable,
             Error::Token { kind: TokenKind::LogoutToken, .. } => ProblemKind::SignInFailed,
             Error::Token { .. } => ProblemKind::SignInFailed,
             _ => ProblemKind::ServiceError,
         }
+    }
+}
+
+/// What a failure talking to One Login means for the user. An answer that only this service's
+/// configuration or registration can cause (another issuer in discovery, a client the token
+/// endpoint does not accept, a 4xx from an endpoint) is the service's problem, not One
+/// Login's: saying One Login could not be reached would send the user, and the support desk,
+/// the wrong way.
+fn provider_problem(error: &ProviderError) -> ProblemKind {
+    match error {
+        ProviderError::IssuerMismatch { .. } => ProblemKind::ServiceError,
+        // An expired or used code: a new sign-in works.
+        ProviderError::TokenRequestRejected { error, .. } if error == "invalid_grant" => ProblemKind::SignInFailed,
+        ProviderError::TokenRequestRejected { .. } => ProblemKind::ServiceError,
+        ProviderError::Status { status: 429 | 500.., .. } => ProblemKind::OneLoginUnavailable,
+        ProviderError::Status { .. } => ProblemKind::ServiceError,
+        _ => ProblemKind::OneLoginUnreachable,
     }
 }
 
@@ -301,6 +321,31 @@ pub fn default_identity_not_proven(page: &IdentityNotProvenPage<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Endpoint;
+
+    #[test]
+    fn a_misconfiguration_is_the_services_problem_and_an_outage_is_one_logins() {
+        let kind = |e: ProviderError| Error::Provider(e).problem_kind();
+        let issuer = |s: &str| s.to_owned();
+        let status = |status| ProviderError::Status { endpoint: Endpoint::Discovery, status };
+        let rejected = |e: &str| ProviderError::TokenRequestRejected { error: e.into(), description: None };
+        let mismatch = ProviderError::IssuerMismatch { expected: issuer("http://a/"), found: issuer("http://b/") };
+        assert_eq!(kind(mismatch), ProblemKind::ServiceError);
+        assert_eq!(kind(rejected("invalid_client")), ProblemKind::ServiceError);
+        assert_eq!(kind(rejected("unauthorized_client")), ProblemKind::ServiceError);
+        assert_eq!(kind(rejected("invalid_grant")), ProblemKind::SignInFailed);
+        assert_eq!(kind(status(404)), ProblemKind::ServiceError);
+        assert_eq!(kind(status(403)), ProblemKind::ServiceError);
+        assert_eq!(kind(status(302)), ProblemKind::ServiceError);
+        assert_eq!(kind(status(429)), ProblemKind::OneLoginUnavailable);
+        assert_eq!(kind(status(503)), ProblemKind::OneLoginUnavailable);
+        let timeout = ProviderError::Timeout { endpoint: Endpoint::Token, url: "https://op/token".into() };
+        assert_eq!(kind(timeout), ProblemKind::OneLoginUnreachable);
+        assert_eq!(
+            ProblemKind::ServiceError.message(),
+            "Sorry, there is a problem with this service. Try again later."
+        );
+    }
 
     #[test]
     fn welsh_only_when_preferred() {

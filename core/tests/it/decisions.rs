@@ -422,11 +422,12 @@ async fn start_login_failures_use_the_pages_and_default_pages_escape() {
     assert!(r.body.contains("href=\"/a?q=1&amp;x=2\""), "{}", r.body);
 
     // The same failure on a custom engine reaches its pages, with the retry link and return path.
+    // One Login answered 503: it is unavailable (not unreachable).
     let ol = OneLogin::builder(h.ol.config().clone()).pages(FactPages).build().unwrap();
     let r = ol.guard(&Requirement::MEDIUM, &SessionContext::default(), &page(amp)).await.unwrap_err();
     assert_eq!(
         r.body,
-        format!("custom-problem kind=OneLoginUnreachable status=503 locale=en retry={amp} return_to={amp}")
+        format!("custom-problem kind=OneLoginUnavailable status=503 locale=en retry={amp} return_to={amp}")
     );
 
     // The default identity-not-proven page escapes its retry link.

@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use govuk_one_login::error::{TokenError, TokenKind};
+use govuk_one_login::web::{RequestInfo, SessionContext};
 use govuk_one_login::{Error, Requirement};
 
 use crate::*;
@@ -196,6 +197,12 @@ async fn preflight_fetches_discovery_and_keys_and_names_what_is_wrong() {
         other => panic!("{other:?}"),
     }
     assert!(err.to_string().contains(h.mock.issuer()), "{err}");
+    // A user who arrives anyway is told the service has a problem, not that One Login is down.
+    let misconfigured = with_issuer(issuer.clone());
+    let page = misconfigured.login_route(&RequestInfo::new("GET", "/auth/login"), &SessionContext::default()).await;
+    assert_eq!(page.status, 502);
+    assert!(page.body.contains("there is a problem with this service"), "{}", page.body);
+    assert!(!page.body.contains("could not be reached"), "{}", page.body);
 
     // A port nobody listens on.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();

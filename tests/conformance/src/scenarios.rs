@@ -255,6 +255,39 @@ pub async fn backchannel_logout(a: &dyn Adapter) {
     assert_eq!(wrong_type.status, 400);
 }
 
+/// A form over 16 KiB to any POST route the library mounts gets an answer that says
+/// `Connection: close` (a refusal, but for a sign-out without a session, which reads no form):
+/// the rest of the body was left unread, so a client reusing the connection would otherwise
+/// find it closed under its next request.
+pub async fn oversized_forms_are_refused_and_close_the_connection(a: &dyn Adapter) {
+    let env = Env::start_with_events(a).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let big = format!("logout_token={}", "a".repeat(24 * 1024));
+    for path in ["/auth/logout", "/auth/backchannel-logout", "/auth/events/token"] {
+        let answer = client
+            .post(env.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(big.clone())
+            .send()
+            .await
+            .expect("an answer");
+        let expected = if path == "/auth/logout" { 303 } else { 400 };
+        assert_eq!(answer.status().as_u16(), expected, "{} {path}", a.name());
+        let connection = answer.headers().get("connection").and_then(|v| v.to_str().ok()).map(str::to_lowercase);
+        assert_eq!(connection.as_deref(), Some("close"), "{} {path}", a.name());
+    }
+    // A form within the limit still gets its ordinary answer, on a connection kept open.
+    let small = client
+        .post(env.url("/auth/backchannel-logout"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("logout_token=not.a.jwt")
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(small.status(), 400);
+    assert_ne!(small.headers().get("connection").and_then(|v| v.to_str().ok()), Some("close"));
+}
+
 /// A callback URL used twice is refused the second time.
 pub async fn replayed_callback(a: &dyn Adapter) {
     let env = Env::start(a).await;
