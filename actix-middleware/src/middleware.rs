@@ -99,13 +99,12 @@ where
     }
 }
 
-/// The store failed: logged, and answered with the engine's error page.
+/// The store failed: answered with the engine's error page, which logs it.
 fn failed<B>(
     one_login: &OneLogin,
     error: &govuk_one_login::Error,
     req: ServiceRequest,
 ) -> ServiceResponse<EitherBody<B>> {
-    tracing::error!(%error, "session store failed");
     let info = request_info(req.method(), req.uri(), req.headers());
     let response = render(one_login.error_response(error, &info));
     req.into_response(response).map_into_right_body()

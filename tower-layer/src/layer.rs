@@ -119,13 +119,12 @@ impl<S> OneLoginService<S> {
     }
 }
 
-/// The store failed: logged, and answered with the engine's error page.
+/// The store failed: answered with the engine's error page, which logs it.
 fn failed<ReqBody, ResBody: From<String>>(
     one_login: &OneLogin,
     error: &govuk_one_login::Error,
     request: &Request<ReqBody>,
 ) -> Response<ResBody> {
-    tracing::error!(%error, "session store failed");
     let info = request_info(request.method(), request.uri(), request.headers(), request.extensions());
     render(one_login.error_response(error, &info))
 }

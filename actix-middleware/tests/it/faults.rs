@@ -53,7 +53,7 @@ fn one_login_down_gives_a_clear_503_and_sessions_keep_working() {
         let r = c.page(&started.callback, Some(&format!("one-login-flow={}; {cookie}", started.flow))).await;
         assert_eq!(r.status, 503, "{r:?}");
         assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
-        assert!(r.body.contains("GOV.UK One Login could not be reached"), "{}", r.body);
+        assert!(r.body.contains("GOV.UK One Login is temporarily unavailable"), "{}", r.body);
         assert!(r.header("set-cookie").is_none(), "the session cookie is not touched");
         c.still_signed_in(&cookie).await;
 
@@ -63,7 +63,7 @@ fn one_login_down_gives_a_clear_503_and_sessions_keep_working() {
         let fc = Client { app: &fresh_app, to_request: TestRequest::to_request };
         let r = fc.page("/extracted", None).await;
         assert_eq!(r.status, 503, "{r:?}");
-        assert!(r.body.contains("GOV.UK One Login could not be reached"), "{}", r.body);
+        assert!(r.body.contains("GOV.UK One Login is temporarily unavailable"), "{}", r.body);
         let hits = fresh.mock.hits("/.well-known/openid-configuration");
         for _ in 0..5 {
             assert_eq!(fc.page("/guarded", None).await.status, 503);

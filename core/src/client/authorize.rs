@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use tracing::Instrument;
 use url::Url;
 
 use super::OneLogin;
@@ -130,6 +131,11 @@ impl OneLogin {
 
     /// [`start_login`](Self::start_login) for a login of this kind.
     pub(crate) async fn start(&self, request: LoginRequest, kind: Start) -> Result<LoginRedirect, Error> {
+        let span = tracing::info_span!("sign_in_start", requirement = %request.requirement);
+        self.start_steps(request, kind).instrument(span).await
+    }
+
+    async fn start_steps(&self, request: LoginRequest, kind: Start) -> Result<LoginRedirect, Error> {
         let config = self.config();
         if let Some(hint) = &request.login_hint
             && hint.chars().count() > 256

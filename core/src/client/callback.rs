@@ -3,6 +3,7 @@
 
 use jsonwebtoken::Algorithm;
 use serde::Deserialize;
+use tracing::Instrument;
 
 use super::OneLogin;
 use super::assertion::client_assertion;
@@ -197,6 +198,17 @@ impl OneLogin {
         flow_cookie: Option<&str>,
         current: Option<SessionId>,
     ) -> Result<Completion, Error> {
+        // The sign-in's steps (the code exchange, the ID token, userinfo, the core identity) are
+        // spans of their own inside this one, at `debug`.
+        self.complete_steps(params, flow_cookie, current).instrument(tracing::info_span!("sign_in_callback")).await
+    }
+
+    async fn complete_steps(
+        &self,
+        params: CallbackParams,
+        flow_cookie: Option<&str>,
+        current: Option<SessionId>,
+    ) -> Result<Completion, Error> {
         // The sign-in begins as the callback arrives: a revocation recorded while the pending
         // login is taken from the store (a round trip to Redis) is later than it, so ends it.
         let began = self.precise_now();
@@ -237,19 +249,23 @@ impl OneLogin {
         }
         let code = code.ok_or(CallbackError::MissingCode)?;
 
-        let (id_token, access_token) = self.exchange_code(&code, &pending).await?;
-        let claims = self.verify_id_token(&id_token, &pending).await?;
+        let (id_token, access_token) =
+            self.exchange_code(&code, &pending).instrument(tracing::debug_span!("token_exchange")).await?;
+        let claims = self.verify_id_token(&id_token, &pending).instrument(tracing::debug_span!("id_token")).await?;
         if let Some(by) = self.staleness(&claims, &pending) {
             return Ok(Completion::Stale { by, id_token: IdToken::new(id_token), pending });
         }
         let sub = claims.sub.clone().unwrap_or_default();
-        let userinfo = self.userinfo(&access_token, &sub).await?;
+        let userinfo = self.userinfo(&access_token, &sub).instrument(tracing::debug_span!("userinfo")).await?;
         let return_codes: Vec<ReturnCode> = userinfo.return_code.into_iter().map(ReturnCode::from_wire).collect();
 
         let (identity, outcome) = if pending.vector.needs_identity() {
             match &userinfo.core_identity {
                 Some(jwt) => {
-                    let mut identity = self.verify_core_identity(jwt, &sub, &pending).await?;
+                    let mut identity = self
+                        .verify_core_identity(jwt, &sub, &pending)
+                        .instrument(tracing::debug_span!("core_identity"))
+                        .await?;
                     identity.addresses = userinfo.address.into_iter().map(Address::from_wire).collect();
                     identity.passports = userinfo.passport.into_iter().map(Passport::from_wire).collect();
                     identity.driving_permits =

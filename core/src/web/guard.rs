@@ -267,15 +267,22 @@ impl OneLogin {
                 self.problem(&error, request, Some(return_to.as_str()), Some(&return_to)).header("retry-after", "1")
             }
             Err(error) => {
-                tracing::warn!(%error, "could not start a One Login sign-in");
+                tracing::warn!(?error, "could not start a One Login sign-in");
                 self.problem(&error, request, Some(return_to.as_str()), Some(&return_to))
             }
         }
     }
 
     /// The response for an error: JSON `{"error", "message"}` for API calls, otherwise the
-    /// [`Pages::problem`](super::Pages::problem) page. Never shows internals.
+    /// [`Pages::problem`](super::Pages::problem) page. Never shows internals. It logs the error
+    /// once, with its causes (at `error` when the answer is 500, otherwise `warn`), so that the
+    /// caller need not.
     pub fn error_response(&self, error: &Error, request: &RequestInfo<'_>) -> WebResponse {
+        if error.http_status() == http::StatusCode::INTERNAL_SERVER_ERROR || matches!(error, Error::Store(_)) {
+            tracing::error!(?error, "answered with an error page");
+        } else {
+            tracing::warn!(?error, "answered with an error page");
+        }
         self.problem(error, request, None, None)
     }
 

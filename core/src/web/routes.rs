@@ -84,7 +84,7 @@ impl OneLogin {
                 WebResponse::redirect(303, outcome.return_to.as_str()).header("set-cookie", cookie)
             }
             Err(error) => {
-                tracing::warn!(%error, "sign-in callback refused");
+                tracing::warn!(?error, "sign-in callback refused");
                 let retry = self.login_link(&Requirement::MEDIUM, &ReturnPath::root());
                 let retry = match error.problem_kind() {
                     ProblemKind::ServiceError | ProblemKind::ServiceUnavailable => None,
@@ -129,11 +129,11 @@ impl OneLogin {
             Ok(url) => WebResponse::redirect(303, url.as_str()).header("set-cookie", self.clear_session_cookie()),
             Err(error) => {
                 if matches!(error, Error::Store(_)) {
-                    tracing::error!(%error, "sign-out failed: the session could not be ended in the store");
+                    tracing::error!(?error, "sign-out failed: the session could not be ended in the store");
                 } else {
-                    tracing::warn!(%error, "sign-out could not reach One Login; the local session was ended");
+                    tracing::warn!(?error, "sign-out could not reach One Login; the local session was ended");
                 }
-                self.error_response(&error, &page).header("set-cookie", self.clear_session_cookie())
+                self.problem(&error, &page, None, None).header("set-cookie", self.clear_session_cookie())
             }
         }
     }
@@ -154,7 +154,7 @@ impl OneLogin {
         match self.backchannel_logout(&token).await {
             Ok(_) => WebResponse::new(StatusCode::OK),
             Err(error) => {
-                tracing::warn!(%error, "back-channel logout refused");
+                tracing::warn!(?error, "back-channel logout refused");
                 if error.http_status() == StatusCode::BAD_REQUEST {
                     WebResponse::new(StatusCode::BAD_REQUEST).json(&json!({ "error": "invalid_request" }))
                 } else {

@@ -3,11 +3,16 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Next, from_fn};
 use actix_web::web::{self, ServiceConfig};
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::{App, HttpRequest, HttpResponse, ResponseError};
 use govuk_one_login_actix::{
-    AuthenticatedUser, OneLogin, OneLoginSession, Rejection, Requirement, VerifiedIdentity, configure, require,
+    AuthenticatedUser, OneLogin, OneLoginMiddleware, OneLoginSession, Rejection, Requirement, VerifiedIdentity,
+    configure, require,
 };
+use tracing::Instrument;
 
 fn accept(req: &HttpRequest) -> Option<&str> {
     req.headers().get(actix_web::http::header::ACCEPT).and_then(|v| v.to_str().ok())
@@ -45,6 +50,37 @@ async fn identity(id: VerifiedIdentity, session: OneLoginSession, req: HttpReque
 
 async fn signed_out(session: OneLoginSession) -> HttpResponse {
     html(demo_support::signed_out(session.handle()))
+}
+
+/// The demo's app: its routes and One Login's, inside the One Login middleware, inside the
+/// request span ([`demo_support::request_span`]).
+pub fn app(
+    one_login: OneLogin,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new().wrap(OneLoginMiddleware::new(one_login.clone())).configure(routes(one_login)).wrap(from_fn(traced))
+}
+
+/// Runs the request in its span, and logs its answer.
+async fn traced(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let incoming = request.headers().get("x-request-id").and_then(|v| v.to_str().ok());
+    let span = demo_support::request_span(request.method().as_str(), request.path(), incoming);
+    let started = std::time::Instant::now();
+    let response = next.call(request).instrument(span.clone()).await;
+    if let Ok(response) = &response {
+        demo_support::log_answer(&span, response.status().as_u16(), started);
+    }
+    response
 }
 
 /// The demo's routes plus One Login's. Wrap the `App` in

@@ -5,8 +5,7 @@
 //! integration, production or a simulator, and `LISTEN_ADDR` to move it (default
 //! 127.0.0.1:8080).
 
-use actix_web::{App, HttpServer};
-use govuk_one_login_actix::OneLoginMiddleware;
+use actix_web::HttpServer;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The embedded stand-in runs on its own tokio runtime, beside actix's.
@@ -15,12 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     demo.announce("actix");
     let one_login = demo.one_login.clone();
     actix_web::rt::System::new().block_on(async move {
-        HttpServer::new(move || {
-            App::new().wrap(OneLoginMiddleware::new(one_login.clone())).configure(actix_demo::routes(one_login.clone()))
-        })
-        .bind(demo.listen)?
-        .run()
-        .await
+        HttpServer::new(move || actix_demo::app(one_login.clone())).bind(demo.listen)?.run().await
     })?;
     drop(runtime);
     Ok(())

@@ -9,12 +9,15 @@
 #![deny(missing_docs)]
 
 use axum::Router;
+use axum::extract::Request;
 use axum::http::HeaderMap;
+use axum::middleware::{Next, from_fn};
 use axum::response::{Html, IntoResponse, Json, Response};
 use axum::routing::get;
 use govuk_one_login_tower::{
     AuthenticatedUser, OneLogin, OneLoginRouterExt, OneLoginSession, Rejection, Requirement, VerifiedIdentity, require,
 };
+use tracing::Instrument;
 
 fn accept(headers: &HeaderMap) -> Option<&str> {
     headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok())
@@ -50,7 +53,17 @@ async fn signed_out(session: OneLoginSession) -> Html<String> {
     Html(demo_support::signed_out(session.handle()))
 }
 
-/// The demo's router.
+/// Runs the request in its span ([`demo_support::request_span`]), and logs its answer.
+async fn traced(request: Request, next: Next) -> Response {
+    let incoming = request.headers().get("x-request-id").and_then(|v| v.to_str().ok());
+    let span = demo_support::request_span(request.method().as_str(), request.uri().path(), incoming);
+    let started = std::time::Instant::now();
+    let response = next.run(request).instrument(span.clone()).await;
+    demo_support::log_answer(&span, response.status().as_u16(), started);
+    response
+}
+
+/// The demo's router: its routes and One Login's, inside the request span.
 pub fn app(one_login: OneLogin) -> Router {
     Router::new()
         .route("/account", get(account).post(account_api).route_layer(require(Requirement::MEDIUM)))
@@ -59,4 +72,5 @@ pub fn app(one_login: OneLogin) -> Router {
         .route("/", get(home))
         .route("/signed-out", get(signed_out))
         .with_one_login(one_login)
+        .layer(from_fn(traced))
 }

@@ -26,12 +26,7 @@ pub struct Demo {
 /// with none set, starts the local One Login stand-in on loopback with a person-facing
 /// sign-in page and registers this service with it.
 pub async fn boot() -> Result<Demo, Box<dyn std::error::Error>> {
-    // Warnings and errors (an unreachable Redis, a refused callback) and start-up facts (which
-    // store holds state) reach stderr; a richer setup is the application's choice.
-    let _ = tracing_subscriber::fmt()
-        .with_max_level(tracing_subscriber::filter::LevelFilter::INFO)
-        .with_writer(std::io::stderr)
-        .try_init();
+    init_logging();
     let listen: SocketAddr = std::env::var("LISTEN_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into()).parse()?;
     // The store variables alone keep the embedded stand-in (a local multi-instance trial).
     let store_var = |k: &str| k == "ONE_LOGIN_SESSION_STORE" || k.starts_with("ONE_LOGIN_REDIS_");
@@ -73,6 +68,40 @@ pub async fn boot() -> Result<Demo, Box<dyn std::error::Error>> {
         .build()?;
     let one_login = OneLogin::builder(config).security_event_handlers(event_handlers()).build()?;
     Ok(Demo { one_login, listen, mock: Some(mock) })
+}
+
+/// Installs the demos' log output on stderr: `RUST_LOG` filters it (default `info`: warnings
+/// and errors, such as an unreachable Redis or a refused callback, and start-up facts), and
+/// `LOG_FORMAT=json` writes one JSON object per line, with the request's span (its id, method
+/// and path) on each.
+pub fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::filter::LevelFilter;
+    // A directive that does not parse is skipped (and reported by the filter), not fatal.
+    let filter = EnvFilter::builder().with_default_directive(LevelFilter::INFO.into()).from_env_lossy();
+    let fmt = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(false);
+    let json = std::env::var("LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let _ = if json { fmt.json().with_current_span(true).with_span_list(false).try_init() } else { fmt.try_init() };
+}
+
+/// The span each request of a demo runs in: its method, its path (never the query, which
+/// carries the callback's `code` and `state`) and a request id, kept from an incoming
+/// `X-Request-Id` of at most 64 letters, digits, `-`, `_` or `.` (as a load balancer sets),
+/// otherwise a new UUID. Every log line the library writes while answering carries it.
+pub fn request_span(method: &str, path: &str, incoming_id: Option<&str>) -> tracing::Span {
+    let id = incoming_id
+        .filter(|id| {
+            !id.is_empty()
+                && id.len() <= 64
+                && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        })
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+    tracing::info_span!("request", request_id = %id, method = %method, path = %path)
+}
+
+/// Logs, in `span`, that a request was answered (at `debug`: `RUST_LOG=debug` shows each).
+pub fn log_answer(span: &tracing::Span, status: u16, started: std::time::Instant) {
+    span.in_scope(|| tracing::debug!(status, elapsed_us = started.elapsed().as_micros() as u64, "answered"));
 }
 
 /// The audience the demo's receiver expects when it runs on the embedded stand-in.

@@ -53,16 +53,12 @@ impl Adapter for ActixAdapter {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = actix_web::HttpServer::new(move || {
-                    actix_web::App::new()
-                        .wrap(govuk_one_login_actix::OneLoginMiddleware::new(one_login.clone()))
-                        .configure(actix_demo::routes(one_login.clone()))
-                })
-                .workers(1)
-                .disable_signals()
-                .listen(listener)
-                .expect("listen")
-                .run();
+                let server = actix_web::HttpServer::new(move || actix_demo::app(one_login.clone()))
+                    .workers(1)
+                    .disable_signals()
+                    .listen(listener)
+                    .expect("listen")
+                    .run();
                 let _ = tx.send(server.handle());
                 let _ = server.await;
             });

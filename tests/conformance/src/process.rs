@@ -2,8 +2,8 @@
 //! an operator would run it: for tests with several instances sharing one store, and for
 //! restarts.
 //!
-//! The binaries are the ones `cargo build -p axum-demo -p actix-demo` leaves next to the test
-//! executable (`./scripts/test` builds them first).
+//! The binaries are the ones `cargo build -p axum-demo -p actix-demo -p govuk-one-login-mock`
+//! leaves next to the test executable (`./scripts/test` builds them first).
 
 use std::io::Read;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -42,15 +42,29 @@ impl DemoKind {
 ///
 /// When the binary has not been built.
 pub fn demo_binary(kind: DemoKind) -> PathBuf {
+    workspace_binary(kind.binary_name())
+}
+
+/// The stand-in's own binary (`cargo run -p govuk-one-login-mock`), found as [`demo_binary`].
+///
+/// # Panics
+///
+/// When the binary has not been built.
+pub fn mock_binary() -> PathBuf {
+    workspace_binary("govuk-one-login-mock")
+}
+
+fn workspace_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the path of the running test executable");
     let mut dir = exe.parent().expect("the test executable is in a directory").to_path_buf();
     if dir.file_name().is_some_and(|name| name == "deps") {
         dir.pop();
     }
-    let binary = dir.join(format!("{}{}", kind.binary_name(), std::env::consts::EXE_SUFFIX));
+    let binary = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         binary.is_file(),
-        "{} not found: build the demo binaries first: ./scripts/test does `cargo build -p axum-demo -p actix-demo`",
+        "{} not found: build the binaries first: ./scripts/test does \
+         `cargo build -p axum-demo -p actix-demo -p govuk-one-login-mock`",
         binary.display()
     );
     binary

@@ -34,7 +34,7 @@ async fn one_login_down_gives_a_clear_503_and_sessions_keep_working() {
     let r = page(&router, &started.callback, Some(&cookies)).await;
     assert_eq!(r.status, 503, "{r:?}");
     assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
-    assert!(r.body.contains("GOV.UK One Login could not be reached"), "{}", r.body);
+    assert!(r.body.contains("GOV.UK One Login is temporarily unavailable"), "{}", r.body);
     assert!(r.headers.get("set-cookie").is_none(), "the session cookie is not touched");
     still_signed_in(&router, &cookie).await;
 
@@ -44,7 +44,7 @@ async fn one_login_down_gives_a_clear_503_and_sessions_keep_working() {
     let fresh_router = router_for(&fresh.ol);
     let r = page(&fresh_router, "/guarded", None).await;
     assert_eq!(r.status, 503, "{r:?}");
-    assert!(r.body.contains("GOV.UK One Login could not be reached"), "{}", r.body);
+    assert!(r.body.contains("GOV.UK One Login is temporarily unavailable"), "{}", r.body);
     let r = call(&fresh_router, request("/guarded", JSON, None)).await;
     assert_eq!(r.status, 401, "an API without a session is told to sign in, with no call out: {r:?}");
     let hits = fresh.mock.hits("/.well-known/openid-configuration");

@@ -2,6 +2,8 @@
 
 use govuk_one_login_conformance::{ActixAdapter, AxumAdapter, Env, scenarios};
 
+mod local_development;
+mod logs;
 mod multi_instance;
 mod start_up;
 
