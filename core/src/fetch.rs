@@ -84,7 +84,10 @@ impl Http {
             source: Arc::new(TransportError::failed(e)),
         })?;
         request.headers_mut().insert(http::header::USER_AGENT, self.user_agent.clone());
+        let started = std::time::Instant::now();
         let answer = tokio::time::timeout(self.timeout, self.transport.send(request, MAX_BODY)).await;
+        let answered = matches!(&answer, Ok(Ok(response)) if response.body().len() <= MAX_BODY);
+        crate::telemetry::outbound(endpoint, started.elapsed(), answered);
         match answer {
             Ok(Ok(response)) if response.body().len() > MAX_BODY => Err(too_large(endpoint)),
             Ok(Ok(response)) => Ok(response),
@@ -96,6 +99,16 @@ impl Http {
 
     /// GETs a JSON document and its cache lifetime.
     pub(crate) async fn get_json<T: DeserializeOwned>(
+        &self,
+        endpoint: Endpoint,
+        url: &str,
+    ) -> Result<Fetched<T>, ProviderError> {
+        let fetched = self.fetch_json(endpoint, url).await;
+        crate::telemetry::document_fetched(endpoint, fetched.is_ok());
+        fetched
+    }
+
+    async fn fetch_json<T: DeserializeOwned>(
         &self,
         endpoint: Endpoint,
         url: &str,

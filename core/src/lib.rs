@@ -98,6 +98,7 @@ mod levels;
 mod return_path;
 mod session;
 pub mod store;
+pub mod telemetry;
 pub mod transport;
 mod types;
 pub mod web;

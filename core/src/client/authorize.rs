@@ -132,7 +132,17 @@ impl OneLogin {
     /// [`start_login`](Self::start_login) for a login of this kind.
     pub(crate) async fn start(&self, request: LoginRequest, kind: Start) -> Result<LoginRedirect, Error> {
         let span = tracing::info_span!("sign_in_start", requirement = %request.requirement);
-        self.start_steps(request, kind).instrument(span).await
+        let level = request.requirement.vector();
+        let started = self.start_steps(request, kind).instrument(span).await;
+        if started.is_ok() {
+            let kind = match kind {
+                Start::Anonymous => "sign_in",
+                Start::SignedIn => "step_up",
+                Start::FreshnessRetry => "freshness_retry",
+            };
+            crate::telemetry::sign_in_started(level, kind);
+        }
+        started
     }
 
     async fn start_steps(&self, request: LoginRequest, kind: Start) -> Result<LoginRedirect, Error> {

@@ -200,7 +200,14 @@ impl OneLogin {
     ) -> Result<Completion, Error> {
         // The sign-in's steps (the code exchange, the ID token, userinfo, the core identity) are
         // spans of their own inside this one, at `debug`.
-        self.complete_steps(params, flow_cookie, current).instrument(tracing::info_span!("sign_in_callback")).await
+        let completed =
+            self.complete_steps(params, flow_cookie, current).instrument(tracing::info_span!("sign_in_callback")).await;
+        match &completed {
+            Ok(Completion::SignedIn(outcome)) => crate::telemetry::sign_in_completed(outcome.session.achieved()),
+            Ok(Completion::Stale { .. }) => {}
+            Err(error) => crate::telemetry::sign_in_failed(error),
+        }
+        completed
     }
 
     async fn complete_steps(

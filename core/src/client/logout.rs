@@ -72,6 +72,7 @@ impl OneLogin {
             self.store().delete_data(&id, &record.subject).await?;
             hint = Some(record.id_token());
         }
+        crate::telemetry::signed_out();
         self.end_session_url(hint.as_ref(), None).await
     }
 
@@ -145,6 +146,16 @@ impl OneLogin {
     /// Answer `200 OK` on `Ok` (One Login treats any other status as a failure) and 400 on
     /// `Err`.
     pub async fn backchannel_logout(&self, logout_token: &str) -> Result<usize, Error> {
+        let ended = self.backchannel_logout_steps(logout_token).await;
+        crate::telemetry::backchannel_logout(match &ended {
+            Ok(_) => "ended",
+            Err(Error::Token { .. }) => "refused",
+            Err(_) => "failed",
+        });
+        ended
+    }
+
+    async fn backchannel_logout_steps(&self, logout_token: &str) -> Result<usize, Error> {
         let checked = self.check_logout_token(logout_token).await?;
         self.revoke(&checked.subject, Some((&checked.replay, checked.remember_until)))
             .await?

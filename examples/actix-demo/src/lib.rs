@@ -52,6 +52,10 @@ async fn signed_out(session: OneLoginSession) -> HttpResponse {
     html(demo_support::signed_out(session.handle()))
 }
 
+async fn metrics() -> HttpResponse {
+    HttpResponse::Ok().content_type(demo_support::METRICS_CONTENT_TYPE).body(demo_support::metrics_text())
+}
+
 /// The demo's app: its routes and One Login's, inside the One Login middleware, inside the
 /// request span ([`demo_support::request_span`]).
 pub fn app(
@@ -97,6 +101,7 @@ pub fn routes(one_login: OneLogin) -> impl FnOnce(&mut ServiceConfig) {
         .service(web::resource("/identity").wrap(require(Requirement::IDENTITY_P2)).route(web::get().to(identity)))
         .service(web::resource("/api/me").wrap(require(Requirement::MEDIUM).api()).route(web::get().to(account_api)))
         .route("/", web::get().to(home))
-        .route("/signed-out", web::get().to(signed_out));
+        .route("/signed-out", web::get().to(signed_out))
+        .route("/metrics", web::get().to(metrics));
     }
 }

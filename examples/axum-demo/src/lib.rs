@@ -1,7 +1,7 @@
 //! The axum demo service's router, shared by its binary and the tests.
 //!
 //! Routes: `/` public; `/account` needs `Cl.Cm`; `/identity` needs `Cl.Cm.P2`; `/api/me` is an
-//! API (401/403 JSON, never a redirect); `/signed-out`; and the One Login routes
+//! API (401/403 JSON, never a redirect); `/signed-out`; `/metrics` (Prometheus text); and the One Login routes
 //! `/auth/login`, `/auth/callback`, `/auth/logout`, `/auth/backchannel-logout`. `/account` and
 //! `/identity` answer JSON to `Accept: application/json`; `POST /account` is a JSON API call
 //! guarded like the page.
@@ -53,6 +53,11 @@ async fn signed_out(session: OneLoginSession) -> Html<String> {
     Html(demo_support::signed_out(session.handle()))
 }
 
+async fn metrics() -> Response {
+    ([(axum::http::header::CONTENT_TYPE, demo_support::METRICS_CONTENT_TYPE)], demo_support::metrics_text())
+        .into_response()
+}
+
 /// Runs the request in its span ([`demo_support::request_span`]), and logs its answer.
 async fn traced(request: Request, next: Next) -> Response {
     let incoming = request.headers().get("x-request-id").and_then(|v| v.to_str().ok());
@@ -71,6 +76,7 @@ pub fn app(one_login: OneLogin) -> Router {
         .route("/api/me", get(account_api).route_layer(require(Requirement::MEDIUM).api()))
         .route("/", get(home))
         .route("/signed-out", get(signed_out))
+        .route("/metrics", get(metrics))
         .with_one_login(one_login)
         .layer(from_fn(traced))
 }

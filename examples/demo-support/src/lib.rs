@@ -27,6 +27,7 @@ pub struct Demo {
 /// sign-in page and registers this service with it.
 pub async fn boot() -> Result<Demo, Box<dyn std::error::Error>> {
     init_logging();
+    let _ = prometheus();
     let listen: SocketAddr = std::env::var("LISTEN_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into()).parse()?;
     // The store variables alone keep the embedded stand-in (a local multi-instance trial).
     let store_var = |k: &str| k == "ONE_LOGIN_SESSION_STORE" || k.starts_with("ONE_LOGIN_REDIS_");
@@ -83,6 +84,38 @@ pub fn init_logging() {
     let json = std::env::var("LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
     let _ = if json { fmt.json().with_current_span(true).with_span_list(false).try_init() } else { fmt.try_init() };
 }
+
+/// The process's Prometheus recorder, installed on first use (by [`boot`]), so that the
+/// library's counters and histograms ([`govuk_one_login::telemetry`]) are kept from then on.
+fn prometheus() -> Option<&'static metrics_exporter_prometheus::PrometheusHandle> {
+    static HANDLE: std::sync::OnceLock<Option<metrics_exporter_prometheus::PrometheusHandle>> =
+        std::sync::OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let handle = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder();
+            match handle {
+                Ok(handle) => {
+                    govuk_one_login::telemetry::describe();
+                    Some(handle)
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "no metrics: a recorder is installed already");
+                    None
+                }
+            }
+        })
+        .as_ref()
+}
+
+/// `GET /metrics`: the library's metrics in Prometheus text (an empty text before any was
+/// recorded). A real service serves this on an internal port or behind authentication: it
+/// tells how many people sign in, and how often One Login fails.
+pub fn metrics_text() -> String {
+    prometheus().map(metrics_exporter_prometheus::PrometheusHandle::render).unwrap_or_default()
+}
+
+/// The `Content-Type` of [`metrics_text`].
+pub const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// The span each request of a demo runs in: its method, its path (never the query, which
 /// carries the callback's `code` and `state`) and a request id, kept from an incoming

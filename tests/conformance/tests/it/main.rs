@@ -4,6 +4,7 @@ use govuk_one_login_conformance::{ActixAdapter, AxumAdapter, Env, scenarios};
 
 mod local_development;
 mod logs;
+mod metrics;
 mod multi_instance;
 mod start_up;
 
