@@ -100,10 +100,13 @@ impl HttpTransport for Reqwest {
         request: http::Request<Vec<u8>>,
         max_body: usize,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        // reqwest's errors name the whole URL, credentials and query included: the error kept
+        // (and logged through the chain of causes) names none of it; the caller adds the URL as
+        // it may be shown.
         let in_transit = |source: reqwest::Error| {
-            if source.is_timeout() { TransportError::Timeout } else { TransportError::failed(source) }
+            if source.is_timeout() { TransportError::Timeout } else { TransportError::failed(source.without_url()) }
         };
-        let request = reqwest::Request::try_from(request).map_err(TransportError::failed)?;
+        let request = reqwest::Request::try_from(request).map_err(|e| TransportError::failed(e.without_url()))?;
         let mut response = self.client.execute(request).await.map_err(in_transit)?;
         if response.content_length().is_some_and(|l| l > max_body as u64) {
             return Err(TransportError::TooLarge { limit: max_body });
@@ -119,5 +122,35 @@ impl HttpTransport for Reqwest {
         *answer.status_mut() = response.status();
         *answer.headers_mut() = std::mem::take(response.headers_mut());
         Ok(answer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_failure_in_transit_names_no_credentials_or_query() {
+        // A listener that accepts and hangs up at once.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(1) {
+                drop(stream);
+            }
+        });
+        let url = format!("http://user:s3cret@{addr}/token?api_key=s3cret");
+        let request = http::Request::builder().uri(url).body(Vec::new()).unwrap();
+        let tls = crate::fetch::tls_client_config(Vec::new()).unwrap();
+        let client = reqwest::Client::builder().use_preconfigured_tls(tls).build().unwrap();
+        let error = Reqwest::new(client).send(request, 1024).await.unwrap_err();
+        let mut chain = format!("{error} {error:?}");
+        let mut cause = std::error::Error::source(&error);
+        while let Some(c) = cause {
+            chain = format!("{chain} {c} {c:?}");
+            cause = c.source();
+        }
+        assert!(matches!(error, TransportError::Failed(_)), "{chain}");
+        assert!(!chain.contains("s3cret"), "{chain}");
     }
 }

@@ -66,8 +66,17 @@ fn is_loopback(url: &Url) -> bool {
 /// OpenID Connect Discovery 1.0, section 3: an issuer has no query and no fragment.
 pub(super) fn issuer(issuer: &str, cx: &Checks) -> Result<(), ConfigError> {
     let origin = cx.origin("Config::builder");
-    if url(origin, issuer)?.query().is_some() {
+    let parsed = url(origin, issuer)?;
+    if parsed.query().is_some() {
         return Err(ConfigError::invalid_at(origin, "an issuer has no query (`?...`)"));
+    }
+    // The issuer is compared as a string with the one discovery names: one the URL parser
+    // reads as another (upper case, a backslash, a tab) could never match it.
+    let rewritten = issuer.chars().any(|c| c == '\\' || c.is_ascii_whitespace() || c.is_ascii_control())
+        || !issuer.starts_with(&format!("{}://", parsed.scheme()))
+        || parsed.host_str().is_some_and(|host| !issuer.contains(host));
+    if rewritten {
+        return Err(ConfigError::invalid_at(origin, format!("write the issuer in its usual form, such as `{parsed}`")));
     }
     Ok(())
 }

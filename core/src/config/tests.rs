@@ -143,6 +143,11 @@ fn urls_carry_no_credentials_or_fragment_and_the_issuer_no_query_and_the_message
         assert_eq!(invalid_var(r), var, "{value}");
         assert!(!shown.contains("s3cret"), "{shown}");
     }
+    // An issuer the URL parser would rewrite can never match discovery's string.
+    for issuer in ["HTTPS://OP.EXAMPLE/", "https://op.example\\@evil.example/", "https://op.exa\tmple/"] {
+        let r = with(&[("ONE_LOGIN_ENVIRONMENT", ""), ("ONE_LOGIN_ISSUER", issuer)]);
+        assert_eq!(invalid_var(r), "ONE_LOGIN_ISSUER", "{issuer}");
+    }
     // A query stays allowed where it is not an issuer.
     assert!(with(&[("ONE_LOGIN_DID_URL", "https://identity.example/did.json?v=2")]).is_ok());
     assert!(with(&[("ONE_LOGIN_REDIRECT_URI", "not a url s3cret")]).unwrap_err().to_string().contains("not a URL"));

@@ -73,8 +73,8 @@ pub async fn boot() -> Result<Demo, Box<dyn std::error::Error>> {
 
 /// Installs the demos' log output on stderr: `RUST_LOG` filters it (default `info`: warnings
 /// and errors, such as an unreachable Redis or a refused callback, and start-up facts), and
-/// `LOG_FORMAT=json` writes one JSON object per line, with the request's span (its id, method
-/// and path) on each.
+/// `LOG_FORMAT=json` writes one JSON object per line, with every span it was written in
+/// (`spans`: the request's, with its id, method and path, then the library's).
 pub fn init_logging() {
     use tracing_subscriber::EnvFilter;
     use tracing_subscriber::filter::LevelFilter;
@@ -82,7 +82,7 @@ pub fn init_logging() {
     let filter = EnvFilter::builder().with_default_directive(LevelFilter::INFO.into()).from_env_lossy();
     let fmt = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(false);
     let json = std::env::var("LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
-    let _ = if json { fmt.json().with_current_span(true).with_span_list(false).try_init() } else { fmt.try_init() };
+    let _ = if json { fmt.json().with_current_span(true).with_span_list(true).try_init() } else { fmt.try_init() };
 }
 
 /// The process's Prometheus recorder, installed on first use (by [`boot`]), so that the
@@ -129,7 +129,13 @@ pub fn request_span(method: &str, path: &str, incoming_id: Option<&str>) -> trac
                 && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         })
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
-    tracing::info_span!("request", request_id = %id, method = %method, path = %path)
+    tracing::info_span!("request", request_id = %id, method = %method, path = %loggable_path(path))
+}
+
+/// A path as the log shows it: at most 256 characters, each outside printable ASCII as `?`
+/// (a path may carry raw UTF-8, control characters included).
+fn loggable_path(path: &str) -> String {
+    path.chars().take(256).map(|c| if c.is_ascii_graphic() { c } else { '?' }).collect()
 }
 
 /// Logs, in `span`, that a request was answered (at `debug`: `RUST_LOG=debug` shows each).
@@ -269,4 +275,14 @@ pub fn signed_out(handle: &SessionHandle) -> String {
 /// Whether an `Accept` header asks for JSON.
 pub fn wants_json(accept: Option<&str>) -> bool {
     accept.is_some_and(|a| a.contains("application/json"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_logged_path_is_printable_ascii_and_short() {
+        assert_eq!(super::loggable_path("/x\u{9b}31m\u{7f}é"), "/x?31m??");
+        assert_eq!(super::loggable_path(&"/a".repeat(1000)).len(), 256);
+        assert_eq!(super::loggable_path("/auth/callback"), "/auth/callback");
+    }
 }

@@ -57,8 +57,10 @@ async fn a_refused_sign_in_is_logged_once_as_json_with_its_cause_and_request_id(
         assert_eq!(line["fields"]["message"], "sign-in callback refused", "{line}");
         let cause = line["fields"]["error"].as_str().unwrap_or_default();
         assert!(cause.contains("ID token") && cause.contains("iss"), "the typed cause: {line}");
-        assert_eq!(line["span"]["path"], "/auth/callback", "{line}");
-        let request_id = line["span"]["request_id"].as_str().unwrap_or_default();
+        // The request's span is the outermost of those the line was written in.
+        let request = &line["spans"][0];
+        assert_eq!(request["path"], "/auth/callback", "{line}");
+        let request_id = request["request_id"].as_str().unwrap_or_default();
         assert_eq!(request_id.len(), 36, "a request id: {line}");
         assert_nothing_secret(&output);
     }
