@@ -88,7 +88,7 @@ async fn traced(
 }
 
 /// The demo's routes plus One Login's. Wrap the `App` in
-/// [`OneLoginMiddleware`](govuk_one_login_actix::OneLoginMiddleware).
+/// [`OneLoginMiddleware`].
 pub fn routes(one_login: OneLogin) -> impl FnOnce(&mut ServiceConfig) {
     move |cfg| {
         configure(one_login)(cfg);
