@@ -76,6 +76,22 @@ pub fn free_port() -> SocketAddr {
     listener.local_addr().expect("a bound listener has an address")
 }
 
+/// The `ONE_LOGIN_*` variables that point a demo listening at `base` (`http://host:port`) at
+/// `mock`, as an operator would set them, after registering its callback with the stand-in.
+pub fn env_for(mock: &govuk_one_login_mock::MockProvider, base: &str) -> Vec<(String, String)> {
+    let callback = format!("{base}/auth/callback");
+    mock.register_redirect_uri(&callback);
+    [
+        ("ONE_LOGIN_ISSUER", mock.issuer()),
+        ("ONE_LOGIN_CLIENT_ID", govuk_one_login_mock::CLIENT_ID),
+        ("ONE_LOGIN_PRIVATE_KEY", govuk_one_login_mock::keys::RP_PRIVATE_KEY_PEM),
+        ("ONE_LOGIN_REDIRECT_URI", &callback),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect()
+}
+
 /// What a demo process printed, stdout and stderr interleaved as they arrived.
 type Output = Arc<Mutex<Vec<u8>>>;
 

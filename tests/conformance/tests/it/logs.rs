@@ -5,24 +5,15 @@
 use std::time::Duration;
 
 use govuk_one_login_conformance::Browser;
-use govuk_one_login_conformance::process::{DemoKind, DemoProcess, free_port};
-use govuk_one_login_mock::{CLIENT_ID, Fault, MockProvider, TestUser, keys};
+use govuk_one_login_conformance::process::{DemoKind, DemoProcess, env_for, free_port};
+use govuk_one_login_mock::{Fault, MockProvider, TestUser};
 use serde_json::Value;
 
 /// Starts `kind` against `mock` with `extra` variables, and signs in through `/account`.
 async fn failed_sign_in(mock: &MockProvider, kind: DemoKind, extra: &[(&str, &str)]) -> (DemoProcess, u16) {
     let listen = free_port();
     let base = format!("http://{listen}");
-    mock.register_redirect_uri(&format!("{base}/auth/callback"));
-    let mut env: Vec<(String, String)> = [
-        ("ONE_LOGIN_ISSUER", mock.issuer()),
-        ("ONE_LOGIN_CLIENT_ID", CLIENT_ID),
-        ("ONE_LOGIN_PRIVATE_KEY", keys::RP_PRIVATE_KEY_PEM),
-        ("ONE_LOGIN_REDIRECT_URI", &format!("{base}/auth/callback")),
-    ]
-    .iter()
-    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-    .collect();
+    let mut env = env_for(mock, &base);
     env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
     let demo = tokio::task::block_in_place(|| DemoProcess::spawn(kind, listen, &env));
     let page = Browser::new(&base).visit(&format!("{base}/account")).await;

@@ -2,8 +2,8 @@
 //! sign-in, a step-up and a failed sign-in, with no personal data in any label.
 
 use govuk_one_login_conformance::Browser;
-use govuk_one_login_conformance::process::{DemoKind, DemoProcess, free_port};
-use govuk_one_login_mock::{CLIENT_ID, Fault, MockProvider, TestUser, keys};
+use govuk_one_login_conformance::process::{DemoKind, DemoProcess, env_for, free_port};
+use govuk_one_login_mock::{Fault, MockProvider, TestUser};
 
 /// The value of the counter (or count) `name{labels}` in `text`, if present.
 fn sample(text: &str, name_and_labels: &str) -> Option<u64> {
@@ -16,16 +16,7 @@ async fn each_demo_exports_sign_ins_step_ups_failures_and_calls_to_one_login() {
         let mock = MockProvider::start().await;
         let listen = free_port();
         let base = format!("http://{listen}");
-        mock.register_redirect_uri(&format!("{base}/auth/callback"));
-        let env: Vec<(String, String)> = [
-            ("ONE_LOGIN_ISSUER", mock.issuer()),
-            ("ONE_LOGIN_CLIENT_ID", CLIENT_ID),
-            ("ONE_LOGIN_PRIVATE_KEY", keys::RP_PRIVATE_KEY_PEM),
-            ("ONE_LOGIN_REDIRECT_URI", &format!("{base}/auth/callback")),
-        ]
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
+        let env = env_for(&mock, &base);
         let demo = tokio::task::block_in_place(|| DemoProcess::spawn(kind, listen, &env));
         let mut browser = Browser::new(&base);
         assert_eq!(browser.visit(&format!("{base}/account")).await.status, 200);
