@@ -91,6 +91,7 @@ mod config;
 pub mod error;
 pub mod events;
 mod fetch;
+pub mod hooks;
 pub mod identity;
 mod jwt;
 mod keys;

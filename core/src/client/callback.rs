@@ -333,6 +333,15 @@ impl OneLogin {
             self.carry_data(old_id, old, &session_id, &session).await?;
             self.end_session(old_id, old).await?;
         }
+        if self.hooks().has_sign_in_hooks() {
+            let (kind, before) = crate::hooks::sign_in_kind(
+                previous.as_ref().map(|(_, old)| (&old.subject, old.achieved())),
+                &session.subject,
+                session.achieved(),
+            );
+            let event = crate::hooks::SignIn { session: std::sync::Arc::new(session.clone()), previous: before, kind };
+            self.hooks().signed_in(event).await;
+        }
         Ok(Completion::SignedIn(Box::new(LoginOutcome {
             session_id,
             session,

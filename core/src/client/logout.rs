@@ -71,6 +71,8 @@ impl OneLogin {
             self.end_session(&id, &record).await?;
             self.store().delete_data(&id, &record.subject).await?;
             hint = Some(record.id_token());
+            let signed_out = crate::hooks::SignOut { subject: record.subject.clone(), achieved: record.achieved() };
+            self.hooks().signed_out(signed_out).await;
         }
         crate::telemetry::signed_out();
         self.end_session_url(hint.as_ref(), None).await
@@ -157,8 +159,12 @@ impl OneLogin {
 
     async fn backchannel_logout_steps(&self, logout_token: &str) -> Result<usize, Error> {
         let checked = self.check_logout_token(logout_token).await?;
-        self.revoke(&checked.subject, Some((&checked.replay, checked.remember_until)))
+        let ended = self
+            .revoke(&checked.subject, Some((&checked.replay, checked.remember_until)))
             .await?
-            .ok_or_else(|| Error::token(TokenKind::LogoutToken)(TokenError::Replayed))
+            .ok_or_else(|| Error::token(TokenKind::LogoutToken)(TokenError::Replayed))?;
+        let cause = crate::hooks::RevocationCause::BackChannelLogout;
+        self.hooks().revoked(crate::hooks::Revocation { subject: checked.subject, cause, sessions: ended }).await;
+        Ok(ended)
     }
 }

@@ -54,6 +54,7 @@ pub(crate) struct Inner {
     starts: throttle::StartLimit,
     events_jwks: DocCache<KeySet>,
     event_handlers: crate::events::EventHandlers,
+    hooks: crate::hooks::Hooks,
     verification: crate::events::verification::SharedRounds,
     /// This deployment's issuer and client, the copy its sessions share.
     made_for: Arc<MadeFor>,
@@ -75,6 +76,7 @@ pub struct OneLoginBuilder {
     api_paths: Vec<String>,
     transport: Option<Arc<dyn HttpTransport>>,
     event_handlers: crate::events::EventHandlers,
+    hooks: crate::hooks::Hooks,
 }
 
 impl std::fmt::Debug for OneLoginBuilder {
@@ -85,6 +87,7 @@ impl std::fmt::Debug for OneLoginBuilder {
             .field("pages", &self.pages)
             .field("api_paths", &self.api_paths)
             .field("transport", &self.transport)
+            .field("hooks", &self.hooks)
             .finish_non_exhaustive()
     }
 }
@@ -135,6 +138,12 @@ impl OneLoginBuilder {
         self.event_handlers = handlers;
         self
     }
+    /// The application's hooks on sign-in, step-up, sign-out and revocation (see
+    /// [`crate::hooks`]).
+    pub fn hooks(mut self, hooks: crate::hooks::Hooks) -> Self {
+        self.hooks = hooks;
+        self
+    }
     /// Uses another clock (tests).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
@@ -169,6 +178,7 @@ impl OneLoginBuilder {
                 starts: throttle::StartLimit::new(self.config.max_sign_in_starts_per_second),
                 events_jwks: doc_cache(c),
                 event_handlers: self.event_handlers,
+                hooks: self.hooks,
                 verification: Arc::default(),
                 made_for: MadeFor::shared(&self.config.issuer, &self.config.client_id),
                 config: self.config,
@@ -243,6 +253,7 @@ impl OneLogin {
             api_paths: Vec::new(),
             transport: None,
             event_handlers: crate::events::EventHandlers::new(),
+            hooks: crate::hooks::Hooks::new(),
         }
     }
 
@@ -374,6 +385,10 @@ impl OneLogin {
 
     pub(crate) fn event_handlers(&self) -> &crate::events::EventHandlers {
         &self.inner.event_handlers
+    }
+
+    pub(crate) fn hooks(&self) -> &crate::hooks::Hooks {
+        &self.inner.hooks
     }
 
     pub(crate) fn verification_rounds(&self) -> &crate::events::verification::SharedRounds {

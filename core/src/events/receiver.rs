@@ -153,10 +153,11 @@ impl OneLogin {
             let subject = set.subject_of(event).and_then(|s| s.subject_for(self.config().issuer()));
             let action = subject.as_ref().map(|_| config.action(EventType::of(event)));
             if let Some(subject) = &subject {
-                match action {
+                let sessions = match action {
                     Some(EventAction::EndSessions) => {
                         let ended = self.revoke_subject(subject).await.map_err(|e| EventError::Action(Box::new(e)))?;
                         tracing::info!(event = event.name(), sessions = ended, "security event: sessions ended");
+                        Some(ended)
                     }
                     Some(EventAction::DropIdentity) => {
                         let dropped = self.drop_identity(subject).await.map_err(|e| EventError::Action(Box::new(e)))?;
@@ -165,8 +166,13 @@ impl OneLogin {
                             sessions = dropped,
                             "security event: verified identity dropped"
                         );
+                        Some(dropped)
                     }
-                    _ => {}
+                    _ => None,
+                };
+                if let (Some(sessions), Some(action)) = (sessions, action) {
+                    let cause = crate::hooks::RevocationCause::SecurityEvent { event: EventType::of(event), action };
+                    self.hooks().revoked(crate::hooks::Revocation { subject: subject.clone(), cause, sessions }).await;
                 }
             } else if config.action(EventType::of(event)) == EventAction::EndSessions {
                 tracing::warn!(

@@ -188,6 +188,9 @@ impl SessionHandle {
         let (id, record) = self.live_for_change()?;
         let ended = self.one_login.revoke_subject(record.subject()).await?;
         self.one_login.store().delete_data(id, record.subject()).await?;
+        let cause = crate::hooks::RevocationCause::SignOutEverywhere;
+        let revocation = crate::hooks::Revocation { subject: record.subject().clone(), cause, sessions: ended };
+        self.one_login.hooks().revoked(revocation).await;
         Ok(ended)
     }
 }

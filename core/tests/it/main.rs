@@ -6,6 +6,7 @@ mod events;
 mod faults;
 mod flood;
 mod fuzz_findings;
+mod hooks;
 mod keys_and_caches;
 mod logout;
 mod matrix;
