@@ -213,6 +213,8 @@ pub enum Endpoint {
     EventsJwks,
     /// The security-event transmitter's verification endpoint (or its token endpoint).
     EventsVerification,
+    /// This service's own published key set, as the doctor fetches it.
+    PublishedKeys,
 }
 
 impl fmt::Display for Endpoint {
@@ -225,6 +227,7 @@ impl fmt::Display for Endpoint {
             Endpoint::Userinfo => "userinfo endpoint",
             Endpoint::EventsJwks => "security-event transmitter's JWKS",
             Endpoint::EventsVerification => "security-event verification endpoint",
+            Endpoint::PublishedKeys => "this service's published JWKS",
         })
     }
 }

@@ -88,6 +88,7 @@
 mod client;
 pub mod clock;
 mod config;
+pub mod doctor;
 pub mod error;
 pub mod events;
 mod fetch;

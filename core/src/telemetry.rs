@@ -95,5 +95,6 @@ fn label(endpoint: Endpoint) -> &'static str {
         Endpoint::Userinfo => "userinfo",
         Endpoint::EventsJwks => "events_jwks",
         Endpoint::EventsVerification => "events_verification",
+        Endpoint::PublishedKeys => "published_keys",
     }
 }

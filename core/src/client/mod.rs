@@ -328,6 +328,21 @@ impl OneLogin {
         Ok(())
     }
 
+    /// One Login's key set (cached), for the doctor.
+    pub(crate) async fn provider_keys(&self) -> Result<Arc<KeySet>, Error> {
+        let meta = self.metadata().await?;
+        let inner = &self.inner;
+        Ok(inner.jwks.get(|| inner.http.get_json(Endpoint::Jwks, &meta.jwks_uri)).await?)
+    }
+
+    /// Fetches (or finds cached) the DID document and reads its keys, for the doctor.
+    pub(crate) async fn did_document(&self) -> Result<(), Error> {
+        let inner = &self.inner;
+        let url = &inner.config.did_url;
+        inner.did.get(|| inner.http.get_json(Endpoint::DidDocument, url.as_str())).await?;
+        Ok(())
+    }
+
     /// The OP key named `kid`, refetching the JWKS once (rate-limited) when it is unknown.
     pub(crate) async fn op_key(&self, kid: &str, kind: TokenKind) -> Result<Arc<PublicKey>, Error> {
         let meta = self.metadata().await?;

@@ -2,6 +2,7 @@
 
 mod authorize;
 mod decisions;
+mod doctor;
 mod events;
 mod faults;
 mod flood;

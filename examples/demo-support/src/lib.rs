@@ -34,9 +34,20 @@ pub async fn boot() -> Result<Demo, Box<dyn std::error::Error>> {
     let configured = std::env::vars().any(|(k, _)| k.starts_with("ONE_LOGIN_") && !store_var(&k));
     if configured {
         let one_login = OneLogin::builder(Config::from_env()?).security_event_handlers(event_handlers()).build()?;
-        // A wrong issuer, port or trailing `/` stops the demo here, with its cause, rather
-        // than showing the first user an error page.
-        one_login.preflight().await.map_err(|e| format!("One Login does not answer as configured: {e}"))?;
+        // The preflight doctor: a wrong issuer, port or trailing `/`, a skewed clock or an
+        // algorithm One Login does not offer stops the demo here, with its cause and fix,
+        // rather than showing the first user an error page.
+        let report = one_login.doctor().run().await;
+        report.log();
+        if !report.is_ok() {
+            let errors: Vec<String> = report
+                .findings()
+                .iter()
+                .filter(|f| f.severity() == govuk_one_login::doctor::Severity::Error)
+                .map(ToString::to_string)
+                .collect();
+            return Err(format!("One Login does not answer as configured:\n{}", errors.join("\n")).into());
+        }
         return Ok(Demo { one_login, listen, mock: None });
     }
     let mock = MockProvider::start().await;
