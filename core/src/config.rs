@@ -2,7 +2,7 @@
 //! the guide is on [`Config`] (`config/guide.md`).
 
 mod check;
-mod env;
+pub(crate) mod env;
 mod error;
 
 use std::time::Duration;

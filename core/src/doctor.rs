@@ -158,10 +158,10 @@ impl Cause {
                 "this library authenticates with private_key_jwt only: use a provider that accepts it, as One Login does"
             }
             Cause::ClientSigningAlgorithmNotOffered => {
-                "set ONE_LOGIN_CLIENT_SIGNING_ALG to one the provider lists for token_endpoint_auth_signing_alg_values_supported"
+                "set ONE_LOGIN_CLIENT_ASSERTION_ALG to one the provider lists for token_endpoint_auth_signing_alg_values_supported"
             }
             Cause::RequestObjectsNotOffered => {
-                "set ONE_LOGIN_REQUEST_OBJECTS=false for this provider, or use one that takes signed request objects"
+                "set ONE_LOGIN_REQUEST_OBJECT=false for this provider, or use one that takes signed request objects"
             }
             Cause::PkceNotOffered => "use a provider that supports PKCE with S256, as One Login does",
             Cause::EndSessionNotOffered => {
@@ -184,7 +184,7 @@ impl Cause {
                 "publish the current signing key's public JWK (govuk-one-login jwks) at the JWKS URL registered with One Login"
             }
             Cause::KeyIdMismatch => {
-                "set ONE_LOGIN_KEY_ID to the kid the published key carries, or publish the key under the configured kid"
+                "set ONE_LOGIN_PRIVATE_KEY_ID to the kid the published key carries, or publish the key under the configured kid"
             }
             Cause::RedirectUriPlainHttp => {
                 "use an https redirect URI (register it with One Login) for anything but local development"
@@ -620,4 +620,43 @@ fn redirect_uri(ol: &OneLogin, service_url: Option<&str>) -> Vec<Finding> {
         findings.push(Finding::pass(Check::RedirectUri, format!("{redirect}")));
     }
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cause;
+
+    const EVERY_CAUSE: [Cause; 19] = [
+        Cause::DiscoveryUnreachable,
+        Cause::IssuerMismatch,
+        Cause::DiscoveryInvalid,
+        Cause::IdTokenAlgorithmNotOffered,
+        Cause::ClientAuthenticationNotOffered,
+        Cause::ClientSigningAlgorithmNotOffered,
+        Cause::RequestObjectsNotOffered,
+        Cause::PkceNotOffered,
+        Cause::EndSessionNotOffered,
+        Cause::ProviderKeysUnavailable,
+        Cause::DidDocumentUnavailable,
+        Cause::ClockSkew,
+        Cause::ClockUnknown,
+        Cause::PublishedKeysUnreachable,
+        Cause::SigningKeyNotPublished,
+        Cause::KeyIdMismatch,
+        Cause::RedirectUriPlainHttp,
+        Cause::RedirectUriOtherOrigin,
+        Cause::ClockSkew,
+    ];
+
+    #[test]
+    fn every_variable_a_fix_names_is_one_the_configuration_reads() {
+        for cause in EVERY_CAUSE {
+            let fix = cause.fix();
+            for word in
+                fix.split(|c: char| !(c.is_ascii_uppercase() || c == '_')).filter(|w| w.starts_with("ONE_LOGIN_"))
+            {
+                assert!(crate::config::env::is_read(word), "{cause:?} names {word}, which nothing reads");
+            }
+        }
+    }
 }

@@ -59,6 +59,12 @@ const KEY: &str = "ONE_LOGIN_PRIVATE_KEY";
 const KEY_FILE: &str = "ONE_LOGIN_PRIVATE_KEY_FILE";
 
 /// The variable read for the value that `method` sets, in a builder [`Config::from_env`] filled.
+/// Whether `Config::from_env` reads a variable of this name (for messages that name one).
+#[cfg(test)]
+pub(crate) fn is_read(name: &str) -> bool {
+    [ISSUER, ENVIRONMENT, KEY, KEY_FILE].contains(&name) || VARS.iter().any(|v| v.name == name)
+}
+
 pub(super) fn variable_for(method: &str, environment: &Environment) -> Option<&'static str> {
     match method {
         "Config::builder" => Some(match environment {

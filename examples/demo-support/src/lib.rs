@@ -33,7 +33,8 @@ pub async fn boot() -> Result<Demo, Box<dyn std::error::Error>> {
     let store_var = |k: &str| k == "ONE_LOGIN_SESSION_STORE" || k.starts_with("ONE_LOGIN_REDIS_");
     let configured = std::env::vars().any(|(k, _)| k.starts_with("ONE_LOGIN_") && !store_var(&k));
     if configured {
-        let one_login = OneLogin::builder(Config::from_env()?).security_event_handlers(event_handlers()).build()?;
+        let one_login =
+            OneLogin::builder(Config::from_env()?).security_event_handlers(event_handlers()).hooks(hooks()).build()?;
         // The preflight doctor: a wrong issuer, port or trailing `/`, a skewed clock or an
         // algorithm One Login does not offer stops the demo here, with its cause and fix,
         // rather than showing the first user an error page.
@@ -78,7 +79,7 @@ pub async fn boot() -> Result<Demo, Box<dyn std::error::Error>> {
         .session_store(govuk_one_login::store::StoreSettings::from_env()?)
         .signing_key_pem(govuk_one_login_mock::keys::RP_PRIVATE_KEY_PEM)?
         .build()?;
-    let one_login = OneLogin::builder(config).security_event_handlers(event_handlers()).build()?;
+    let one_login = OneLogin::builder(config).security_event_handlers(event_handlers()).hooks(hooks()).build()?;
     Ok(Demo { one_login, listen, mock: Some(mock) })
 }
 
@@ -166,6 +167,27 @@ fn event_handlers() -> EventHandlers {
         tracing::info!(event = delivery.event().name(), action = ?delivery.action_taken(), "security event");
         Ok(())
     })
+}
+
+/// What the demo does on sign-in, step-up, sign-out and revocation: it logs each, with its
+/// kind and levels (never the subject or other personal data). A service would find or create
+/// its user on a first sign-in, and keep an audit record of each.
+fn hooks() -> govuk_one_login::hooks::Hooks {
+    use govuk_one_login::hooks::Hooks;
+    Hooks::new()
+        .on_sign_in(|sign_in| async move {
+            let from = sign_in.previous().map(|v| v.to_string());
+            tracing::info!(kind = ?sign_in.kind(), level = %sign_in.session().achieved(), from, "signed in");
+            Ok(())
+        })
+        .on_sign_out(|sign_out| async move {
+            tracing::info!(level = %sign_out.achieved(), "signed out");
+            Ok(())
+        })
+        .on_revocation(|revocation| async move {
+            tracing::info!(cause = ?revocation.cause(), sessions = revocation.sessions(), "sessions ended");
+            Ok(())
+        })
 }
 
 impl Demo {

@@ -83,6 +83,17 @@ fn a_refused_configuration_exits_3_naming_the_variable() {
 }
 
 #[test]
+fn a_key_file_that_cannot_be_read_exits_3_naming_the_file() {
+    let mut env = env_for("http://127.0.0.1:9/");
+    env.retain(|(k, _)| *k != "ONE_LOGIN_PRIVATE_KEY");
+    env.push(("ONE_LOGIN_PRIVATE_KEY_FILE", "/nonexistent/one-login-key.pem".into()));
+    let out = doctor(&env, &[]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{said}");
+    assert!(said.contains("/nonexistent/one-login-key.pem"), "{said}");
+}
+
+#[test]
 fn a_bad_command_line_exits_2() {
     let out = doctor(&[], &["--no-such-flag"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
