@@ -36,15 +36,7 @@ pub(crate) fn render(web: WebResponse) -> HttpResponse {
 /// The answer where the middleware is missing. It closes the connection: a route's request
 /// body is left unread.
 pub(crate) fn not_installed() -> HttpResponse {
-    render(closing_unless(false, missing_layer(NOT_INSTALLED)))
-}
-
-/// `web`, saying `Connection: close` unless `body_read` (the request's body was read whole).
-pub(crate) fn closing_unless(body_read: bool, mut web: WebResponse) -> WebResponse {
-    if !body_read {
-        web.headers.push(("connection", "close".into()));
-    }
-    web
+    render(missing_layer(NOT_INSTALLED).closing_unless(false))
 }
 
 /// Logs the missing middleware (once per process) where no response will be sent.

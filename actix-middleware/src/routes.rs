@@ -7,7 +7,7 @@ use govuk_one_login::events::{EventRequest, MAX_SET_BODY};
 use govuk_one_login::web::SessionContext;
 
 use crate::middleware::OneLoginMiddleware;
-use crate::render::{closing_unless, installed, not_installed, render, request_info};
+use crate::render::{installed, not_installed, render, request_info};
 
 /// Mounts the sign-in, callback, sign-out and back-channel logout routes (and the JWKS route
 /// when the config publishes one, and the security-event receiver and its token endpoint when
@@ -59,7 +59,7 @@ async fn logout(req: HttpRequest, payload: web::Payload) -> HttpResponse {
     let body = read_limited(payload, MAX_FORM).await;
     let info = request_info(req.method(), req.uri(), req.headers());
     let answer = ol.logout_route(&info, &ctx, body.as_deref().unwrap_or_default()).await;
-    render(closing_unless(body.is_some(), answer))
+    render(answer.closing_unless(body.is_some()))
 }
 
 async fn backchannel_logout(req: HttpRequest, payload: web::Payload) -> HttpResponse {
@@ -67,7 +67,7 @@ async fn backchannel_logout(req: HttpRequest, payload: web::Payload) -> HttpResp
     let body = read_limited(payload, MAX_FORM).await;
     let info = request_info(req.method(), req.uri(), req.headers());
     let answer = ol.backchannel_logout_route(&info, body.as_deref().unwrap_or_default()).await;
-    render(closing_unless(body.is_some(), answer))
+    render(answer.closing_unless(body.is_some()))
 }
 
 fn event_info<'a>(req: &'a HttpRequest, body: Option<&'a Bytes>) -> EventRequest<'a> {

@@ -188,6 +188,8 @@ pub(crate) struct SigningKey {
     /// receiver's keys are derived from it and the client secret, so a captured access token
     /// is no oracle for guessing the secret offline.
     pub(crate) derived_secret: [u8; 32],
+    /// Where the key came from, for errors about it.
+    pub(crate) origin: ConfigSource,
 }
 
 impl SigningKey {
@@ -211,7 +213,7 @@ impl SigningKey {
             out.copy_from_slice(tag.as_ref());
             out
         };
-        Ok(Self { pair: std::sync::Arc::new(pair), public, derived_secret })
+        Ok(Self { pair: std::sync::Arc::new(pair), public, derived_secret, origin })
     }
 }
 
@@ -524,6 +526,7 @@ impl ConfigBuilder<WithKey> {
             derived_secret: signing_key.derived_secret,
         };
         check::issuer(&issuer, &cx)?;
+        check::not_the_stand_in_key(&signing_key, &issuer)?;
         let discovery_url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
         signing_key.public.common.key_id.clone_from(&settings.key_id);
         signing_key.public.common.key_algorithm = Some(settings.client_signing_alg.jwt().into());

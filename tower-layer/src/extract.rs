@@ -8,7 +8,7 @@ use govuk_one_login::web::{Decision, Denial, SessionContext, SessionHandle, WebR
 use govuk_one_login::{OneLogin, Requirement};
 use http::request::Parts;
 
-use crate::render::{installed, mark_personal, not_installed, render, request_info};
+use crate::render::{has_body, installed, mark_personal, not_installed, render, request_info};
 
 govuk_one_login::extractor_types!();
 
@@ -58,6 +58,11 @@ fn context(parts: &Parts) -> Result<(&OneLogin, &SessionContext), Rejection> {
     }
 }
 
+/// A denial given before the handler read the body: it closes a connection that carries one.
+fn unread(parts: &Parts, web: WebResponse) -> Rejection {
+    Rejection::from(web.closing_unless(!has_body(&parts.headers)))
+}
+
 /// The decision alone (no I/O): for the `Option` forms, which never start a sign-in.
 fn allowed(
     parts: &Parts,
@@ -79,7 +84,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthenticatedUser {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Rejection> {
         let (one_login, ctx) = context(parts)?;
         let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
-        let session = one_login.guard(&Requirement::MEDIUM, ctx, &info).await.map_err(Rejection::from)?;
+        let session = one_login.guard(&Requirement::MEDIUM, ctx, &info).await.map_err(|web| unread(parts, web))?;
         mark_personal(&parts.extensions);
         Ok(Self(session))
     }
@@ -97,7 +102,7 @@ impl<S: Send + Sync> FromRequestParts<S> for VerifiedIdentity {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Rejection> {
         let (one_login, ctx) = context(parts)?;
         let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
-        let (session, identity) = one_login.guard_identity(ctx, &info).await.map_err(Rejection::from)?;
+        let (session, identity) = one_login.guard_identity(ctx, &info).await.map_err(|web| unread(parts, web))?;
         mark_personal(&parts.extensions);
         Ok(Self { session, identity })
     }

@@ -7,7 +7,7 @@ use http::{Request, Response};
 use tower::{Layer, Service};
 
 use crate::future::{NoStore, ResponseFuture};
-use crate::render::{Installed, cookie_header, installed, no_store, render, request_info, with_cookie_texts};
+use crate::render::{Installed, cookie_header, has_body, installed, no_store, render, request_info, with_cookie_texts};
 
 /// Loads the session (one cookie parse, one store lookup) and puts it, with the
 /// [`OneLogin`] engine, into the request extensions for guards and extractors (a plain
@@ -126,5 +126,5 @@ fn failed<ReqBody, ResBody: From<String>>(
     request: &Request<ReqBody>,
 ) -> Response<ResBody> {
     let info = request_info(request.method(), request.uri(), request.headers(), request.extensions());
-    render(one_login.error_response(error, &info))
+    render(one_login.error_response(error, &info).closing_unless(!has_body(request.headers())))
 }

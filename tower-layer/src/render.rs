@@ -28,15 +28,15 @@ pub(crate) fn render<B: From<String>>(web: WebResponse) -> http::Response<B> {
 /// The answer where the layer is missing. It closes the connection: a route's request body
 /// is left unread.
 pub(crate) fn not_installed<B: From<String>>() -> http::Response<B> {
-    render(closing_unless(false, missing_layer(NOT_INSTALLED)))
+    render(missing_layer(NOT_INSTALLED).closing_unless(false))
 }
 
-/// `web`, saying `Connection: close` unless `body_read` (the request's body was read whole).
-pub(crate) fn closing_unless(body_read: bool, mut web: WebResponse) -> WebResponse {
-    if !body_read {
-        web.headers.push(("connection", "close".into()));
-    }
-    web
+/// Whether the request says it has a body (a non-zero `Content-Length`, or any
+/// `Transfer-Encoding`): an answer given without reading it closes the connection
+/// ([`WebResponse::closing_unless`]).
+pub(crate) fn has_body(headers: &HeaderMap) -> bool {
+    headers.contains_key(http::header::TRANSFER_ENCODING)
+        || headers.get(http::header::CONTENT_LENGTH).is_some_and(|v| v.as_bytes() != b"0")
 }
 
 /// Joins every `Cookie` header (HTTP/2 may split them).

@@ -7,7 +7,7 @@ use http::{Request, Response};
 use tower::{Layer, Service};
 
 use crate::future::{NoStore, ResponseFuture};
-use crate::render::{installed, no_store, not_installed, render, request_info};
+use crate::render::{has_body, installed, no_store, not_installed, render, request_info};
 
 /// Guards a route or group with a [`Requirement`], through
 /// [`OneLogin::guard`](govuk_one_login::OneLogin::guard). The guarded handler's responses get
@@ -99,7 +99,7 @@ where
                     no_store(response.headers_mut());
                     Ok(response)
                 }
-                Err(web) => Ok(render(web)),
+                Err(web) => Ok(render(web.closing_unless(!has_body(request.headers())))),
             }
         })
     }

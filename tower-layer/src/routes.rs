@@ -10,7 +10,7 @@ use govuk_one_login::events::{EventRequest, MAX_SET_BODY};
 use govuk_one_login::web::SessionContext;
 
 use crate::layer::OneLoginLayer;
-use crate::render::{closing_unless, installed, not_installed, render, request_info};
+use crate::render::{installed, not_installed, render, request_info};
 
 /// The sign-in, callback, sign-out and back-channel logout routes (and the JWKS route when the
 /// config publishes one, and the security-event receiver and its token endpoint when the
@@ -73,7 +73,7 @@ async fn logout(request: Request) -> Response {
     let (parts, body) = form(request).await;
     let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
     let answer = ol.logout_route(&info, &ctx, body.as_deref().unwrap_or_default()).await;
-    render(closing_unless(body.is_some(), answer))
+    render(answer.closing_unless(body.is_some()))
 }
 
 async fn backchannel_logout(request: Request) -> Response {
@@ -81,7 +81,7 @@ async fn backchannel_logout(request: Request) -> Response {
     let (parts, body) = form(request).await;
     let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
     let answer = ol.backchannel_logout_route(&info, body.as_deref().unwrap_or_default()).await;
-    render(closing_unless(body.is_some(), answer))
+    render(answer.closing_unless(body.is_some()))
 }
 
 /// The request facts the security-event routes read: the body, cut at `limit` (`None` past it).

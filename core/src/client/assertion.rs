@@ -70,7 +70,8 @@ mod tests {
     const RP_KEY: &str = include_str!("../../../tests/mock-provider/keys/rp-rsa.pem");
 
     fn config(pem: &str, alg: ClientSigningAlgorithm) -> Config {
-        Config::builder(Environment::Integration)
+        // The stand-in's key signs for a loopback issuer only.
+        Config::builder(Environment::Custom { issuer: "http://127.0.0.1:9/".into() })
             .client_id("client-1")
             .redirect_uri("https://service.example/auth/callback")
             .client_signing_alg(alg)

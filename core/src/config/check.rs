@@ -244,6 +244,32 @@ pub(super) fn together(config: &Config, cx: &Checks) -> Result<(), ConfigError> 
     Ok(())
 }
 
+/// SHA-256 of the modulus of the local stand-in's client key, which is published in this
+/// project's repository (`tests/mock-provider/keys/rp-rsa.pem`) and so signs for anyone.
+const STAND_IN_KEY_MODULUS_SHA256: &str = "1f58eb92fd5570495d93c2ac162f8818b057ebc0aa101be64a40c7cdc97c0d35";
+
+/// Refuses the stand-in's published test key for any issuer but one on loopback: a service
+/// registered with it at One Login (or any real provider) would let anyone sign as it.
+pub(super) fn not_the_stand_in_key(key: &super::SigningKey, issuer: &str) -> Result<(), ConfigError> {
+    use base64::Engine as _;
+    let jsonwebtoken::jwk::AlgorithmParameters::RSA(rsa) = &key.public.algorithm else { return Ok(()) };
+    let Ok(modulus) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&rsa.n) else { return Ok(()) };
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &modulus);
+    let hex = digest.as_ref().iter().fold(String::with_capacity(64), |mut hex, b| {
+        let _ = std::fmt::Write::write_fmt(&mut hex, format_args!("{b:02x}"));
+        hex
+    });
+    let loopback = Url::parse(issuer).is_ok_and(|u| is_loopback(&u));
+    if hex == STAND_IN_KEY_MODULUS_SHA256 && !loopback {
+        return Err(ConfigError::invalid_at(
+            key.origin,
+            "this is the local stand-in's test key, published in the govuk-one-login-rs repository: \
+             it may sign only for a loopback issuer; generate a key of your own (see docs/integration.md)",
+        ));
+    }
+    Ok(())
+}
+
 /// The security-event receiver, when one is configured (its presets follow the environment).
 pub(super) fn events(
     settings: Option<crate::events::EventsSettings>,

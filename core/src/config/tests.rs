@@ -2,7 +2,9 @@ use std::collections::HashMap;
 
 use super::*;
 
-const RP_KEY: &str = include_str!("../../../tests/mock-provider/keys/rp-rsa.pem");
+/// A key of no one's (the stand-in's own test key signs for loopback issuers only).
+const RP_KEY: &str = include_str!("../../../tests/mock-provider/keys/other-rsa.pem");
+const STAND_IN_KEY: &str = include_str!("../../../tests/mock-provider/keys/rp-rsa.pem");
 const EC_KEY: &str = include_str!("../../../tests/mock-provider/keys/rogue-ec.pem");
 
 fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
@@ -553,4 +555,25 @@ fn each_builder_method_names_its_variable() {
         let doc: String = source[..at].lines().rev().take_while(|l| l.trim_start().starts_with("///")).collect();
         assert!(doc.contains(&format!("`{var}`")), "the documentation of {method} names {var}");
     }
+}
+
+#[test]
+fn the_stand_ins_published_key_signs_for_a_loopback_issuer_only() {
+    let refused = with(&[("ONE_LOGIN_PRIVATE_KEY", STAND_IN_KEY)]).unwrap_err();
+    assert!(refused.to_string().contains("the local stand-in's test key"), "{refused}");
+    assert_eq!(invalid_var(Err(refused)), "ONE_LOGIN_PRIVATE_KEY");
+    let other_host = Config::builder(Environment::Custom { issuer: "https://simulator.example/".into() })
+        .client_id("c")
+        .redirect_uri("https://service.example/auth/callback")
+        .signing_key_pem(STAND_IN_KEY)
+        .unwrap()
+        .build();
+    assert!(other_host.is_err(), "a provider off loopback");
+    let loopback = Config::builder(Environment::Custom { issuer: "http://127.0.0.1:9000/".into() })
+        .client_id("c")
+        .redirect_uri("http://127.0.0.1:3000/auth/callback")
+        .signing_key_pem(STAND_IN_KEY)
+        .unwrap()
+        .build();
+    assert!(loopback.is_ok(), "{loopback:?}");
 }

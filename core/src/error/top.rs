@@ -75,7 +75,9 @@ impl Error {
             },
             Error::Callback(_) => StatusCode::BAD_REQUEST,
             Error::Provider(ProviderError::Timeout { .. }) => StatusCode::SERVICE_UNAVAILABLE,
-            Error::Provider(ProviderError::Status { status, .. }) if *status == 503 => StatusCode::SERVICE_UNAVAILABLE,
+            // One Login says it is unavailable or busy: so does the answer (another 5xx is a
+            // broken upstream, a bad gateway).
+            Error::Provider(ProviderError::Status { status: 429 | 503, .. }) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Provider(_) => StatusCode::BAD_GATEWAY,
             Error::Token { kind: TokenKind::LogoutToken, .. } => StatusCode::BAD_REQUEST,
             Error::Token { .. } => StatusCode::BAD_GATEWAY,

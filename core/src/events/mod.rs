@@ -89,7 +89,7 @@
 //!     .client_id("my-client")
 //!     .redirect_uri("https://service.example/auth/callback")
 //!     .security_events(EventsSettings::new("service.example", "one-login-ssf", "r4nd0m-s3cret-of-at-least-32-chars"))
-//!     .signing_key_pem(keys::RP_PRIVATE_KEY_PEM)?
+//!     .signing_key_pem(keys::UNREGISTERED_RSA_PRIVATE_KEY_PEM)?
 //!     .build()?;
 //! let events = config.security_events().expect("enabled");
 //! assert_eq!(events.issuer(), "https://ssf.account.gov.uk/");

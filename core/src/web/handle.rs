@@ -25,8 +25,11 @@ pub struct SessionHandle {
     ctx: SessionContext,
     locale: Locale,
     api: bool,
-    /// The browser marked the request cross-site: writes and sign-out everywhere are refused.
+    /// The browser marked the request cross-site: sign-out everywhere is refused, and so are
+    /// writes unless the method is GET or HEAD.
     cross_site: bool,
+    /// GET or HEAD: a top-level navigation, as the user's own return from One Login is.
+    safe_method: bool,
 }
 
 /// What a sign-out form needs: `<form method="post" action="{action}">` with a hidden input
@@ -82,7 +85,8 @@ impl SessionHandle {
     /// loaded and the request's facts).
     pub fn new(one_login: OneLogin, ctx: SessionContext, request: &RequestInfo<'_>) -> Self {
         let api = one_login.is_api(request);
-        Self { locale: request.locale(), api, cross_site: request.is_cross_site(), one_login, ctx }
+        let safe_method = matches!(request.method(), "GET" | "HEAD");
+        Self { locale: request.locale(), api, cross_site: request.is_cross_site(), safe_method, one_login, ctx }
     }
 
     /// The response the library would give for `error` on this request: the
@@ -121,10 +125,21 @@ impl SessionHandle {
         Some(SignOutForm { action: &self.one_login.config().routes().logout, token: record.csrf_token() })
     }
 
-    /// The live session, for a change: refused when the browser marked the request as coming
-    /// from another site (the SameSite=Lax cookie already keeps cross-site posts out; this also
-    /// covers top-level cross-site navigations and sibling sites).
+    /// The live session, for a change of its data: refused when the browser marked the request
+    /// as coming from another site and its method is not GET or HEAD (the SameSite=Lax cookie
+    /// already keeps cross-site posts out; this also covers sibling sites). A GET is let
+    /// through: the user's first page after signing in is reached through One Login's redirect,
+    /// which the browser marks as cross-site.
     fn live_for_change(&self) -> Result<(&crate::session::SessionId, &SessionRecord), Error> {
+        if self.cross_site && !self.safe_method {
+            return Err(SessionDataError::CrossSite.into());
+        }
+        self.live()
+    }
+
+    /// The live session, for ending it everywhere: refused whenever the browser marked the
+    /// request as coming from another site, whatever the method.
+    fn live_for_ending(&self) -> Result<(&crate::session::SessionId, &SessionRecord), Error> {
         if self.cross_site {
             return Err(SessionDataError::CrossSite.into());
         }
@@ -157,8 +172,8 @@ impl SessionHandle {
     /// [`MAX_DATA_ENTRIES`](crate::store::MAX_DATA_ENTRIES) names per session. Keep personal
     /// data out of it unless you need it: it lives as long as the session. Refused
     /// ([`SessionDataError::CrossSite`], 403) when the browser marked the request as coming
-    /// from another site; so are [`remove`](Self::remove) and
-    /// [`sign_out_everywhere`](Self::sign_out_everywhere).
+    /// from another site and its method is not GET or HEAD; so is [`remove`](Self::remove).
+    /// [`sign_out_everywhere`](Self::sign_out_everywhere) is refused for any cross-site request.
     pub async fn insert<T: Serialize + ?Sized>(&self, name: &str, value: &T) -> Result<(), Error> {
         check_name(name)?;
         let json = serde_json::to_string(value).map_err(|e| SessionDataError::convert(&e))?;
@@ -185,7 +200,7 @@ impl SessionHandle {
     /// this one included (the browser's cookie then names nothing). It does not sign the user
     /// out of GOV.UK One Login itself. Returns how many sessions were listed for the user.
     pub async fn sign_out_everywhere(&self) -> Result<usize, Error> {
-        let (id, record) = self.live_for_change()?;
+        let (id, record) = self.live_for_ending()?;
         let ended = self.one_login.revoke_subject(record.subject()).await?;
         self.one_login.store().delete_data(id, record.subject()).await?;
         let cause = crate::hooks::RevocationCause::SignOutEverywhere;

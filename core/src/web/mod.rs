@@ -77,6 +77,13 @@ impl WebResponse {
     pub(crate) fn redirect(status: u16, location: &str) -> Self {
         Self::new(StatusCode::from_u16(status).unwrap_or(StatusCode::SEE_OTHER)).header("location", location)
     }
+    /// This answer, saying `Connection: close` unless `body_read` (the request's body was read
+    /// to its end, or it had none): with a body left unread, the connection cannot carry the
+    /// client's next request. Adapters call it on every answer given without reading the body
+    /// (a refusal, a denial, a failure).
+    pub fn closing_unless(self, body_read: bool) -> Self {
+        if body_read || self.header_value("connection").is_some() { self } else { self.header("connection", "close") }
+    }
     /// The value of the first header with this name.
     pub fn header_value(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())

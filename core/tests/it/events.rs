@@ -586,7 +586,7 @@ fn the_receiver_is_configured_from_the_environment_with_presets() {
         ("ONE_LOGIN_ENVIRONMENT", "integration"),
         ("ONE_LOGIN_CLIENT_ID", "c"),
         ("ONE_LOGIN_REDIRECT_URI", "https://service.example/auth/callback"),
-        ("ONE_LOGIN_PRIVATE_KEY", keys::RP_PRIVATE_KEY_PEM),
+        ("ONE_LOGIN_PRIVATE_KEY", keys::UNREGISTERED_RSA_PRIVATE_KEY_PEM),
     ];
     let from = |extra: &[(&str, &str)]| {
         let vars: Vec<(String, String)> =

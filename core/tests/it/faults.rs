@@ -110,6 +110,13 @@ async fn every_endpoint_answering_500_is_a_typed_status() {
 }
 
 #[tokio::test]
+async fn an_endpoint_answering_429_is_a_service_unavailable_as_its_page_says() {
+    let err = login_with_broken("/.well-known/openid-configuration", |m, p| m.set_status(p, Some(429))).await;
+    assert_eq!(err.http_status(), 503, "{err:?}");
+    assert_eq!(err.problem_kind(), govuk_one_login::web::ProblemKind::OneLoginUnavailable);
+}
+
+#[tokio::test]
 async fn every_endpoint_sending_malformed_json_is_a_typed_invalid_response() {
     for (endpoint, path) in ENDPOINTS {
         let err = login_with_broken(path, |m, p| m.set_malformed_json(p, true)).await;

@@ -163,3 +163,35 @@ async fn engines_sharing_a_memory_store_behave_as_one() {
     let err = broken.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::root())).await.unwrap_err();
     assert!(matches!(err, Error::Store(_)), "pending logins go to the store: {err:?}");
 }
+
+/// A request the browser marks as from another site may change session data only as a GET
+/// or HEAD (the user's first page after One Login's redirect is one); it never ends sessions.
+#[tokio::test]
+async fn a_cross_site_navigation_may_write_data_but_not_end_sessions() {
+    let h = harness().await;
+    let signed_in = h.login(Requirement::MEDIUM).await.unwrap();
+    let cookie = format!("one-login-session={}", signed_in.session_id.to_cookie_value());
+    let handle = |method: &str, site: &str| {
+        let ol = h.ol.clone();
+        let cookie = cookie.clone();
+        let (method, site) = (method.to_owned(), site.to_owned());
+        async move {
+            let ctx = ol.session_context(Some(&cookie)).await.unwrap();
+            let request = RequestInfo::new(&method, "/account").fetch_site(Some(&site));
+            govuk_one_login::web::SessionHandle::new(ol.clone(), ctx, &request)
+        }
+    };
+    for site in ["cross-site", "same-site"] {
+        handle("GET", site).await.insert("visits", &1).await.expect("a navigation may write");
+        handle("HEAD", site).await.remove("visits").await.expect("a navigation may remove");
+        let post = handle("POST", site).await.insert("visits", &2).await.unwrap_err();
+        assert!(matches!(post, Error::SessionData(govuk_one_login::error::SessionDataError::CrossSite)), "{post:?}");
+        let ending = handle("GET", site).await.sign_out_everywhere().await.unwrap_err();
+        assert!(
+            matches!(ending, Error::SessionData(govuk_one_login::error::SessionDataError::CrossSite)),
+            "{ending:?}"
+        );
+    }
+    assert_eq!(handle("GET", "same-origin").await.get::<u32>("visits").await.unwrap(), None);
+    assert_eq!(handle("POST", "same-origin").await.sign_out_everywhere().await.unwrap(), 1);
+}

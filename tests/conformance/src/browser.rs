@@ -43,6 +43,11 @@ pub struct Browser {
     pub jar: BTreeMap<String, String>,
     /// Extra headers on every request.
     pub accept: Option<String>,
+    /// Set while [`follow`](Self::follow) is inside a redirect chain that left the app: the
+    /// app's requests then say `Sec-Fetch-Site: cross-site`, as a browser's do.
+    chain_left_app: bool,
+    /// Inside [`follow`](Self::follow).
+    in_chain: bool,
 }
 
 impl Browser {
@@ -55,6 +60,8 @@ impl Browser {
             app_host: format!("{host}:{port}"),
             jar: BTreeMap::new(),
             accept: None,
+            chain_left_app: false,
+            in_chain: false,
         }
     }
 
@@ -78,6 +85,11 @@ impl Browser {
         }
         if let Some(a) = &self.accept {
             req = req.header("accept", a);
+        }
+        if !app {
+            self.chain_left_app = true;
+        } else if self.in_chain && self.chain_left_app {
+            req = req.header("sec-fetch-site", "cross-site");
         }
         if let Some(f) = form {
             req = req.form(f);
@@ -115,13 +127,20 @@ impl Browser {
     }
 
     /// Follows redirects (GET) from `page` until a non-redirect, at most 10 hops.
+    /// A chain that passed through another site (One Login) marks the app's requests after it
+    /// `Sec-Fetch-Site: cross-site`, as a browser does.
     pub async fn follow(&mut self, mut page: Page) -> Page {
+        self.chain_left_app = !self.is_app(&url::Url::parse(&page.url).expect("url"));
+        self.in_chain = true;
         for _ in 0..10 {
-            match (page.status, page.location.clone()) {
-                (301..=303 | 307 | 308, Some(next)) => page = self.get(&next).await,
-                _ => return page,
+            if let (301..=303 | 307 | 308, Some(next)) = (page.status, page.location.clone()) {
+                page = self.get(&next).await;
+            } else {
+                self.in_chain = false;
+                return page;
             }
         }
+        self.in_chain = false;
         panic!("too many redirects, last at {}", page.url)
     }
 

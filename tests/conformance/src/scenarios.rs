@@ -288,6 +288,31 @@ pub async fn oversized_forms_are_refused_and_close_the_connection(a: &dyn Adapte
     assert_ne!(small.headers().get("connection").and_then(|v| v.to_str().ok()), Some("close"));
 }
 
+/// A guarded route's denial, answered before the handler reads the body: a request that
+/// carries a body (here 1 MiB, with no session) gets `Connection: close`, so that the unread
+/// rest cannot be taken for the client's next request; one without a body keeps the
+/// connection.
+pub async fn a_denial_with_an_unread_body_closes_the_connection(a: &dyn Adapter) {
+    let env = Env::start(a).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let big = vec![b'x'; 1024 * 1024];
+    for (method, path) in [(reqwest::Method::POST, "/account"), (reqwest::Method::GET, "/api/me")] {
+        let answer = client
+            .request(method, env.url(path))
+            .header("content-type", "application/json")
+            .body(big.clone())
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(answer.status().as_u16(), 401, "{} {path}", a.name());
+        let connection = answer.headers().get("connection").and_then(|v| v.to_str().ok()).map(str::to_lowercase);
+        assert_eq!(connection.as_deref(), Some("close"), "{} {path}", a.name());
+    }
+    let bodiless = client.get(env.url("/api/me")).send().await.expect("an answer");
+    assert_eq!(bodiless.status(), 401);
+    assert_ne!(bodiless.headers().get("connection").and_then(|v| v.to_str().ok()), Some("close"), "{}", a.name());
+}
+
 /// A callback URL used twice is refused the second time.
 pub async fn replayed_callback(a: &dyn Adapter) {
     let env = Env::start(a).await;

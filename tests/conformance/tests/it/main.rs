@@ -45,6 +45,7 @@ both!(
     sign_out_needs_csrf,
     backchannel_logout,
     oversized_forms_are_refused_and_close_the_connection,
+    a_denial_with_an_unread_body_closes_the_connection,
     replayed_callback,
     tampered_cookie,
     open_redirects_are_refused,
