@@ -437,12 +437,43 @@ pub enum TokenError {
 
 impl SessionDataError {
     pub(crate) fn convert(e: &serde_json::Error) -> Self {
+        let JsonFault { category, line, column } = JsonFault::of(e);
+        SessionDataError::Convert { category, line, column }
+    }
+}
+
+/// Where JSON could not be read: serde's category and position, never its message, which can
+/// quote the value (a claim, an email address, a stored record's contents) into errors and
+/// logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a JSON {category} error at line {line}, column {column}")]
+pub struct JsonFault {
+    category: &'static str,
+    line: usize,
+    column: usize,
+}
+
+impl JsonFault {
+    /// The category and position of `e`.
+    pub fn of(e: &serde_json::Error) -> Self {
         let category = match e.classify() {
             serde_json::error::Category::Io => "io",
             serde_json::error::Category::Syntax => "syntax",
             serde_json::error::Category::Data => "data",
             serde_json::error::Category::Eof => "eof",
         };
-        SessionDataError::Convert { category, line: e.line(), column: e.column() }
+        Self { category, line: e.line(), column: e.column() }
+    }
+    /// `syntax`, `data`, `eof` or `io`.
+    pub fn category(&self) -> &'static str {
+        self.category
+    }
+    /// The line where it failed (1-based; 0 when serde does not say).
+    pub fn line(&self) -> usize {
+        self.line
+    }
+    /// The column where it failed.
+    pub fn column(&self) -> usize {
+        self.column
     }
 }

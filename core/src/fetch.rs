@@ -167,8 +167,10 @@ pub(crate) fn read_json<T: DeserializeOwned>(
     if response.body().len() > MAX_BODY {
         return Err(too_large(endpoint));
     }
-    serde_json::from_slice(response.body())
-        .map_err(|e| ProviderError::InvalidResponse { endpoint, reason: format!("unexpected JSON: {e}") })
+    serde_json::from_slice(response.body()).map_err(|e| ProviderError::InvalidResponse {
+        endpoint,
+        reason: format!("unexpected JSON: {}", crate::error::JsonFault::of(&e)),
+    })
 }
 
 /// `max-age` from a `Cache-Control` header; `no-store`/`no-cache` count as zero.
@@ -229,5 +231,19 @@ mod body_tests {
         let huge = format!("[{}1]", "1,".repeat(MAX_BODY));
         let err = read_json::<serde_json::Value>(Endpoint::Userinfo, &response("application/json", &huge)).unwrap_err();
         assert!(matches!(err, ProviderError::InvalidResponse { .. }));
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_not_quoted_into_the_error() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Info {
+            email: u32,
+        }
+        let body = r#"{"email": "jane.doe@example.com"}"#;
+        let err = read_json::<Info>(Endpoint::Userinfo, &response("application/json", body)).unwrap_err();
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains("jane.doe"), "{shown}");
+        assert!(shown.contains("a JSON data error at line 1"), "{shown}");
     }
 }

@@ -182,7 +182,8 @@ pub(crate) fn verify<T: DeserializeOwned>(jws: &Jws<'_>, key: &PublicKey) -> Res
     }
     let claims =
         URL_SAFE_NO_PAD.decode(claims).map_err(|_| TokenError::Malformed("claims are not base64url".into()))?;
-    serde_json::from_slice(&claims).map_err(|e| TokenError::Malformed(format!("claims: {e}")))
+    serde_json::from_slice(&claims)
+        .map_err(|e| TokenError::Malformed(format!("claims: {}", crate::error::JsonFault::of(&e))))
 }
 
 /// `exp`, `iat` and `nbf` against `now` with `leeway` seconds.

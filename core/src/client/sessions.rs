@@ -100,7 +100,7 @@ impl OneLogin {
                 // personal data.
                 tracing::warn!(
                     what,
-                    category = ?source.classify(),
+                    category = source.category(),
                     line = source.line(),
                     column = source.column(),
                     "a stored session could not be read and was treated as signed out"

@@ -51,6 +51,7 @@ pub use memory::{MemoryStore, MemoryStoreLimits};
 pub use redis::RedisStore;
 
 pub use crate::client::PendingLogin;
+use crate::error::JsonFault;
 use crate::session::{SessionId, SessionRecord};
 use crate::types::{State, Subject, sha256_b64};
 
@@ -121,7 +122,7 @@ impl fmt::Debug for ReplayKey {
 /// process (a database, another cache). The bytes hold the user's claims and ID token: keep
 /// them as secret as the sessions themselves. [`decode_session`] reads them back.
 pub fn encode_session(record: &SessionRecord) -> Result<Vec<u8>, StoreError> {
-    wire::encode_session(record).map_err(|source| StoreError::Decode { what: "session", source })
+    wire::encode_session(record).map_err(|e| StoreError::Decode { what: "session", source: JsonFault::of(&e) })
 }
 
 /// Reads a session record that [`encode_session`] wrote. Bytes that are not such a record (or
@@ -131,7 +132,7 @@ pub fn encode_session(record: &SessionRecord) -> Result<Vec<u8>, StoreError> {
 /// only where nobody but this service can write (never in a cookie or anything a client
 /// controls).
 pub fn decode_session(bytes: &[u8]) -> Result<SessionRecord, StoreError> {
-    wire::decode_session(bytes).map_err(|source| StoreError::Decode { what: "session", source })
+    wire::decode_session(bytes).map_err(|e| StoreError::Decode { what: "session", source: JsonFault::of(&e) })
 }
 
 /// A digest of a pending login's `state` (the state itself never becomes a key).
@@ -171,9 +172,9 @@ pub enum StoreError {
     Decode {
         /// Which kind of record.
         what: &'static str,
-        /// The decoding error.
+        /// Where the record's JSON failed (never serde's message, which quotes the value).
         #[source]
-        source: serde_json::Error,
+        source: JsonFault,
     },
     /// A bounded table is full of records that must not be dropped early (revocations, replay
     /// records). The operation is refused so that the sender retries.

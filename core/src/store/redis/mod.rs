@@ -179,11 +179,11 @@ fn unavailable(operation: &'static str) -> impl FnOnce(Error) -> StoreError {
 }
 
 fn decode<T: serde::de::DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes).map_err(|source| StoreError::Decode { what, source })
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Decode { what, source: crate::error::JsonFault::of(&e) })
 }
 
 fn encode<T: serde::Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>, StoreError> {
-    serde_json::to_vec(value).map_err(|source| StoreError::Decode { what, source })
+    serde_json::to_vec(value).map_err(|e| StoreError::Decode { what, source: crate::error::JsonFault::of(&e) })
 }
 
 impl RedisStore {
@@ -557,7 +557,8 @@ impl Store for RedisStore {
         )
         .await
         .map_err(unavailable("index session"))?;
-        let value = wire::encode_session(&record).map_err(|source| StoreError::Decode { what: "session", source })?;
+        let value = wire::encode_session(&record)
+            .map_err(|e| StoreError::Decode { what: "session", source: crate::error::JsonFault::of(&e) })?;
         let ttl = ttl_secs(idle_until.min(expires_at), now) as i64;
         let _: () = self
             .client()
@@ -652,8 +653,8 @@ impl Store for RedisStore {
                     settled = true;
                     break;
                 };
-                let new =
-                    wire::encode_session(&without).map_err(|source| StoreError::Decode { what: "session", source })?;
+                let new = wire::encode_session(&without)
+                    .map_err(|e| StoreError::Decode { what: "session", source: crate::error::JsonFault::of(&e) })?;
                 self.forget_local(&digest);
                 let replaced: i64 = scripts::run(
                     self.client(),
