@@ -130,7 +130,9 @@ fn render(template: &str, frame: Frame<'_>, page: Value) -> String {
         Err(error) => {
             // The templates are embedded and each is rendered by a test: this is a bug.
             tracing::error!(%error, template, "a page template failed to render");
-            String::from("<!DOCTYPE html><html lang=\"en\"><title>Error</title><p>Sorry, there is a problem with the service.</p></html>")
+            String::from(
+                "<!DOCTYPE html><html lang=\"en\"><title>Error</title><p>Sorry, there is a problem with the service.</p></html>",
+            )
         }
     }
 }

@@ -124,7 +124,10 @@ pub(crate) fn sign_in(lang: Lang, vtr: &str, id: &str, users: &[TestUser], ident
             radio("user", &format!("user-{}", i + 1), &(i + 1).to_string(), &name, Some(&u.email), i == 0)
         })
         .collect();
-    body.push_str(&fieldset(lang.pick("Who do you want to sign in as?", "Fel pwy ydych chi eisiau mewngofnodi?"), &people));
+    body.push_str(&fieldset(
+        lang.pick("Who do you want to sign in as?", "Fel pwy ydych chi eisiau mewngofnodi?"),
+        &people,
+    ));
     if identity {
         let outcomes = radio(
             "level",
