@@ -99,7 +99,7 @@ fn every_problem_is_a_govuk_page_in_both_languages() {
 fn values_are_escaped() {
     let html = decoded(&render(
         "problem.html",
-        Frame {
+        &Frame {
             locale: Locale::En,
             title: "<script>alert(1)</script>",
             path: Some("/x\"><script>"),
