@@ -264,7 +264,7 @@ async fn decide_on_the_page(
     let page = client.get(start.url.as_str()).send().await.unwrap();
     assert_eq!(page.status(), 200, "the stand-in shows a sign-in page to people");
     let html = page.text().await.unwrap();
-    let id = html.split("name=id value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let id = html.split("name=\"id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     let mut fields = vec![("id", id.as_str())];
     fields.extend_from_slice(form);
     let back = client.post(format!("{}authorize/decision", h.mock.issuer())).form(&fields).send().await.unwrap();

@@ -549,6 +549,9 @@ mod tests {
                     stream.write_all(b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
             }
         });
+        // As `MockProvider::start` does: built with core (reqwest without a provider of its
+        // own), a client made before any stand-in started would panic.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let client = reqwest::Client::new();
         let (mut answered, mut closed) = (0, 0);
         for _ in 0..20 {

@@ -25,6 +25,7 @@ mod faults;
 pub mod keys;
 mod routes;
 pub mod samples;
+mod sign_in_page;
 mod ssf;
 mod tokens;
 mod tripwire;
