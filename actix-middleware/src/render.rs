@@ -9,7 +9,7 @@ use actix_web::dev::Extensions;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode, Uri};
 use govuk_one_login::OneLogin;
-use govuk_one_login::web::{RequestInfo, SessionContext, WebResponse, missing_layer};
+use govuk_one_login::web::{RequestInfo, SessionContext, WebResponse, lang_preference, missing_layer};
 
 /// What the middleware, guards, extractors and routes answer when
 /// [`OneLoginMiddleware`](crate::OneLoginMiddleware) is not installed around them.
@@ -82,6 +82,7 @@ pub(crate) fn request_info<'a>(method: &'a Method, uri: &'a Uri, headers: &'a He
     RequestInfo::new(method.as_str(), uri.path_and_query().map_or("/", |p| p.as_str()))
         .accept(get(headers, &header::ACCEPT))
         .accept_language(get(headers, &header::ACCEPT_LANGUAGE))
+        .lang(lang_preference(headers.get_all(header::COOKIE).filter_map(|v| v.to_str().ok())))
         .content_type(get(headers, &header::CONTENT_TYPE))
         .fetch_site(get(headers, &HeaderName::from_static("sec-fetch-site")))
 }

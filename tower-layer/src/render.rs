@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use govuk_one_login::OneLogin;
-use govuk_one_login::web::{RequestInfo, SessionContext, WebResponse, missing_layer};
+use govuk_one_login::web::{RequestInfo, SessionContext, WebResponse, lang_preference, missing_layer};
 use http::{Extensions, HeaderMap, HeaderName, HeaderValue, Method, Uri};
 
 /// What the layers and extractors answer when [`OneLoginLayer`](crate::OneLoginLayer) is not
@@ -80,6 +80,7 @@ pub(crate) fn request_info<'a>(
     RequestInfo::new(method.as_str(), uri.path_and_query().map_or("/", |p| p.as_str()))
         .accept(header(headers, http::header::ACCEPT))
         .accept_language(header(headers, http::header::ACCEPT_LANGUAGE))
+        .lang(lang_preference(headers.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok())))
         .content_type(header(headers, http::header::CONTENT_TYPE))
         .fetch_site(header(headers, HeaderName::from_static("sec-fetch-site")))
         .api(installed(extensions).is_some_and(Installed::is_api))

@@ -11,6 +11,7 @@ use super::assertion::{LIFETIME, sign};
 use crate::error::{AuthorizeError, Error};
 use crate::levels::{Requirement, VectorOfTrust};
 use crate::return_path::ReturnPath;
+use crate::web::Locale;
 use crate::types::{IdToken, Nonce, PkceVerifier, State, random_token, sha256_b64};
 
 /// One Login's firewall refuses an `/authorize` query longer than this.
@@ -31,12 +32,16 @@ pub struct LoginRequest {
     pub reauthenticate: Option<IdToken>,
     /// Pre-fill the email address (`login_hint`, at most 256 characters).
     pub login_hint: Option<String>,
+    /// The language for One Login's pages (`ui_locales`), in place of the configured
+    /// [`ui_locales`](crate::ConfigBuilder::ui_locales): the user's choice on this service
+    /// (the guards fill it from [`RequestInfo::lang`](crate::web::RequestInfo::lang)).
+    pub ui_locale: Option<Locale>,
 }
 
 impl LoginRequest {
     /// A login for `requirement`, returning to `return_to`.
     pub fn new(requirement: Requirement, return_to: ReturnPath) -> Self {
-        Self { requirement, return_to, flow_cookie: None, reauthenticate: None, login_hint: None }
+        Self { requirement, return_to, flow_cookie: None, reauthenticate: None, login_hint: None, ui_locale: None }
     }
 }
 
@@ -66,6 +71,7 @@ impl std::fmt::Debug for LoginRequest {
             .field("flow_cookie", &redacted(&self.flow_cookie))
             .field("reauthenticate", &self.reauthenticate)
             .field("login_hint", &redacted(&self.login_hint))
+            .field("ui_locale", &self.ui_locale)
             .finish()
     }
 }
@@ -199,7 +205,9 @@ impl OneLogin {
             let claims: Map<String, Value> = config.identity_claims.iter().map(|c| (c.uri(), Value::Null)).collect();
             put("claims", json!({ "userinfo": claims }));
         }
-        if let Some(l) = &config.ui_locales {
+        if let Some(l) = request.ui_locale {
+            put("ui_locales", json!(l.as_str()));
+        } else if let Some(l) = &config.ui_locales {
             put("ui_locales", json!(l));
         }
         put("code_challenge", json!(pending.pkce_verifier.challenge()));

@@ -60,6 +60,7 @@ impl OneLogin {
             let mut login = LoginRequest::new(*requirement, ReturnPath::parse_or_root(request.path_and_query()));
             login.flow_cookie.clone_from(&ctx.flow_cookie);
             login.reauthenticate = reauthenticate;
+            login.ui_locale = request.lang_choice();
             login
         };
         match record {
@@ -215,7 +216,9 @@ impl OneLogin {
         }
         let return_to = return_to.unwrap_or_else(ReturnPath::root);
         // The guard sees the request as the page it returns to, so the same decision is made.
-        let page = RequestInfo::new("GET", return_to.as_str()).accept_language(request.accept_language_header());
+        let page = RequestInfo::new("GET", return_to.as_str())
+            .accept_language(request.accept_language_header())
+            .lang(request.lang_choice());
         if max_age.is_some() && !self.config().request_objects() {
             // Anyone can put max_age in this query: refused without a log line per request (a
             // guarded route that asks for it fails, and logs, in the guard).
@@ -230,6 +233,7 @@ impl OneLogin {
             Decision::Deny(denial) if denial.code() == DenialCode::IdentityNotProven => {
                 let mut login = LoginRequest::new(requirement, return_to.clone());
                 login.flow_cookie.clone_from(&ctx.flow_cookie);
+                login.ui_locale = request.lang_choice();
                 Decision::StepUp(login)
             }
             other => other,

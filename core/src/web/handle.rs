@@ -91,14 +91,16 @@ impl SessionHandle {
     /// like the library's.
     pub fn error_response(&self, error: &Error) -> super::WebResponse {
         let path = "/";
-        let info = RequestInfo::new("GET", path).api(self.api);
-        let info = match self.locale {
-            Locale::Cy => info.accept_language(Some("cy")),
-            _ => info,
-        };
+        let info = RequestInfo::new("GET", path).api(self.api).lang(Some(self.locale));
         self.one_login.error_response(error, &info)
     }
 
+    /// The language to write this request's pages in: the user's choice (the
+    /// [`LANG_COOKIE`](super::LANG_COOKIE)), otherwise `Accept-Language`'s preference, as
+    /// core's own pages do ([`RequestInfo::locale`]).
+    pub fn locale(&self) -> Locale {
+        self.locale
+    }
     /// The engine.
     pub fn one_login(&self) -> &OneLogin {
         &self.one_login

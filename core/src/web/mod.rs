@@ -29,7 +29,7 @@ pub use pages::{
     DefaultPages, IdentityNotProvenPage, Locale, Pages, ProblemKind, ProblemPage, default_identity_not_proven,
     default_problem, escape_html,
 };
-pub use request::RequestInfo;
+pub use request::{LANG_COOKIE, RequestInfo, lang_preference};
 pub use routes::{CSRF_FIELD, MAX_FORM_BODY};
 
 use crate::client::OneLogin;

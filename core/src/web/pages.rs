@@ -31,6 +31,23 @@ impl Locale {
             Locale::Cy => "cy",
         }
     }
+    /// `en` or `cy` (any case), as a `lang` cookie or query parameter names it; `None` for
+    /// anything else.
+    ///
+    /// ```
+    /// use govuk_one_login::web::Locale;
+    /// assert_eq!(Locale::from_tag("cy"), Some(Locale::Cy));
+    /// assert_eq!(Locale::from_tag("fr"), None);
+    /// ```
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        if tag.eq_ignore_ascii_case("cy") {
+            Some(Locale::Cy)
+        } else if tag.eq_ignore_ascii_case("en") {
+            Some(Locale::En)
+        } else {
+            None
+        }
+    }
     /// Welsh when the header's most preferred language (highest `q`, first among equals) is
     /// `cy` or `cy-*`; English otherwise, and for a missing or unreadable header.
     pub fn from_accept_language(header: Option<&str>) -> Self {

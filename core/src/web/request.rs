@@ -1,7 +1,35 @@
 //! [`RequestInfo`]: the request facts core's decisions and routes read, and what makes a
 //! request an API call.
 
+use cookie::Cookie;
+
 use super::pages::Locale;
+
+/// The cookie that carries a user's explicit choice of language (`en` or `cy`), as a GOV.UK
+/// service's language switch sets it. Adapters read it into [`RequestInfo::lang`]: it wins
+/// over `Accept-Language` for core's pages, and a sign-in started with it asks One Login for
+/// its pages in that language (`ui_locales`). The application sets it (core never does).
+pub const LANG_COOKIE: &str = "lang";
+
+/// The locale a request's [`LANG_COOKIE`] names, read from every `Cookie` header of the
+/// request in order (the first `lang` wins); `None` without one, or for a value other than
+/// `en` or `cy`.
+///
+/// ```
+/// use govuk_one_login::web::{Locale, lang_preference};
+/// assert_eq!(lang_preference(["a=1; lang=cy"]), Some(Locale::Cy));
+/// assert_eq!(lang_preference(["lang=fr"]), None);
+/// ```
+pub fn lang_preference<'a>(cookie_headers: impl IntoIterator<Item = &'a str>) -> Option<Locale> {
+    for header in cookie_headers {
+        for c in Cookie::split_parse(header).flatten() {
+            if c.name_raw() == Some(LANG_COOKIE) {
+                return c.value_raw().and_then(Locale::from_tag);
+            }
+        }
+    }
+    None
+}
 
 /// The facts of one request that the guard and the routes read. Adapters fill it from their
 /// framework's request; nothing else of the request reaches core.
@@ -17,6 +45,7 @@ pub struct RequestInfo<'a> {
     path_and_query: &'a str,
     accept: Option<&'a str>,
     accept_language: Option<&'a str>,
+    lang: Option<Locale>,
     content_type: Option<&'a str>,
     fetch_site: Option<&'a str>,
     api: bool,
@@ -31,6 +60,7 @@ impl<'a> RequestInfo<'a> {
             path_and_query,
             accept: None,
             accept_language: None,
+            lang: None,
             content_type: None,
             fetch_site: None,
             api: false,
@@ -44,6 +74,20 @@ impl<'a> RequestInfo<'a> {
     /// The `Accept-Language` header: pages are in Welsh when it prefers `cy`.
     pub fn accept_language(mut self, accept_language: Option<&'a str>) -> Self {
         self.accept_language = accept_language;
+        self
+    }
+    /// The user's explicit choice of language (the [`LANG_COOKIE`], read with
+    /// [`lang_preference`]): when set, core's pages are in it whatever `Accept-Language` says,
+    /// and a sign-in this request starts sends it to One Login as `ui_locales`, in place of
+    /// the configured [`ui_locales`](crate::ConfigBuilder::ui_locales).
+    ///
+    /// ```
+    /// use govuk_one_login::web::{Locale, RequestInfo};
+    /// let info = RequestInfo::new("GET", "/").accept_language(Some("en")).lang(Some(Locale::Cy));
+    /// assert_eq!(info.locale(), Locale::Cy);
+    /// ```
+    pub fn lang(mut self, lang: Option<Locale>) -> Self {
+        self.lang = lang;
         self
     }
     /// The `Content-Type` header (the back-channel logout route reads it).
@@ -93,10 +137,15 @@ impl<'a> RequestInfo<'a> {
     pub fn accept_language_header(&self) -> Option<&'a str> {
         self.accept_language
     }
-    /// The locale pages are rendered in: Welsh when `Accept-Language`'s most preferred
-    /// language is `cy`, English otherwise.
+    /// The user's explicit choice of language ([`RequestInfo::lang`]), if any.
+    pub fn lang_choice(&self) -> Option<Locale> {
+        self.lang
+    }
+    /// The locale pages are rendered in: the explicit choice ([`RequestInfo::lang`]) when
+    /// there is one, otherwise Welsh when `Accept-Language`'s most preferred language is `cy`,
+    /// and English otherwise.
     pub fn locale(&self) -> Locale {
-        Locale::from_accept_language(self.accept_language)
+        self.lang.unwrap_or_else(|| Locale::from_accept_language(self.accept_language))
     }
 
     /// Whether the request is an API call by its own facts: marked with [`RequestInfo::api`],
@@ -142,6 +191,18 @@ mod tests {
         assert!(info("DELETE", Some("text/html")).is_api_by_headers());
         assert!(info("GET", None).api(true).is_api_by_headers(), "a route declared an API");
         assert!(info("GET", None).api(true).api(false).is_api_by_headers(), "a declaration is not undone");
+    }
+
+    #[test]
+    fn the_lang_cookie_wins_over_accept_language() {
+        assert_eq!(lang_preference(["x=1", "y=2; lang=CY; lang=en"]), Some(Locale::Cy));
+        assert_eq!(lang_preference(["lang=en"]), Some(Locale::En));
+        assert_eq!(lang_preference(["language=cy", "lang="]), None);
+        assert_eq!(lang_preference(std::iter::empty()), None);
+        let info = RequestInfo::new("GET", "/").accept_language(Some("cy"));
+        assert_eq!(info.locale(), Locale::Cy);
+        assert_eq!(info.lang(Some(Locale::En)).locale(), Locale::En);
+        assert_eq!(info.lang(None).lang_choice(), None);
     }
 
     #[test]

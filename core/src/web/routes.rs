@@ -59,6 +59,7 @@ impl OneLogin {
                 let mut login = LoginRequest::new(requirement, pending.return_to);
                 login.flow_cookie.clone_from(&ctx.flow_cookie);
                 login.reauthenticate = Some(id_token);
+                login.ui_locale = request.lang_choice();
                 return self.redirect_to_start(login, request, Start::FreshnessRetry).await;
             }
             Ok(Completion::Stale { by, .. }) => {
@@ -121,7 +122,8 @@ impl OneLogin {
             // A form post is a page, whatever its method says.
             return WebResponse::new(StatusCode::FORBIDDEN).html(self.pages().problem(&page));
         }
-        let page = RequestInfo::new("GET", "/").accept_language(request.accept_language_header());
+        let page =
+            RequestInfo::new("GET", "/").accept_language(request.accept_language_header()).lang(request.lang_choice());
         match self.sign_out(ctx.id).await {
             // Without a session there is no cookie to clear: a cross-site form post (which
             // carries no SameSite=Lax cookie) must not sign the browser out of this service.

@@ -163,3 +163,25 @@ async fn only_configured_identity_claims_are_requested() {
     let id = out.session.identity().unwrap();
     assert!(id.addresses().is_empty() && id.passports().is_empty(), "nothing unrequested comes back");
 }
+
+#[tokio::test]
+async fn the_users_language_choice_is_sent_as_ui_locales() {
+    use govuk_one_login::web::{Locale, RequestInfo, SessionContext};
+    let h = harness_with(|b| b.ui_locales("en")).await;
+    // Through the sign-in route, as a "Sign in" link with the `lang` cookie set to Welsh.
+    let info = RequestInfo::new("GET", "/auth/login?level=Cl.Cm&return_to=/account").lang(Some(Locale::Cy));
+    let r = h.ol.login_route(&info, &SessionContext::default()).await;
+    let url = url::Url::parse(r.header_value("location").unwrap()).unwrap();
+    authorize(&url).await;
+    assert_eq!(h.mock.last_authorize().unwrap().params["ui_locales"], "cy");
+    // Without a choice, the configured value.
+    let info = RequestInfo::new("GET", "/auth/login?level=Cl.Cm&return_to=/account").accept_language(Some("cy"));
+    let r = h.ol.login_route(&info, &SessionContext::default()).await;
+    authorize(&url::Url::parse(r.header_value("location").unwrap()).unwrap()).await;
+    assert_eq!(h.mock.last_authorize().unwrap().params["ui_locales"], "en");
+    // Set on the request directly.
+    let mut login = LoginRequest::new(Requirement::MEDIUM, ReturnPath::root());
+    login.ui_locale = Some(Locale::Cy);
+    authorize(&h.ol.start_login(login).await.unwrap().url).await;
+    assert_eq!(h.mock.last_authorize().unwrap().params["ui_locales"], "cy");
+}

@@ -1,9 +1,9 @@
 //! The actix demo service's routes, shared by its binary and the tests. Same routes, pages,
-//! JSON and configuration as the axum demo.
+//! JSON, assets (`/assets/…`), language switch (`?lang=cy`) and configuration as the axum demo.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::web::{self, ServiceConfig};
@@ -52,6 +52,34 @@ async fn signed_out(session: OneLoginSession) -> HttpResponse {
     html(demo_support::signed_out(session.handle()))
 }
 
+/// `GET /assets/…`: one of the embedded files, by its exact path (nothing else is reachable).
+async fn asset(req: HttpRequest) -> HttpResponse {
+    match demo_support::assets::for_request_path(req.path()) {
+        Some(a) => HttpResponse::Ok()
+            .content_type(a.content_type)
+            .insert_header((actix_web::http::header::CACHE_CONTROL, demo_support::assets::CACHE_CONTROL))
+            .body(a.bytes),
+        None => HttpResponse::NotFound().finish(),
+    }
+}
+
+/// `?lang=cy` / `?lang=en` on any page: sets the `lang` cookie and comes back without it
+/// ([`demo_support::lang::switch`]).
+async fn language(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let path_and_query = request.uri().path_and_query().map_or("/", |p| p.as_str());
+    if let Some(s) = demo_support::lang::switch(request.method().as_str(), path_and_query) {
+        let response = HttpResponse::SeeOther()
+            .insert_header((actix_web::http::header::LOCATION, s.location))
+            .insert_header((actix_web::http::header::SET_COOKIE, s.set_cookie))
+            .finish();
+        return Ok(request.into_response(response).map_into_right_body());
+    }
+    Ok(next.call(request).await?.map_into_left_body())
+}
+
 async fn metrics() -> HttpResponse {
     HttpResponse::Ok().content_type(demo_support::METRICS_CONTENT_TYPE).body(demo_support::metrics_text())
 }
@@ -69,7 +97,11 @@ pub fn app(
         InitError = (),
     >,
 > {
-    App::new().wrap(OneLoginMiddleware::new(one_login.clone())).configure(routes(one_login)).wrap(from_fn(traced))
+    App::new()
+        .wrap(OneLoginMiddleware::new(one_login.clone()))
+        .configure(routes(one_login))
+        .wrap(from_fn(language))
+        .wrap(from_fn(traced))
 }
 
 /// Runs the request in its span, and logs its answer.
@@ -102,6 +134,7 @@ pub fn routes(one_login: OneLogin) -> impl FnOnce(&mut ServiceConfig) {
         .service(web::resource("/api/me").wrap(require(Requirement::MEDIUM).api()).route(web::get().to(account_api)))
         .route("/", web::get().to(home))
         .route("/signed-out", web::get().to(signed_out))
-        .route("/metrics", web::get().to(metrics));
+        .route("/metrics", web::get().to(metrics))
+        .route("/assets/{path:.*}", web::get().to(asset));
     }
 }

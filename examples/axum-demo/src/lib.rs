@@ -2,7 +2,9 @@
 //!
 //! Routes: `/` public; `/account` needs `Cl.Cm`; `/identity` needs `Cl.Cm.P2`; `/api/me` is an
 //! API (401/403 JSON, never a redirect); `/signed-out`; `/metrics` (Prometheus text); and the One Login routes
-//! `/auth/login`, `/auth/callback`, `/auth/logout`, `/auth/backchannel-logout`. `/account` and
+//! `/auth/login`, `/auth/callback`, `/auth/logout`, `/auth/backchannel-logout`; `/assets/…` (the
+//! GOV.UK Frontend files, embedded); and on any page `?lang=cy` or `?lang=en`, the language
+//! switch. `/account` and
 //! `/identity` answer JSON to `Accept: application/json`; `POST /account` is a JSON API call
 //! guarded like the page.
 #![forbid(unsafe_code)]
@@ -10,7 +12,7 @@
 
 use axum::Router;
 use axum::extract::Request;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::middleware::{Next, from_fn};
 use axum::response::{Html, IntoResponse, Json, Response};
 use axum::routing::get;
@@ -20,7 +22,7 @@ use govuk_one_login_tower::{
 use tracing::Instrument;
 
 fn accept(headers: &HeaderMap) -> Option<&str> {
-    headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok())
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok())
 }
 
 async fn home(session: OneLoginSession) -> Html<String> {
@@ -53,8 +55,31 @@ async fn signed_out(session: OneLoginSession) -> Html<String> {
     Html(demo_support::signed_out(session.handle()))
 }
 
+/// `GET /assets/…`: one of the embedded files, by its exact path (nothing else is reachable).
+async fn asset(uri: Uri) -> Response {
+    match demo_support::assets::for_request_path(uri.path()) {
+        Some(a) => (
+            [(header::CONTENT_TYPE, a.content_type), (header::CACHE_CONTROL, demo_support::assets::CACHE_CONTROL)],
+            a.bytes,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `?lang=cy` / `?lang=en` on any page: sets the `lang` cookie and comes back without it
+/// ([`demo_support::lang::switch`]).
+async fn language(request: Request, next: Next) -> Response {
+    let path_and_query = request.uri().path_and_query().map_or("/", |p| p.as_str());
+    match demo_support::lang::switch(request.method().as_str(), path_and_query) {
+        Some(s) => (StatusCode::SEE_OTHER, [(header::LOCATION, s.location), (header::SET_COOKIE, s.set_cookie)])
+            .into_response(),
+        None => next.run(request).await,
+    }
+}
+
 async fn metrics() -> Response {
-    ([(axum::http::header::CONTENT_TYPE, demo_support::METRICS_CONTENT_TYPE)], demo_support::metrics_text())
+    ([(header::CONTENT_TYPE, demo_support::METRICS_CONTENT_TYPE)], demo_support::metrics_text())
         .into_response()
 }
 
@@ -77,6 +102,8 @@ pub fn app(one_login: OneLogin) -> Router {
         .route("/", get(home))
         .route("/signed-out", get(signed_out))
         .route("/metrics", get(metrics))
+        .route("/assets/{*path}", get(asset))
         .with_one_login(one_login)
+        .layer(from_fn(language))
         .layer(from_fn(traced))
 }

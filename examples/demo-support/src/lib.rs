@@ -1,13 +1,21 @@
 //! What the axum and actix demo services share, so that they serve the same pages, JSON and
-//! configuration: [`boot`] and the page functions.
+//! configuration: [`boot`], the pages ([`home`], [`account`], [`identity`], [`signed_out`], and
+//! [`GovukPages`] for core's), their [`assets`], and the language [`lang::switch`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+pub mod assets;
+pub mod lang;
+mod pages;
+mod texts;
+
+pub use pages::{GovukPages, account, account_home, home, identity, signed_out};
 
 use std::net::SocketAddr;
 
 use govuk_one_login::events::{EventHandlers, EventsSettings};
 use govuk_one_login::web::SessionHandle;
-use govuk_one_login::{Config, Environment, OneLogin, Requirement, ReturnPath, SessionRecord};
+use govuk_one_login::{Config, Environment, OneLogin, SessionRecord};
 use govuk_one_login_mock::MockProvider;
 use serde_json::{Value, json};
 
@@ -33,7 +41,9 @@ pub async fn boot() -> Result<Demo, Box<dyn std::error::Error>> {
     let store_var = |k: &str| k == "ONE_LOGIN_SESSION_STORE" || k.starts_with("ONE_LOGIN_REDIS_");
     let configured = std::env::vars().any(|(k, _)| k.starts_with("ONE_LOGIN_") && !store_var(&k));
     if configured {
-        let one_login = OneLogin::builder(Config::from_env()?).security_event_handlers(event_handlers()).build()?;
+        let config = Config::from_env()?;
+        let pages = GovukPages::new(&config);
+        let one_login = OneLogin::builder(config).pages(pages).security_event_handlers(event_handlers()).build()?;
         // A wrong issuer, port or trailing `/` stops the demo here, with its cause, rather
         // than showing the first user an error page.
         one_login.preflight().await.map_err(|e| format!("One Login does not answer as configured: {e}"))?;
@@ -67,7 +77,8 @@ pub async fn boot() -> Result<Demo, Box<dyn std::error::Error>> {
         .session_store(govuk_one_login::store::StoreSettings::from_env()?)
         .signing_key_pem(govuk_one_login_mock::keys::RP_PRIVATE_KEY_PEM)?
         .build()?;
-    let one_login = OneLogin::builder(config).security_event_handlers(event_handlers()).build()?;
+    let pages = GovukPages::new(&config);
+    let one_login = OneLogin::builder(config).pages(pages).security_event_handlers(event_handlers()).build()?;
     Ok(Demo { one_login, listen, mock: Some(mock) })
 }
 
@@ -177,42 +188,6 @@ impl Demo {
     }
 }
 
-fn esc(s: &str) -> String {
-    govuk_one_login::web::escape_html(s)
-}
-
-/// The page frame: a header with the sign-out form (from the handle) when signed in.
-fn layout(title: &str, handle: &SessionHandle, body: &str) -> String {
-    let nav = handle.sign_out_form().map(|form| form.to_html("Sign out")).unwrap_or_default();
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t} - One Login demo</title></head>\
-         <body style=\"font-family:arial,sans-serif;max-width:40em;margin:2em auto\">\
-         <header style=\"background:#0b0c0c;color:#fff;padding:.5em;display:flex;justify-content:space-between\">\
-         <a style=\"color:#fff\" href=\"/\">One Login demo</a>{nav}</header><main><h1>{t}</h1>{body}</main></body></html>",
-        t = esc(title)
-    )
-}
-
-/// `/`: public. The sign-in link comes from the handle.
-pub fn home(handle: &SessionHandle) -> String {
-    let body = if let Some(s) = handle.session() {
-        format!("<p>You are signed in at {}.</p>", esc(&s.achieved().to_string()))
-    } else {
-        let account = ReturnPath::parse("/account").unwrap_or_else(ReturnPath::root);
-        format!(
-            "<p>You are not signed in. <a href=\"{}\">Sign in</a></p>",
-            esc(&handle.sign_in_link(&Requirement::MEDIUM, &account))
-        )
-    };
-    layout(
-        "Home",
-        handle,
-        &format!(
-            "{body}<ul><li><a href=\"/account\">Your account</a> (Cl.Cm)</li><li><a href=\"/identity\">Your verified identity</a> (Cl.Cm.P2)</li></ul>"
-        ),
-    )
-}
-
 /// Counts the user's views of `/account` in the application's own session data (kept in the
 /// same store as the session, so every instance sees the same count).
 pub async fn count_visit(handle: &SessionHandle) -> Result<u32, govuk_one_login::Error> {
@@ -233,18 +208,6 @@ pub fn account_json(s: &SessionRecord) -> Value {
     })
 }
 
-/// `/account` as a page.
-pub fn account(handle: &SessionHandle, s: &SessionRecord, visits: u32) -> String {
-    let body = format!(
-        "<dl><dt>Subject</dt><dd>{}</dd><dt>Email</dt><dd>{}</dd><dt>Level achieved</dt><dd>{}</dd></dl>\
-         <p>Views of this page in this session: <span id=\"visits\">{visits}</span></p>",
-        esc(s.subject().as_str()),
-        esc(s.email().unwrap_or("-")),
-        esc(&s.achieved().to_string())
-    );
-    layout("Your account", handle, &body)
-}
-
 /// `/identity` as JSON: verified name, birth date and level.
 pub fn identity_json(s: &SessionRecord) -> Value {
     let id = s.identity();
@@ -253,23 +216,6 @@ pub fn identity_json(s: &SessionRecord) -> Value {
         "birth_date": id.and_then(|i| i.birth_date()).and_then(govuk_one_login::identity::BirthDate::date).map(|d| d.to_string()),
         "identity_level": s.identity_level().to_string(),
     })
-}
-
-/// `/identity` as a page.
-pub fn identity(handle: &SessionHandle, s: &SessionRecord) -> String {
-    let j = identity_json(s);
-    let body = format!(
-        "<dl><dt>Name</dt><dd>{}</dd><dt>Date of birth</dt><dd>{}</dd><dt>Level of confidence</dt><dd>{}</dd></dl>",
-        esc(j["name"].as_str().unwrap_or("-")),
-        esc(j["birth_date"].as_str().unwrap_or("-")),
-        esc(j["identity_level"].as_str().unwrap_or("-"))
-    );
-    layout("Your verified identity", handle, &body)
-}
-
-/// `/signed-out`.
-pub fn signed_out(handle: &SessionHandle) -> String {
-    layout("You have signed out", handle, "<p><a href=\"/\">Go to the start page</a></p>")
 }
 
 /// Whether an `Accept` header asks for JSON.

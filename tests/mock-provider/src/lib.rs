@@ -24,6 +24,7 @@ mod events;
 mod faults;
 pub mod keys;
 mod routes;
+mod sign_in_page;
 pub mod samples;
 mod ssf;
 mod tokens;

@@ -6,13 +6,13 @@ use std::sync::Arc;
 use axum::extract::{Form, Query, Request, State as AxState};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value, json};
 
-use crate::ssf;
+use crate::{sign_in_page, ssf};
 use crate::tokens::{self, now, random};
 use crate::{AuthorizeSeen, EndSessionSeen, Fault, Grant, Shared};
 
@@ -25,6 +25,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/.well-known/did.json", get(did))
         .route("/authorize", get(authorize))
         .route("/authorize/decision", post(decision))
+        .route("/assets/govuk-frontend.min.css", get(sign_in_page::css))
         .route("/token", post(token))
         .route("/userinfo", get(userinfo))
         .route("/logout", get(logout))
@@ -121,16 +122,11 @@ async fn trustmark(AxState(shared): S) -> Json<Value> {
 }
 
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} - GOV.UK One Login (local stand-in)</title></head>\
-         <body style=\"font-family:arial,sans-serif;max-width:40em;margin:2em auto\"><p style=\"background:#0b0c0c;color:#fff;padding:.5em\">GOV.UK One Login &middot; local stand-in</p><h1>{title}</h1>{body}</body></html>"
-    );
-    (status, Html(html)).into_response()
+    // The callers' bodies are `<p>…</p>` with escaped text.
+    sign_in_page::page(status, sign_in_page::Lang::En, title, &body.replace("<p>", "<p class=\"govuk-body\">"))
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
+use crate::sign_in_page::esc;
 
 fn redirect_with(uri: &str, pairs: &[(&str, &str)]) -> Response {
     let mut url = url::Url::parse(uri).expect("registered redirect URI");
@@ -329,24 +325,11 @@ async fn authorize(AxState(shared): S, Query(query): Query<HashMap<String, Strin
         return issue_code(&shared, grant, &state);
     }
     let id = random(16);
-    let level_choice = if grant.identity.is_some() {
-        "<p><label><input type=radio name=level value=pass checked> Identity check succeeds</label><br>\
-         <label><input type=radio name=level value=fail> Identity check fails</label></p>"
-    } else {
-        ""
-    };
-    let u = &grant.user;
-    let body = format!(
-        "<p>The service asks for <strong>{vtr}</strong>.</p><form method=post action=\"/authorize/decision\">\
-         <input type=hidden name=id value=\"{id}\"><p>Sign in as <strong>{} {}</strong> ({})</p>{level_choice}\
-         <button name=decision value=approve>Continue</button> <button name=decision value=cancel>Cancel</button></form>",
-        esc(&u.given_name),
-        esc(&u.family_name),
-        esc(&u.email),
-        vtr = esc(&vtr),
-    );
+    let lang = sign_in_page::Lang::from_ui_locales(param_str(&params, "ui_locales").as_deref());
+    let users = [grant.user.clone(), sign_in_page::second_user()];
+    let response = sign_in_page::sign_in(lang, &vtr, &id, &users, grant.identity.is_some());
     shared.lock().pending_decisions.insert(id, (grant, state, None));
-    page(StatusCode::OK, "Sign in to the service", &body)
+    response
 }
 
 async fn decision(AxState(shared): S, Form(form): Form<HashMap<String, String>>) -> Response {
@@ -358,6 +341,10 @@ async fn decision(AxState(shared): S, Form(form): Form<HashMap<String, String>>)
         return redirect_with(&grant.redirect_uri, &[("error", "access_denied"), ("state", &state)]);
     }
     let mut grant = grant;
+    // The second test user, when the person chose them (the first is the configured user).
+    if form.get("user").map(String::as_str) == Some("2") {
+        grant.user = sign_in_page::second_user();
+    }
     if grant.identity.is_some() && form.get("level").map(String::as_str) == Some("fail") {
         // As One Login does: a return code when the client asked for one, else access_denied.
         if !grant.claims.iter().any(|c| c.ends_with("/returnCode")) {

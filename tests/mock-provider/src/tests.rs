@@ -106,3 +106,57 @@ async fn unregistered_redirect_uris_get_an_error_page_not_a_redirect() {
     assert_eq!(r.status(), 400);
     assert!(r.headers().get("location").is_none());
 }
+
+#[tokio::test]
+async fn the_sign_in_page_offers_users_and_outcomes_and_speaks_welsh() {
+    let mock = MockProvider::start().await;
+    mock.set_auto_approve(false);
+    mock.register_redirect_uri(REDIRECT);
+    let authorize = |ui_locales: &'static str| {
+        let mut url = url::Url::parse(&format!("{}authorize", mock.issuer())).unwrap();
+        url.query_pairs_mut()
+            .append_pair("response_type", "code")
+            .append_pair("scope", "openid email")
+            .append_pair("client_id", CLIENT_ID)
+            .append_pair("redirect_uri", REDIRECT)
+            .append_pair("state", "s")
+            .append_pair("nonce", "n")
+            .append_pair("vtr", "[\"Cl.Cm.P2\"]")
+            .append_pair("ui_locales", ui_locales);
+        url
+    };
+    let page = client().get(authorize("cy en").as_str()).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<html lang=\"cy\""), "{page}");
+    assert!(page.contains("Mewngofnodi i&#39;r gwasanaeth") && page.contains(">Parhau</button>"));
+    for needle in [
+        "name=\"user\" type=\"radio\" value=\"1\"",
+        "name=\"user\" type=\"radio\" value=\"2\"",
+        "Kenneth Decerqueira",
+        "Siân Williams",
+        "name=\"level\" type=\"radio\" value=\"pass\"",
+        "name=\"level\" type=\"radio\" value=\"fail\"",
+        "name=\"decision\" value=\"approve\"",
+        "name=\"decision\" value=\"cancel\"",
+        "<legend",
+        "<label class=\"govuk-label govuk-radios__label\" for=\"user-2\">",
+    ] {
+        assert!(page.contains(needle), "{needle}: {page}");
+    }
+    let english = client().get(authorize("en").as_str()).send().await.unwrap().text().await.unwrap();
+    assert!(english.contains("<html lang=\"en\"") && english.contains(">Continue</button>"));
+    let css = client().get(format!("{}assets/govuk-frontend.min.css", mock.issuer())).send().await.unwrap();
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+
+    // The chosen user is the one signed in.
+    let id = english.split("name=\"id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let r = client()
+        .post(format!("{}authorize/decision", mock.issuer()))
+        .form(&[("id", id.as_str()), ("user", "2"), ("level", "pass"), ("decision", "approve")])
+        .send()
+        .await
+        .unwrap();
+    let loc = url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
+    let code = loc.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let user = mock.shared.lock().codes[&code].user.clone();
+    assert_eq!(user.email, "sian.williams@example.com");
+}
