@@ -11,8 +11,8 @@ use super::assertion::{LIFETIME, sign};
 use crate::error::{AuthorizeError, Error};
 use crate::levels::{Requirement, VectorOfTrust};
 use crate::return_path::ReturnPath;
-use crate::web::Locale;
 use crate::types::{IdToken, Nonce, PkceVerifier, State, random_token, sha256_b64};
+use crate::web::Locale;
 
 /// One Login's firewall refuses an `/authorize` query longer than this.
 pub(super) const MAX_AUTHORIZE_QUERY: usize = 4096;

@@ -116,6 +116,10 @@ impl OneLogin {
     /// not confirm is denied with [`Denial::identity_not_proven`] (the identity-not-proven
     /// page, whose retry link starts verification again, or 403 JSON for APIs) rather than sent
     /// straight back to One Login.
+    #[allow(
+        clippy::result_large_err,
+        reason = "a Decision by value, as `decide` returns it; the Err side is the cold path and moved once"
+    )]
     pub fn decide_identity(
         &self,
         ctx: &SessionContext,

@@ -79,8 +79,7 @@ async fn language(request: Request, next: Next) -> Response {
 }
 
 async fn metrics() -> Response {
-    ([(header::CONTENT_TYPE, demo_support::METRICS_CONTENT_TYPE)], demo_support::metrics_text())
-        .into_response()
+    ([(header::CONTENT_TYPE, demo_support::METRICS_CONTENT_TYPE)], demo_support::metrics_text()).into_response()
 }
 
 /// Runs the request in its span ([`demo_support::request_span`]), and logs its answer.

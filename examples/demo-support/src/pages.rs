@@ -100,7 +100,7 @@ struct Frame<'a> {
     account_home: &'a str,
 }
 
-fn render(template: &str, frame: Frame<'_>, page: Value) -> String {
+fn render(template: &str, frame: &Frame<'_>, page: Value) -> String {
     let t: &Texts = texts::texts(frame.locale);
     let nav: Vec<NavItem> = [("/account", t.nav_account), ("/identity", t.nav_identity)]
         .into_iter()
@@ -130,7 +130,9 @@ fn render(template: &str, frame: Frame<'_>, page: Value) -> String {
         Err(error) => {
             // The templates are embedded and each is rendered by a test: this is a bug.
             tracing::error!(%error, template, "a page template failed to render");
-            String::from("<!DOCTYPE html><html lang=\"en\"><title>Error</title><p>Sorry, there is a problem with the service.</p></html>")
+            String::from(
+                "<!DOCTYPE html><html lang=\"en\"><title>Error</title><p>Sorry, there is a problem with the service.</p></html>",
+            )
         }
     }
 }
@@ -156,7 +158,7 @@ pub fn home(handle: &SessionHandle) -> String {
     } else {
         handle.sign_in_link(&Requirement::MEDIUM, &ReturnPath::parse("/account").unwrap_or_else(ReturnPath::root))
     };
-    render("start.html", frame(handle, t.start_title, "/", None), context! { achieved, start_href })
+    render("start.html", &frame(handle, t.start_title, "/", None), context! { achieved, start_href })
 }
 
 /// `/account`: the signed-in user's details, as a summary list.
@@ -172,7 +174,7 @@ pub fn account(handle: &SessionHandle, s: &SessionRecord, visits: u32) -> String
     ];
     let next = Link { href: "/identity".into(), text: t.see_identity };
     let page = context! { rows => Value::from_serialize(&rows), next => Value::from_serialize(&next) };
-    render("account.html", frame(handle, t.account_title, "/account", Some("/account")), page)
+    render("account.html", &frame(handle, t.account_title, "/account", Some("/account")), page)
 }
 
 /// `/identity`: the verified name, date of birth and level, as a summary list.
@@ -186,13 +188,13 @@ pub fn identity(handle: &SessionHandle, s: &SessionRecord) -> String {
         Row { key: t.confidence, value: value("identity_level"), id: None },
     ];
     let page = context! { rows => Value::from_serialize(&rows) };
-    render("account.html", frame(handle, t.identity_title, "/identity", Some("/identity")), page)
+    render("account.html", &frame(handle, t.identity_title, "/identity", Some("/identity")), page)
 }
 
 /// `/signed-out`: where One Login sends the user back after signing out.
 pub fn signed_out(handle: &SessionHandle) -> String {
     let t = texts::texts(handle.locale());
-    render("signed_out.html", frame(handle, t.signed_out_title, "/signed-out", None), context! {})
+    render("signed_out.html", &frame(handle, t.signed_out_title, "/signed-out", None), context! {})
 }
 
 /// Core's pages ([`Pages`]) in the demos' GOV.UK layout, English or Welsh: every error page
@@ -229,14 +231,14 @@ impl Pages for GovukPages {
             _ => t.try_again,
         };
         let body = context! { paragraphs, retry => page.retry(), retry_text, code => page.kind().code() };
-        render("problem.html", self.frame(page.locale(), title), body)
+        render("problem.html", &self.frame(page.locale(), title), body)
     }
 
     fn identity_not_proven(&self, page: &IdentityNotProvenPage<'_>) -> String {
         let t = texts::texts(page.locale());
         let codes: Vec<&str> = page.return_codes().iter().map(govuk_one_login::identity::ReturnCode::code).collect();
         let body = context! { return_codes => codes, retry => page.retry() };
-        render("identity_not_proven.html", self.frame(page.locale(), t.not_proven_title), body)
+        render("identity_not_proven.html", &self.frame(page.locale(), t.not_proven_title), body)
     }
 }
 

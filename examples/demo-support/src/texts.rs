@@ -175,13 +175,17 @@ pub(crate) fn problem(kind: ProblemKind, locale: Locale) -> (&'static str, &'sta
         ),
         (ProblemKind::LinkExpired, true) => (
             "Mae'n ddrwg gennym, mae problem",
-            &["Mae'r ddolen mewngofnodi hon wedi dod i ben neu wedi'i defnyddio'n barod.", "Dechreuwch eto o'r gwasanaeth."],
+            &[
+                "Mae'r ddolen mewngofnodi hon wedi dod i ben neu wedi'i defnyddio'n barod.",
+                "Dechreuwch eto o'r gwasanaeth.",
+            ],
         ),
-        (ProblemKind::SignInFailed, false) => ("Sorry, there is a problem", &["Signing in could not be completed.", "Try again."]),
-        (ProblemKind::SignInFailed, true) => (
-            "Mae'n ddrwg gennym, mae problem",
-            &["Nid oedd modd cwblhau'r mewngofnodi.", "Rhowch gynnig arall arni."],
-        ),
+        (ProblemKind::SignInFailed, false) => {
+            ("Sorry, there is a problem", &["Signing in could not be completed.", "Try again."])
+        }
+        (ProblemKind::SignInFailed, true) => {
+            ("Mae'n ddrwg gennym, mae problem", &["Nid oedd modd cwblhau'r mewngofnodi.", "Rhowch gynnig arall arni."])
+        }
         (ProblemKind::OneLoginUnavailable, false) => (
             "Sorry, the service is unavailable",
             &["GOV.UK One Login is temporarily unavailable.", "Try again in a few minutes."],
@@ -204,14 +208,20 @@ pub(crate) fn problem(kind: ProblemKind, locale: Locale) -> (&'static str, &'sta
         ),
         (ProblemKind::SignOutFormExpired, true) => (
             "Mae'n ddrwg gennym, mae problem",
-            &["Mae'r ffurflen allgofnodi wedi dod i ben.", "Ewch yn ôl i'r dudalen a rhowch gynnig arall ar allgofnodi."],
+            &[
+                "Mae'r ffurflen allgofnodi wedi dod i ben.",
+                "Ewch yn ôl i'r dudalen a rhowch gynnig arall ar allgofnodi.",
+            ],
         ),
-        (ProblemKind::ServiceUnavailable, false) => ("Sorry, the service is unavailable", &["Try again in a few minutes."]),
-        (ProblemKind::ServiceUnavailable, true) => (
-            "Mae'n ddrwg gennym, nid yw'r gwasanaeth ar gael",
-            &["Rhowch gynnig arall arni mewn ychydig funudau."],
-        ),
+        (ProblemKind::ServiceUnavailable, false) => {
+            ("Sorry, the service is unavailable", &["Try again in a few minutes."])
+        }
+        (ProblemKind::ServiceUnavailable, true) => {
+            ("Mae'n ddrwg gennym, nid yw'r gwasanaeth ar gael", &["Rhowch gynnig arall arni mewn ychydig funudau."])
+        }
         (_, false) => ("Sorry, there is a problem with the service", &["Try again later."]),
-        (_, true) => ("Mae'n ddrwg gennym, mae problem gyda'r gwasanaeth", &["Rhowch gynnig arall arni yn nes ymlaen."]),
+        (_, true) => {
+            ("Mae'n ddrwg gennym, mae problem gyda'r gwasanaeth", &["Rhowch gynnig arall arni yn nes ymlaen."])
+        }
     }
 }

@@ -104,7 +104,8 @@ impl Env {
             .build()
             .expect("config");
         Self::register(&mock, &config, &base);
-        let one_login = OneLogin::new(config).expect("engine");
+        let pages = demo_support::GovukPages::new(&config);
+        let one_login = OneLogin::builder(config).pages(pages).build().expect("engine");
         let server = adapter.serve(listener, one_login.clone());
         Env { base, mock: Arc::new(mock), one_login, _server: server }
     }
@@ -121,7 +122,8 @@ impl Env {
         let config =
             config_for(&mock, &base).signing_key_pem(keys::RP_PRIVATE_KEY_PEM).expect("key").build().expect("config");
         Self::register(&mock, &config, &base);
-        let one_login = OneLogin::builder(config).store(store).build().expect("engine");
+        let pages = demo_support::GovukPages::new(&config);
+        let one_login = OneLogin::builder(config).pages(pages).store(store).build().expect("engine");
         let server = adapter.serve(listener, one_login.clone());
         Env { base, mock, one_login, _server: server }
     }

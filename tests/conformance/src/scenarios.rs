@@ -45,7 +45,7 @@ pub async fn sign_in_low(a: &dyn Adapter) {
     let page = b.visit(&env.url("/auth/login?level=Cl&return_to=/")).await;
     assert_eq!(page.status, 200);
     assert_eq!(page.path(), "/");
-    assert!(page.body.contains("signed in at Cl."), "{}", page.body);
+    assert!(page.body.contains("You are signed in. Level achieved: <strong>Cl</strong>"), "{}", page.body);
     assert_eq!(vtr_sent(&env), serde_json::json!(["Cl"]));
     assert_eq!(json_status(&env, &mut b, "/account").await, 403, "Cl does not meet Cl.Cm: APIs get 403");
     let page = b.get(&env.url("/account")).await;
@@ -566,4 +566,99 @@ pub async fn security_event_stream_verification(a: &dyn Adapter) {
     assert_eq!(forged.status, 202);
     let unsolicited = env.mock.push_event(serde_json::json!({ sse: {} })).await;
     assert_eq!(unsolicited.status, 202);
+}
+
+/// The page as a browser reads its attributes: minijinja writes `/` as `&#x2f;` too.
+fn decoded(page: &Page) -> String {
+    page.body.replace("&#x2f;", "/").replace("&#x27;", "'")
+}
+
+/// The language switch: `?lang=cy` sets the `lang` cookie and comes back; every page is then
+/// Welsh (`<html lang="cy">`), core's error pages included, and a sign-in started then asks One
+/// Login for Welsh (`ui_locales=cy`); `?lang=en` switches back.
+pub async fn welsh_language_switch(a: &dyn Adapter) {
+    let env = Env::start(a).await;
+    let mut b = env.browser();
+    let home = b.get(&env.url("/")).await;
+    let body = decoded(&home);
+    assert!(body.contains("<html lang=\"en\""), "{}: {body}", a.name());
+    assert!(body.contains("href=\"/?lang=cy\" hreflang=\"cy\" lang=\"cy\" rel=\"alternate\">Cymraeg</a>"), "{body}");
+    let switched = b.get(&env.url("/?lang=cy")).await;
+    assert_eq!(switched.status, 303, "{}", a.name());
+    assert_eq!(switched.location.as_deref(), Some(env.url("/").as_str()));
+    assert_eq!(switched.set_cookies, ["lang=cy; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly"]);
+    let home = b.follow(switched).await;
+    let body = decoded(&home);
+    assert!(body.contains("<html lang=\"cy\"") && body.contains("Dechrau nawr"), "{body}");
+    assert!(body.contains("hreflang=\"en\"") && body.contains(">English</a>"));
+
+    let account = b.visit(&env.url("/account")).await;
+    assert_eq!(account.status, 200, "{}", account.body);
+    assert_eq!(env.mock.last_authorize().unwrap().params["ui_locales"], "cy", "{}: a Welsh sign-in", a.name());
+    let body = decoded(&account);
+    assert!(body.contains("<html lang=\"cy\"") && body.contains("Eich cyfrif"), "{body}");
+    assert!(body.contains("class=\"one-login-header__button\">Allgofnodi</button>"), "the sign-out button: {body}");
+    assert!(body.contains("href=\"/account?lang=en\" hreflang=\"en\""));
+
+    // Core's own page, in Welsh too: a cancelled step-up.
+    env.mock.set_fault(Fault::AccessDenied);
+    let cancelled = b.visit(&env.url("/identity")).await;
+    assert_eq!(cancelled.status, 403);
+    let body = decoded(&cancelled);
+    assert!(body.contains("<html lang=\"cy\"") && body.contains("Ni wnaethoch orffen mewngofnodi"), "{body}");
+    env.mock.clear_faults();
+
+    let back = b.get(&env.url("/account?lang=en")).await;
+    assert_eq!(back.status, 303);
+    assert_eq!(back.location.as_deref(), Some(env.url("/account").as_str()));
+    let account = b.follow(back).await;
+    assert!(account.body.contains("<html lang=\"en\"") && account.body.contains(">Sign out</button>"));
+}
+
+/// What One Login says about the user is shown escaped on every page.
+pub async fn user_data_is_escaped(a: &dyn Adapter) {
+    let env = Env::start(a).await;
+    env.mock.set_user(TestUser {
+        given_name: "<script>alert(1)</script>".into(),
+        email: "\"><img src=x onerror=alert(2)>@example.com".into(),
+        ..TestUser::default()
+    });
+    let mut b = env.browser();
+    let identity = b.visit(&env.url("/identity")).await;
+    assert_eq!(identity.status, 200, "{}", identity.body);
+    assert!(!identity.body.contains("<script>alert"), "{}: {}", a.name(), identity.body);
+    assert!(identity.body.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt; Decerqueira"), "{}", identity.body);
+    let account = b.visit(&env.url("/account")).await;
+    assert!(!account.body.contains("<img") && account.body.contains("&quot;&gt;&lt;img src=x"), "{}", account.body);
+}
+
+/// `/assets/…` serves the embedded GOV.UK Frontend files with their types and a long cache,
+/// and nothing else (`../` included).
+pub async fn assets_are_served_and_nothing_else(a: &dyn Adapter) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let env = Env::start(a).await;
+    let mut b = env.browser();
+    let css = b.get(&env.url("/assets/govuk-frontend.min.css")).await;
+    assert_eq!(css.status, 200, "{}", a.name());
+    assert_eq!(css.content_type.as_deref(), Some("text/css; charset=utf-8"));
+    assert_eq!(css.cache_control.as_deref(), Some("public, max-age=31536000, immutable"));
+    assert!(css.body.contains(".govuk-template"));
+    let font = b.get(&env.url("/assets/fonts/bold-b542beb274-v2.woff2")).await;
+    assert_eq!((font.status, font.content_type.as_deref()), (200, Some("font/woff2")));
+    for bad in
+        ["/assets/", "/assets/fonts", "/assets/VERSION", "/assets/%2e%2e%2fCargo.toml", "/assets/fonts%2f..%2f..%2fsrc"]
+    {
+        assert_eq!(b.get(&env.url(bad)).await.status, 404, "{}: {bad}", a.name());
+    }
+    // A raw `../`, which an HTTP client would resolve before sending.
+    let addr = env.base.trim_start_matches("http://");
+    for raw in ["/assets/../Cargo.toml", "/assets/fonts/../../src/lib.rs", "/assets/..%2f..%2fCargo.toml"] {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let request = format!("GET {raw} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer).await;
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 404"), "{}: {raw}: {answer}", a.name());
+    }
 }

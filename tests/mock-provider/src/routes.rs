@@ -12,9 +12,9 @@ use axum::{Json, Router};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value, json};
 
-use crate::{sign_in_page, ssf};
 use crate::tokens::{self, now, random};
 use crate::{AuthorizeSeen, EndSessionSeen, Fault, Grant, Shared};
+use crate::{sign_in_page, ssf};
 
 type S = AxState<Arc<Shared>>;
 

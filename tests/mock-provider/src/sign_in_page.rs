@@ -113,9 +113,6 @@ fn fieldset(legend: &str, radios: &str) -> String {
 /// `identity` was asked for, and Continue / Cancel.
 pub(crate) fn sign_in(lang: Lang, vtr: &str, id: &str, users: &[TestUser], identity: bool) -> Response {
     let asks = lang.pick("The service asks for", "Mae'r gwasanaeth yn gofyn am");
-    let mut body = format!("<p class=\"govuk-body\">{asks} <strong>{}</strong>.</p>", esc(vtr));
-    body.push_str("<form method=\"post\" action=\"/authorize/decision\" novalidate>");
-    body.push_str(&format!("<input type=\"hidden\" name=\"id\" value=\"{}\">", esc(id)));
     let people: String = users
         .iter()
         .enumerate()
@@ -124,8 +121,9 @@ pub(crate) fn sign_in(lang: Lang, vtr: &str, id: &str, users: &[TestUser], ident
             radio("user", &format!("user-{}", i + 1), &(i + 1).to_string(), &name, Some(&u.email), i == 0)
         })
         .collect();
-    body.push_str(&fieldset(lang.pick("Who do you want to sign in as?", "Fel pwy ydych chi eisiau mewngofnodi?"), &people));
-    if identity {
+    let people =
+        fieldset(lang.pick("Who do you want to sign in as?", "Fel pwy ydych chi eisiau mewngofnodi?"), &people);
+    let outcomes = if identity {
         let outcomes = radio(
             "level",
             "level-pass",
@@ -141,18 +139,25 @@ pub(crate) fn sign_in(lang: Lang, vtr: &str, id: &str, users: &[TestUser], ident
             None,
             false,
         );
-        body.push_str(&fieldset(
+        fieldset(
             lang.pick("What should the identity check do?", "Beth ddylai'r gwiriad hunaniaeth ei wneud?"),
             &outcomes,
-        ));
-    }
-    body.push_str(&format!(
-        "<div class=\"govuk-button-group\">\
-         <button type=\"submit\" name=\"decision\" value=\"approve\" class=\"govuk-button\" data-module=\"govuk-button\">{}</button>\
-         <button type=\"submit\" name=\"decision\" value=\"cancel\" class=\"govuk-button govuk-button--secondary\" data-module=\"govuk-button\">{}</button>\
+        )
+    } else {
+        String::new()
+    };
+    let body = format!(
+        "<p class=\"govuk-body\">{asks} <strong>{vtr}</strong>.</p>\
+         <form method=\"post\" action=\"/authorize/decision\" novalidate>\
+         <input type=\"hidden\" name=\"id\" value=\"{id}\">{people}{outcomes}\
+         <div class=\"govuk-button-group\">\
+         <button type=\"submit\" name=\"decision\" value=\"approve\" class=\"govuk-button\" data-module=\"govuk-button\">{continue_}</button>\
+         <button type=\"submit\" name=\"decision\" value=\"cancel\" class=\"govuk-button govuk-button--secondary\" data-module=\"govuk-button\">{cancel}</button>\
          </div></form>",
-        lang.pick("Continue", "Parhau"),
-        lang.pick("Cancel", "Canslo"),
-    ));
+        vtr = esc(vtr),
+        id = esc(id),
+        continue_ = lang.pick("Continue", "Parhau"),
+        cancel = lang.pick("Cancel", "Canslo"),
+    );
     page(StatusCode::OK, lang, lang.pick("Sign in to the service", "Mewngofnodi i'r gwasanaeth"), &body)
 }

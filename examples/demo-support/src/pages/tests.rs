@@ -39,8 +39,12 @@ fn the_start_and_signed_out_pages_in_english_and_welsh() {
     let en = decoded(&home(&handle(None)));
     assert!(en.starts_with("<!DOCTYPE html>\n<html lang=\"en\" class=\"govuk-template\">"), "{en}");
     assert_eq!(title_of(&en), "Try signing in with GOV.UK One Login – One Login demo – GOV.UK");
-    assert!(en.contains("govuk-button--start") && en.contains("href=\"/auth/login?level=Cl.Cm&amp;return_to=%2Faccount\""));
-    assert!(en.contains("<a class=\"govuk-link\" href=\"/?lang=cy\" hreflang=\"cy\" lang=\"cy\" rel=\"alternate\">Cymraeg</a>"));
+    assert!(
+        en.contains("govuk-button--start") && en.contains("href=\"/auth/login?level=Cl.Cm&amp;return_to=%2Faccount\"")
+    );
+    assert!(en.contains(
+        "<a class=\"govuk-link\" href=\"/?lang=cy\" hreflang=\"cy\" lang=\"cy\" rel=\"alternate\">Cymraeg</a>"
+    ));
     assert!(en.contains("id=\"main-content\"") && en.contains("govuk-skip-link") && en.contains("govuk-footer"));
     assert!(!en.contains("one-login-header__form"), "no sign-out form without a session");
     assert_eq!(h1_count(&en), 1);
@@ -81,8 +85,13 @@ fn every_problem_is_a_govuk_page_in_both_languages() {
     assert_eq!(title_of(&page.body), "Ni wnaethoch orffen mewngofnodi – Demo One Login – GOV.UK");
     let broken = Error::Callback(CallbackError::OneLogin { code: OpErrorCode::InvalidRequest, description: None });
     let page = ol.error_response(&broken, &RequestInfo::new("GET", "/").lang(Some(Locale::Cy)));
-    assert!(page.body.contains("<h1 class=\"govuk-heading-l\">Mae&#x27;n ddrwg gennym, mae problem gyda&#x27;r gwasanaeth</h1>")
-        || page.body.contains("Mae&#39;n ddrwg gennym, mae problem gyda&#39;r gwasanaeth"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("<h1 class=\"govuk-heading-l\">Mae&#x27;n ddrwg gennym, mae problem gyda&#x27;r gwasanaeth</h1>")
+            || page.body.contains("Mae&#39;n ddrwg gennym, mae problem gyda&#39;r gwasanaeth"),
+        "{}",
+        page.body
+    );
     assert_eq!(h1_count(&page.body), 1);
 }
 
@@ -90,7 +99,7 @@ fn every_problem_is_a_govuk_page_in_both_languages() {
 fn values_are_escaped() {
     let html = decoded(&render(
         "problem.html",
-        Frame {
+        &Frame {
             locale: Locale::En,
             title: "<script>alert(1)</script>",
             path: Some("/x\"><script>"),

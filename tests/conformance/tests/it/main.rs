@@ -32,6 +32,9 @@ macro_rules! both {
 
 both!(
     sign_in_medium,
+    welsh_language_switch,
+    user_data_is_escaped,
+    assets_are_served_and_nothing_else,
     sign_in_low,
     sign_in_identity,
     api_without_session_gets_401,
