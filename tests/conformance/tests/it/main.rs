@@ -2,6 +2,7 @@
 
 use govuk_one_login_conformance::{ActixAdapter, AxumAdapter, Env, scenarios};
 
+mod browser;
 mod local_development;
 mod logs;
 mod metrics;
