@@ -108,6 +108,9 @@ pub(crate) struct Grant {
     pub(crate) user: TestUser,
     /// The person chose "identity check fails" on the sign-in page.
     pub(crate) identity_fails: bool,
+    /// The level of confidence the person chose on the sign-in page (`P1` to `P3`), when it
+    /// is not the one asked for.
+    pub(crate) proven_at: Option<String>,
 }
 
 /// What the stand-in saw of the last `/authorize` request.

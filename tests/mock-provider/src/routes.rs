@@ -320,6 +320,7 @@ async fn authorize(AxState(shared): S, Query(query): Query<HashMap<String, Strin
         scopes,
         user,
         identity_fails: false,
+        proven_at: None,
     };
     if auto {
         return issue_code(&shared, grant, &state);
@@ -327,7 +328,7 @@ async fn authorize(AxState(shared): S, Query(query): Query<HashMap<String, Strin
     let id = random(16);
     let lang = sign_in_page::Lang::from_ui_locales(param_str(&params, "ui_locales").as_deref());
     let users = [grant.user.clone(), sign_in_page::second_user()];
-    let response = sign_in_page::sign_in(lang, &vtr, &id, &users, grant.identity.is_some());
+    let response = sign_in_page::sign_in(lang, &vtr, &id, &users, grant.identity.as_deref());
     shared.lock().pending_decisions.insert(id, (grant, state, None));
     response
 }
@@ -351,6 +352,13 @@ async fn decision(AxState(shared): S, Form(form): Form<HashMap<String, String>>)
             return redirect_with(&grant.redirect_uri, &[("error", "access_denied"), ("state", &state)]);
         }
         grant.identity_fails = true;
+    }
+    // The level of confidence chosen on the page: a lower one than asked shows the service's
+    // refusal of an identity below its route's level.
+    if grant.identity.is_some()
+        && let Some(level) = form.get("confidence").filter(|l| matches!(l.as_str(), "P1" | "P2" | "P3"))
+    {
+        grant.proven_at = Some(level.clone());
     }
     issue_code(&shared, grant, &state)
 }
@@ -471,7 +479,7 @@ async fn userinfo(AxState(shared): S, headers: HeaderMap) -> Response {
             (unasked && matches!(c, "address" | "passport" | "drivingPermit"))
                 || grant.claims.iter().any(|x| x == &format!("https://vocab.account.gov.uk/v1/{c}"))
         };
-        let level = level_override.unwrap_or_else(|| requested.clone());
+        let level = level_override.or_else(|| grant.proven_at.clone()).unwrap_or_else(|| requested.clone());
         let fails = grant.identity_fails || faults.contains(&Fault::CoreIdentityMissing);
         if wants("coreIdentityJWT") && !fails {
             body["https://vocab.account.gov.uk/v1/coreIdentityJWT"] =

@@ -69,7 +69,7 @@ pub(crate) fn page(status: StatusCode, lang: Lang, title: &str, body_html: &str)
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <link rel=\"stylesheet\" href=\"/assets/govuk-frontend.min.css\">\
          <style>.stand-in-header{{background:#0b0c0c;color:#fff;border-bottom:10px solid #1d70b8;padding:15px 0}}\
-         .stand-in-header__name{{font-weight:700;font-size:1.5rem;margin:0}}</style></head>\
+         .stand-in-header__name{{font-family:\"GDS Transport\",arial,sans-serif;font-weight:700;font-size:1.5rem;margin:0}}</style></head>\
          <body class=\"govuk-template__body\">\
          <a href=\"#main-content\" class=\"govuk-skip-link\">{skip}</a>\
          <header class=\"stand-in-header\"><div class=\"govuk-width-container\">\
@@ -109,9 +109,10 @@ fn fieldset(legend: &str, radios: &str) -> String {
     )
 }
 
-/// The sign-in page: `users` (the configured one first, checked), the identity outcome when
-/// `identity` was asked for, and Continue / Cancel.
-pub(crate) fn sign_in(lang: Lang, vtr: &str, id: &str, users: &[TestUser], identity: bool) -> Response {
+/// The sign-in page: `users` (the configured one first, checked), when an identity level was
+/// asked for (`identity`) the identity outcome and the level of confidence it is proven at (the
+/// one asked for checked), and Continue / Cancel.
+pub(crate) fn sign_in(lang: Lang, vtr: &str, id: &str, users: &[TestUser], identity: Option<&str>) -> Response {
     let asks = lang.pick("The service asks for", "Mae'r gwasanaeth yn gofyn am");
     let people: String = users
         .iter()
@@ -123,7 +124,22 @@ pub(crate) fn sign_in(lang: Lang, vtr: &str, id: &str, users: &[TestUser], ident
         .collect();
     let people =
         fieldset(lang.pick("Who do you want to sign in as?", "Fel pwy ydych chi eisiau mewngofnodi?"), &people);
-    let outcomes = if identity {
+    let outcomes = if let Some(asked) = identity {
+        let levels: String = ["P1", "P2", "P3"]
+            .iter()
+            .map(|level| {
+                let hint =
+                    (*level == asked).then(|| lang.pick("As the service asks", "Fel y mae'r gwasanaeth yn gofyn"));
+                radio("confidence", &format!("confidence-{level}"), level, level, hint, *level == asked)
+            })
+            .collect();
+        let levels = fieldset(
+            lang.pick(
+                "At which level of confidence is the identity proven?",
+                "Ar ba lefel hyder y mae'r hunaniaeth wedi'i phrofi?",
+            ),
+            &levels,
+        );
         let outcomes = radio(
             "level",
             "level-pass",
@@ -142,7 +158,7 @@ pub(crate) fn sign_in(lang: Lang, vtr: &str, id: &str, users: &[TestUser], ident
         fieldset(
             lang.pick("What should the identity check do?", "Beth ddylai'r gwiriad hunaniaeth ei wneud?"),
             &outcomes,
-        )
+        ) + &levels
     } else {
         String::new()
     };

@@ -159,4 +159,27 @@ async fn the_sign_in_page_offers_users_and_outcomes_and_speaks_welsh() {
     let code = loc.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
     let user = mock.shared.lock().codes[&code].user.clone();
     assert_eq!(user.email, "sian.williams@example.com");
+    assert_eq!(mock.shared.lock().codes[&code].proven_at, None, "proven at the level asked for");
+
+    // The level of confidence: the one asked for is checked; another chosen is the one proven.
+    assert!(
+        english.contains(
+            "name=\"confidence\" type=\"radio\" value=\"P2\" aria-describedby=\"confidence-P2-hint\" checked"
+        ),
+        "{english}"
+    );
+    for level in ["P1", "P3"] {
+        assert!(english.contains(&format!("name=\"confidence\" type=\"radio\" value=\"{level}\">")), "{level}");
+    }
+    let page = client().get(authorize("en").as_str()).send().await.unwrap().text().await.unwrap();
+    let id = page.split("name=\"id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let r = client()
+        .post(format!("{}authorize/decision", mock.issuer()))
+        .form(&[("id", id.as_str()), ("level", "pass"), ("confidence", "P1"), ("decision", "approve")])
+        .send()
+        .await
+        .unwrap();
+    let loc = url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
+    let code = loc.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    assert_eq!(mock.shared.lock().codes[&code].proven_at.as_deref(), Some("P1"));
 }

@@ -23,6 +23,8 @@ const CONTINUE: &str = "button[name=decision][value=approve]";
 const CANCEL: &str = "button[name=decision][value=cancel]";
 /// The stand-in's "identity check succeeds" choice, offered when identity is asked for.
 const IDENTITY_PASSES: &str = "input[name=level][value=pass]";
+/// The stand-in's "identity check fails" choice.
+const IDENTITY_FAILS: &str = "input[name=level][value=fail]";
 /// The stand-in's test user's verified name.
 const NAME: &str = "Kenneth Decerqueira";
 
@@ -65,7 +67,7 @@ async fn journey(kind: DemoKind) {
     flow_cookie(&mut b, &base, Keep).await;
     b.click(CONTINUE).await;
     b.wait_for_path("/account").await;
-    account_page(&mut b, &base).await;
+    account_page(&mut b).await;
     held_cookie(&mut b, SESSION_COOKIE_INSECURE, "after signing in").await;
     b.look("account").await;
 
@@ -80,7 +82,7 @@ async fn journey(kind: DemoKind) {
     }
     b.look("identity").await;
 
-    welsh(&mut b).await;
+    welsh(&mut b, "identity").await;
 
     // Sign out with the header's button; the session is gone.
     b.click("header form button").await;
@@ -101,26 +103,48 @@ async fn journey(kind: DemoKind) {
         b.fail("the cancelled page does not say that the sign-in was not finished").await;
     }
     b.look("cancelled").await;
+    // The switch on a page of the callback's: the callback cannot be answered twice, so the
+    // Welsh page is the expired-link page, in Welsh.
+    welsh(&mut b, "callback-error").await;
+
+    // An identity check that fails: signed in, with the identity-not-proven page.
+    b.goto(&format!("{base}/identity")).await;
+    b.click(IDENTITY_FAILS).await;
+    b.click(CONTINUE).await;
+    b.wait_for_path("/auth/callback").await;
+    if !b.text().await.contains("could not confirm your identity") {
+        let text: String = b.text().await.chars().take(200).collect();
+        b.fail(&format!("the identity-not-proven page does not say so: {text:?}")).await;
+    }
+    b.look("identity-not-proven").await;
+
+    // Trying again (the page's button), and an identity proven below the route's level (P1
+    // for P2): refused, with an error page.
+    b.click("main a.govuk-button").await;
+    b.click("input[name=confidence][value=P1]").await;
+    b.click(CONTINUE).await;
+    b.wait_for_path("/auth/callback").await;
+    if b.text().await.contains(NAME) {
+        b.fail("an identity proven at P1 was shown on a route that needs P2").await;
+    }
+    b.look("identity-below-the-level").await;
+
+    // A sign-in link that is no longer valid: the error page.
+    b.goto(&format!("{base}/auth/callback?code=unknown&state=unknown")).await;
+    b.wait_for("h1").await;
+    b.look("link-expired").await;
 
     b.finish().await;
     drop(demo);
 }
 
-/// The account page, where the sign-in lands. When it shows an error page instead, that is
-/// noted (the test fails at its end) and the page is opened again directly, as a person would
-/// by typing its address, so that the rest of the journey still runs.
-async fn account_page(b: &mut Browser, base: &str) {
-    if is_account(b).await {
-        return;
-    }
-    let text: String = b.text().await.chars().take(200).collect();
-    b.note(format!(
-        "/account, reached through the redirects from the stand-in, shows an error page, not the account \
-         (see what the services warned of, below): {text:?}"
-    ));
-    b.goto(&format!("{base}/account")).await;
+/// The account page, where the sign-in lands (through One Login's redirects, which the
+/// browser marks as cross-site: the page's own session-data write must still work).
+async fn account_page(b: &mut Browser) {
     if !is_account(b).await {
-        b.fail("/account opened directly does not show the account either").await;
+        let text: String = b.text().await.chars().take(200).collect();
+        b.fail(&format!("/account, reached through the redirects from the stand-in, is not the account: {text:?}"))
+            .await;
     }
 }
 
@@ -130,26 +154,22 @@ async fn is_account(b: &mut Browser) -> bool {
     heading.to_lowercase().contains("account")
 }
 
-/// The Welsh switch: `a[hreflang=cy]` gives `<html lang="cy">`, and `a[hreflang=en]` back.
-async fn welsh(b: &mut Browser) {
+/// The Welsh switch on the current page: `a[hreflang=cy]` gives `<html lang="cy">`, and
+/// `a[hreflang=en]` back; each language's page is looked at as `<name>-cy` and `<name>-en`.
+async fn welsh(b: &mut Browser, name: &str) {
     if b.find("a[hreflang=cy]").await.is_none() {
         let path = b.url().await.path().to_owned();
-        b.note(format!(
-            "Welsh switch: no `a[hreflang=cy]` link on {path}, so the Welsh (`<html lang=\"cy\">`) and back to \
-             English steps could not run"
-        ));
-        return;
+        b.fail(&format!("no Welsh switch (`a[hreflang=cy]`) on {path}")).await;
     }
     b.click("a[hreflang=cy]").await;
     b.wait_for("html[lang=cy]").await;
-    b.look("identity-cy").await;
+    b.look(&format!("{name}-cy")).await;
     if b.find("a[hreflang=en]").await.is_none() {
-        b.note("Welsh switch: no `a[hreflang=en]` link back to English on the Welsh page".to_owned());
-        return;
+        b.fail("no `a[hreflang=en]` link back to English on the Welsh page").await;
     }
     b.click("a[hreflang=en]").await;
     b.wait_for("html[lang=en]").await;
-    b.look("identity-en").await;
+    b.look(&format!("{name}-en")).await;
 }
 
 /// What [`flow_cookie`] does to the flow cookie after checking it.
@@ -234,7 +254,7 @@ async fn cross_site(kind: DemoKind) {
     b.click(CONTINUE).await;
     let account = b.wait_for_path("/account").await;
     assert_eq!(account.host_str(), Some("localhost"));
-    account_page(&mut b, &base).await;
+    account_page(&mut b).await;
     held_cookie(&mut b, SESSION_COOKIE_INSECURE, "after signing in").await;
 
     // The control: without the flow cookie, the same cross-site return does not sign in.
