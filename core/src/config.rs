@@ -279,6 +279,7 @@ settings! {
         client_id: Option<String> = None => ClientId, check::client_id;
         redirect_uri: Option<String> = None => Url, check::redirect_uri;
         post_logout_redirect_uri: Option<String> = None => Option<Url>, check::post_logout_redirect_uri;
+        account_home_url: Option<String> = None => Option<Url>, check::account_home_url;
         scopes: Vec<String> = vec!["openid".into(), "email".into(), "phone".into()], check::scopes;
         ui_locales: Option<String> = None, check::ui_locales;
         identity_issuer: Option<String> = None => String, check::identity_issuer;
@@ -339,6 +340,12 @@ impl<K> ConfigBuilder<K> {
     /// Scopes (`ONE_LOGIN_SCOPES`, default `openid email phone`). Must include `openid`.
     pub fn scopes<I: IntoIterator<Item = S>, S: Into<String>>(mut self, scopes: I) -> Self {
         self.settings.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+    /// Where the user's GOV.UK One Login account home is, in place of the environment's
+    /// ([`Config::account_home`]; `ONE_LOGIN_ACCOUNT_HOME_URL`).
+    pub fn account_home_url(mut self, url: impl Into<String>) -> Self {
+        self.settings.account_home_url = Some(url.into());
         self
     }
     /// `en` or `cy` (`ONE_LOGIN_UI_LOCALES`).
@@ -586,6 +593,14 @@ impl Config {
     /// Where One Login sends the user after sign-out.
     pub fn post_logout_redirect_uri(&self) -> Option<&Url> {
         self.post_logout_redirect_uri.as_ref()
+    }
+    /// The user's GOV.UK One Login account home, where a service links "GOV.UK One Login" (the
+    /// service header) so that people can manage their sign-in details: the environment's own
+    /// (`https://home.integration.account.gov.uk/`, `https://home.account.gov.uk/`), or
+    /// [`ConfigBuilder::account_home_url`]'s; `None` for a custom issuer without one (the local
+    /// stand-in has no account pages).
+    pub fn account_home(&self) -> Option<&Url> {
+        self.account_home_url.as_ref()
     }
     /// The scopes.
     pub fn scopes(&self) -> &[String] {

@@ -108,6 +108,19 @@ pub(super) fn post_logout_redirect_uri(uri: Option<String>, cx: &Checks) -> Resu
     uri.map(|u| url(cx.origin("ConfigBuilder::post_logout_redirect_uri"), &u)).transpose()
 }
 
+/// The account home: the one given, else the environment's (none for a custom issuer).
+pub(super) fn account_home_url(url_text: Option<String>, cx: &Checks) -> Result<Option<Url>, ConfigError> {
+    let fallback = match cx.environment {
+        Environment::Integration => Some("https://home.integration.account.gov.uk/"),
+        Environment::Production => Some("https://home.account.gov.uk/"),
+        Environment::Custom { .. } => None,
+    };
+    url_text
+        .or_else(|| fallback.map(str::to_owned))
+        .map(|u| url(cx.origin("ConfigBuilder::account_home_url"), &u))
+        .transpose()
+}
+
 pub(super) fn scopes(scopes: Vec<String>, cx: &Checks) -> Result<Vec<String>, ConfigError> {
     let origin = cx.origin("ConfigBuilder::scopes");
     if !scopes.iter().any(|s| s == "openid") {

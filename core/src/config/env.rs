@@ -36,6 +36,7 @@ const VARS: &[Var] = vars! {
     "ONE_LOGIN_CLIENT_ID" => client_id(trimmed),
     "ONE_LOGIN_REDIRECT_URI" => redirect_uri(trimmed),
     "ONE_LOGIN_POST_LOGOUT_REDIRECT_URI" => post_logout_redirect_uri(trimmed),
+    "ONE_LOGIN_ACCOUNT_HOME_URL" => account_home_url(trimmed),
     "ONE_LOGIN_SCOPES" => scopes(words),
     "ONE_LOGIN_UI_LOCALES" => ui_locales(trimmed),
     "ONE_LOGIN_IDENTITY_CLAIMS" => identity_claims(claims),

@@ -577,3 +577,18 @@ fn the_stand_ins_published_key_signs_for_a_loopback_issuer_only() {
         .build();
     assert!(loopback.is_ok(), "{loopback:?}");
 }
+
+#[test]
+fn the_account_home_follows_the_environment_and_can_be_overridden() {
+    assert_eq!(with(&[]).unwrap().account_home().map(Url::as_str), Some("https://home.integration.account.gov.uk/"));
+    let production = with(&[("ONE_LOGIN_ENVIRONMENT", "production")]).unwrap();
+    assert_eq!(production.account_home().map(Url::as_str), Some("https://home.account.gov.uk/"));
+    let custom = with(&[("ONE_LOGIN_ENVIRONMENT", ""), ("ONE_LOGIN_ISSUER", "https://simulator.example/")]).unwrap();
+    assert_eq!(custom.account_home(), None, "a custom issuer has no known account home");
+    let given = with(&[("ONE_LOGIN_ACCOUNT_HOME_URL", "https://account.example/home")]).unwrap();
+    assert_eq!(given.account_home().map(Url::as_str), Some("https://account.example/home"));
+    assert_eq!(
+        invalid_var(with(&[("ONE_LOGIN_ACCOUNT_HOME_URL", "http://account.example/")])),
+        "ONE_LOGIN_ACCOUNT_HOME_URL"
+    );
+}

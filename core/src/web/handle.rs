@@ -127,6 +127,12 @@ impl SessionHandle {
         Some(SignOutForm { action: &self.one_login.config().routes().logout, token: record.csrf_token() })
     }
 
+    /// The user's GOV.UK One Login account home, for the "GOV.UK One Login" link of the
+    /// service header ([`Config::account_home`](crate::Config::account_home)).
+    pub fn account_home(&self) -> Option<&str> {
+        self.one_login.config().account_home().map(url::Url::as_str)
+    }
+
     /// The live session, for a change of its data: refused when the browser marked the request
     /// as coming from another site and its method is not GET or HEAD (the SameSite=Lax cookie
     /// already keeps cross-site posts out; this also covers sibling sites). A GET is let

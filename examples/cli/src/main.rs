@@ -81,7 +81,7 @@ enum Command {
     },
     /// Prints the values One Login's registration asks for.
     Register {
-        /// The service's public base URL, such as https://service.example.
+        /// The service's public base URL, such as `https://service.example`.
         #[arg(long, value_name = "URL")]
         base_url: String,
         /// The private key file whose public key to register.

@@ -17,7 +17,7 @@ pub struct Asset {
 }
 
 /// The `Cache-Control` of every asset: a year, unchanging. Pages link to the CSS and JS with
-/// their content's digest in the query ([`url`]), and the fonts' names carry one already, so a
+/// their content's digest in the query ([`url()`]), and the fonts' names carry one already, so a
 /// new copy is a new URL.
 pub const CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
 

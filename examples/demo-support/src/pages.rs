@@ -32,18 +32,11 @@ fn environment() -> &'static Environment<'static> {
     })
 }
 
-/// Where the header's "GOV.UK One Login" link goes: the user's One Login account home. On the
-/// local stand-in (an issuer on plain http, which core allows on loopback only) there is
-/// none, so the demo's own account page stands in.
-pub fn account_home(config: &Config) -> &'static str {
-    let issuer = config.issuer();
-    if issuer.starts_with("http://") {
-        "/account"
-    } else if issuer == "https://oidc.account.gov.uk/" {
-        "https://home.account.gov.uk/"
-    } else {
-        "https://home.integration.account.gov.uk/"
-    }
+/// Where the header's "GOV.UK One Login" link goes: the user's One Login account home, as the
+/// configuration knows it ([`Config::account_home`]). The local stand-in has none, so the
+/// demo's own account page stands in.
+pub fn account_home(config: &Config) -> String {
+    config.account_home().map_or_else(|| "/account".to_owned(), |home| home.as_str().to_owned())
 }
 
 #[derive(Serialize)]
@@ -145,7 +138,7 @@ fn frame<'a>(handle: &'a SessionHandle, title: &'a str, path: &'a str, current: 
         path: Some(path),
         current,
         sign_out,
-        account_home: account_home(handle.one_login().config()),
+        account_home: handle.account_home().unwrap_or("/account"),
     }
 }
 
@@ -203,7 +196,7 @@ pub fn signed_out(handle: &SessionHandle) -> String {
 /// One Login's return codes.
 #[derive(Debug, Clone)]
 pub struct GovukPages {
-    account_home: &'static str,
+    account_home: String,
 }
 
 impl GovukPages {
@@ -216,7 +209,7 @@ impl GovukPages {
     fn frame<'a>(&'a self, locale: Locale, title: &'a str) -> Frame<'a> {
         // Core's pages do not know the session: the header shows no sign-out form, and the
         // language switch keeps the current path.
-        Frame { locale, title, path: None, current: None, sign_out: None, account_home: self.account_home }
+        Frame { locale, title, path: None, current: None, sign_out: None, account_home: &self.account_home }
     }
 }
 

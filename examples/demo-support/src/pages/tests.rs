@@ -121,7 +121,7 @@ fn the_account_link_follows_the_environment() {
         Config::builder(env)
             .client_id("demo")
             .redirect_uri("https://service.example/auth/callback")
-            .signing_key_pem(govuk_one_login_mock::keys::RP_PRIVATE_KEY_PEM)
+            .signing_key_pem(govuk_one_login_mock::keys::UNREGISTERED_RSA_PRIVATE_KEY_PEM)
             .unwrap()
             .build()
             .unwrap()
