@@ -143,10 +143,10 @@ impl Cause {
     pub fn fix(self) -> &'static str {
         match self {
             Cause::DiscoveryUnreachable => {
-                "check ONE_LOGIN_ISSUER (scheme, host, port), DNS and any egress proxy; the discovery URL is the issuer followed by .well-known/openid-configuration"
+                "check the issuer (ONE_LOGIN_ENVIRONMENT, or ONE_LOGIN_ISSUER's scheme, host and port), DNS and any egress proxy; the discovery URL is the issuer followed by .well-known/openid-configuration"
             }
             Cause::IssuerMismatch => {
-                "set ONE_LOGIN_ISSUER to exactly the issuer the discovery document names, trailing / included"
+                "set ONE_LOGIN_ISSUER to exactly the issuer the discovery document names, trailing / included (or ONE_LOGIN_ENVIRONMENT, for One Login's own)"
             }
             Cause::DiscoveryInvalid => {
                 "check that ONE_LOGIN_ISSUER names a One Login (or a compatible provider's) issuer"
@@ -333,7 +333,8 @@ impl Doctor<'_> {
             .await;
         let finished = ol.precise_now();
         if let Ok(response) = &raw {
-            findings.push(clock(ol, response, started, finished));
+            let allowed = time::Duration::try_from(ol.config().clock_skew()).unwrap_or(time::Duration::MAX);
+            findings.push(clock(allowed, response, started, finished));
         }
         let document: Option<Value> =
             raw.ok().filter(|r| r.status().is_success()).and_then(|r| serde_json::from_slice(r.body()).ok());
@@ -422,12 +423,16 @@ fn algorithms(ol: &OneLogin, document: &Value) -> Vec<Finding> {
     let mut seen = Vec::new();
     for (field, wanted, cause, severity) in checks {
         match listed(document, field) {
-            Some(list) if !list.contains(&wanted) => findings.push(Finding::problem(
-                Check::Algorithms,
-                severity,
-                cause,
-                format!("{field} lists {} and not {wanted}", list.join(", ")),
-            )),
+            Some(list) if !list.contains(&wanted) => {
+                let shown: Vec<String> = list.iter().take(12).map(|v| crate::types::loggable(v, 32)).collect();
+                let more = if list.len() > 12 { ", …" } else { "" };
+                findings.push(Finding::problem(
+                    Check::Algorithms,
+                    severity,
+                    cause,
+                    format!("{field} lists {}{more} and not {wanted}", shown.join(", ")),
+                ));
+            }
             Some(_) => seen.push(format!("{wanted} ({field})")),
             None => {}
         }
@@ -450,7 +455,12 @@ fn algorithms(ol: &OneLogin, document: &Value) -> Vec<Finding> {
         ));
     }
     if findings.is_empty() {
-        findings.push(Finding::pass(Check::Algorithms, format!("listed: {}", seen.join(", "))));
+        let detail = if seen.is_empty() {
+            "discovery lists no algorithms or methods to compare with (none is required to)".to_owned()
+        } else {
+            format!("listed: {}", seen.join(", "))
+        };
+        findings.push(Finding::pass(Check::Algorithms, detail));
     }
     findings
 }
@@ -477,9 +487,14 @@ async fn did_document(ol: &OneLogin) -> Finding {
     let url = ol.config().did_url().to_owned();
     match ol.did_document().await {
         Ok(()) => Finding::pass(Check::DidDocument, shown(&url)),
-        Err(error) => {
-            Finding::problem(Check::DidDocument, Severity::Error, Cause::DidDocumentUnavailable, error.to_string())
-        }
+        // Only identity sign-ins (P1 and above) need it: a warning, as the configuration does
+        // not say whether the service asks for one.
+        Err(error) => Finding::problem(
+            Check::DidDocument,
+            Severity::Warning,
+            Cause::DidDocumentUnavailable,
+            format!("{error}: identity sign-ins will fail until it answers"),
+        ),
     }
 }
 
@@ -489,7 +504,7 @@ const HTTP_DATE: &[time::format_description::BorrowedFormatItem<'static>] = time
 );
 
 fn clock(
-    ol: &OneLogin,
+    allowed: time::Duration,
     response: &http::Response<Vec<u8>>,
     started: time::OffsetDateTime,
     finished: time::OffsetDateTime,
@@ -505,14 +520,23 @@ fn clock(
             "One Login's answer had no readable Date header",
         );
     };
+    // A cache between here and One Login keeps the origin's `Date` and says how long it has
+    // kept the answer in `Age` (RFC 9111 §5.1).
+    let age = response
+        .headers()
+        .get(http::header::AGE)
+        .and_then(|a| a.to_str().ok())
+        .and_then(|a| a.trim().parse::<u32>().ok())
+        .map_or(time::Duration::ZERO, |a| time::Duration::seconds(i64::from(a)));
+    let theirs = theirs + age;
     let ours = started + (finished - started) / 2;
-    // The header has whole seconds, and the answer took its time: up to that much is no skew.
-    let slack = time::Duration::seconds(1) + (finished - started);
+    // The header has whole seconds, and the answer took its time: within that, no skew can be
+    // told.
+    let slack: time::Duration = time::Duration::seconds(1) + (finished - started) / 2;
     let skew: time::Duration = theirs - ours;
-    let allowed = time::Duration::try_from(ol.config().clock_skew()).unwrap_or(time::Duration::MAX);
     let seconds = skew.whole_seconds();
     if skew.abs() <= slack {
-        Finding::pass(Check::Clock, "within a second of One Login's".to_string())
+        Finding::pass(Check::Clock, format!("within {} ms of One Login's", slack.whole_milliseconds()))
     } else if skew.abs() > allowed {
         let way = if seconds > 0 { "behind" } else { "ahead of" };
         Finding::problem(
@@ -548,11 +572,17 @@ async fn published_keys(ol: &OneLogin, url: &str) -> Finding {
     let set = match fetched {
         Ok(fetched) => fetched.value,
         Err(error) => {
+            let why = match &error {
+                ProviderError::Status { status, .. } => format!("answered HTTP {status}"),
+                ProviderError::Timeout { .. } => "did not answer in time".to_owned(),
+                ProviderError::InvalidResponse { reason, .. } => format!("is not a key set ({reason})"),
+                _ => "could not be reached".to_owned(),
+            };
             return Finding::problem(
                 Check::PublishedKeys,
                 Severity::Error,
                 Cause::PublishedKeysUnreachable,
-                error.to_string(),
+                format!("{} {why}", shown(url)),
             );
         }
     };
@@ -647,6 +677,27 @@ mod tests {
         Cause::RedirectUriOtherOrigin,
         Cause::ClockSkew,
     ];
+
+    #[test]
+    fn a_cached_answers_age_is_no_skew() {
+        let now = time::OffsetDateTime::now_utc();
+        let answer = |date: time::OffsetDateTime, age: Option<&str>| {
+            let mut b = http::Response::builder().header("date", date.format(super::HTTP_DATE).unwrap());
+            if let Some(age) = age {
+                b = b.header("age", age);
+            }
+            b.body(Vec::new()).unwrap()
+        };
+        let allowed = time::Duration::seconds(30);
+        let five_minutes_ago = now - time::Duration::seconds(300);
+        let cached = super::clock(allowed, &answer(five_minutes_ago, Some("300")), now, now);
+        assert_eq!(cached.cause(), None, "{cached}");
+        let stale = super::clock(allowed, &answer(five_minutes_ago, None), now, now);
+        assert_eq!(stale.cause(), Some(Cause::ClockSkew), "{stale}");
+        assert!(stale.detail().contains("ahead of"), "{stale}");
+        let unreadable = super::clock(allowed, &answer(now, Some("x")), now, now);
+        assert_eq!(unreadable.cause(), None, "an unreadable Age counts as none: {unreadable}");
+    }
 
     #[test]
     fn every_variable_a_fix_names_is_one_the_configuration_reads() {

@@ -3,9 +3,10 @@
 //! [`OneLoginBuilder::hooks`](crate::OneLoginBuilder::hooks).
 //!
 //! A hook is told what happened; it cannot change it. It runs once the library has done its
-//! part (the session exists, or is gone, on every instance sharing the store), before the
-//! user's browser gets its answer, so that what the hook writes (an audit record, a user row) is
-//! there when the next page loads. A hook that fails, panics or takes longer than
+//! part (the session exists, or is gone, on every instance sharing the store). Sign-in and
+//! sign-out hooks run before the user's browser gets its answer, so that what the hook writes
+//! (an audit record, a user row) is there when the next page loads; revocation hooks run in
+//! the background, as their notices come from servers that must not wait. A hook that fails, panics or takes longer than
 //! [`HOOK_TIMEOUT`] is logged, once, at `error`, and the user's journey goes on: to refuse a
 //! user, check in the route ([`Requirement`](crate::Requirement), or the handler). Hooks carry
 //! the session record, so they see personal data: keep it out of your logs as the library
@@ -37,6 +38,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
+
+use tracing::Instrument as _;
 
 use crate::events::{EventAction, EventType};
 use crate::levels::VectorOfTrust;
@@ -245,7 +248,10 @@ impl Hooks {
     }
     /// Runs `hook` after a person's sessions were ended, or their identity dropped, by a
     /// back-channel logout, a security event or a sign-out on every device. It runs on the
-    /// instance that received the notice, once per notice (a replay is not acted on again).
+    /// instance that received the notice, in the background: the answer to One Login (or to
+    /// the browser) does not wait for it, and cannot fail because of it. A replayed notice is
+    /// not acted on again; a security event that the transmitter delivers again because an
+    /// [event handler](crate::events::EventHandlers) failed is, and runs the hook again.
     pub fn on_revocation<F, Fut>(mut self, hook: F) -> Self
     where
         F: Fn(Revocation) -> Fut + Send + Sync + 'static,
@@ -261,40 +267,57 @@ impl Hooks {
     }
 
     pub(crate) async fn signed_in(&self, event: SignIn) {
-        run(&self.sign_in, "sign_in", &event).await;
-        if event.kind == SignInKind::StepUp {
-            run(&self.step_up, "step_up", &event).await;
-        }
+        let step_up = if event.kind == SignInKind::StepUp { self.step_up.clone() } else { Vec::new() };
+        let hooks = [(self.sign_in.clone(), "sign_in"), (step_up, "step_up")];
+        run_all(hooks, event).await;
     }
 
     pub(crate) async fn signed_out(&self, event: SignOut) {
-        run(&self.sign_out, "sign_out", &event).await;
+        run_all([(self.sign_out.clone(), "sign_out")], event).await;
     }
 
-    pub(crate) async fn revoked(&self, event: Revocation) {
-        run(&self.revocation, "revocation", &event).await;
+    /// Runs the revocation hooks in the background: a revocation comes from a server (One
+    /// Login's back-channel logout, the security-event transmitter) whose answer must not wait
+    /// for the application, nor fail, and so be retried, because of it.
+    pub(crate) fn revoked(&self, event: Revocation) {
+        if self.revocation.is_empty() {
+            return;
+        }
+        let hooks = [(self.revocation.clone(), "revocation")];
+        tokio::spawn(run_all(hooks, event).in_current_span());
     }
 }
 
-/// Runs each hook in a task of its own (a client that hangs up does not cut it short, and a
-/// panic stays in it), bounded by [`HOOK_TIMEOUT`]; a failure is logged and nothing more.
-async fn run<E: Clone + Send + 'static>(hooks: &[Hook<E>], kind: &'static str, event: &E) {
-    for hook in hooks {
-        let mut task = tokio::spawn(hook(event.clone()));
-        match tokio::time::timeout(HOOK_TIMEOUT, &mut task).await {
-            Ok(Ok(Ok(()))) => {}
-            Ok(Ok(Err(error))) => tracing::error!(hook = kind, %error, "an application hook failed"),
-            Ok(Err(_)) => tracing::error!(hook = kind, "an application hook panicked"),
-            Err(_) => {
-                task.abort();
-                tracing::error!(
-                    hook = kind,
-                    timeout_secs = HOOK_TIMEOUT.as_secs(),
-                    "an application hook took too long"
-                );
+/// Runs every hook of each list in order, in a task of its own (a client that hangs up, which
+/// drops the request's future, does not cut the sequence short), each hook in a task within it
+/// (so that a panic, even in the hook's synchronous part, stays in it), bounded by
+/// [`HOOK_TIMEOUT`]; a failure is logged and nothing more. The tasks keep the caller's span.
+async fn run_all<E: Clone + Send + 'static, const N: usize>(lists: [(Vec<Hook<E>>, &'static str); N], event: E) {
+    if lists.iter().all(|(hooks, _)| hooks.is_empty()) {
+        return;
+    }
+    let sequence = async move {
+        for (hooks, kind) in lists {
+            for hook in hooks {
+                let event = event.clone();
+                let mut task = tokio::spawn(async move { hook(event).await }.in_current_span());
+                match tokio::time::timeout(HOOK_TIMEOUT, &mut task).await {
+                    Ok(Ok(Ok(()))) => {}
+                    Ok(Ok(Err(error))) => tracing::error!(hook = kind, %error, "an application hook failed"),
+                    Ok(Err(_)) => tracing::error!(hook = kind, "an application hook panicked"),
+                    Err(_) => {
+                        task.abort();
+                        tracing::error!(
+                            hook = kind,
+                            timeout_secs = HOOK_TIMEOUT.as_secs(),
+                            "an application hook took too long"
+                        );
+                    }
+                }
             }
         }
-    }
+    };
+    let _ = tokio::spawn(sequence.in_current_span()).await;
 }
 
 /// The kind of a sign-in by `subject` at `achieved`, given the session it replaces.
@@ -356,6 +379,7 @@ mod tests {
         let hooks = Hooks::new()
             .on_sign_out(|_| async { Err::<(), HookError>("the audit database is down".into()) })
             .on_sign_out(|_| async { panic!("a bug in the application") })
+            .on_sign_out(|_| -> std::future::Ready<Result<(), HookError>> { panic!("a bug before the hook's future") })
             .on_sign_out(move |_| {
                 let count = count.clone();
                 async move {

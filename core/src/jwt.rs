@@ -34,6 +34,17 @@ pub(crate) struct Jws<'a> {
     pub(crate) header: Header,
 }
 
+/// Why a header could not be read, without the parser's message: serde's quotes what the
+/// sender wrote (an unknown `jwk.alg` with a line break in it would forge a log line).
+fn header_fault(e: &jsonwebtoken::errors::Error) -> String {
+    match e.kind() {
+        jsonwebtoken::errors::ErrorKind::Json(json) => format!("header: {}", crate::error::JsonFault::of(json)),
+        jsonwebtoken::errors::ErrorKind::Base64(_) => "header: not base64url".into(),
+        jsonwebtoken::errors::ErrorKind::Utf8(_) => "header: not UTF-8".into(),
+        _ => "header: not readable".into(),
+    }
+}
+
 /// Parses the header and checks `alg` against the pinned algorithm.
 pub(crate) fn header(token: &str, pinned: Algorithm) -> Result<Jws<'_>, TokenError> {
     if token.len() > MAX_TOKEN_LEN {
@@ -49,7 +60,7 @@ pub(crate) fn header(token: &str, pinned: Algorithm) -> Result<Jws<'_>, TokenErr
             found: crate::types::loggable(&raw, 16),
         });
     }
-    let header = jsonwebtoken::decode_header(token).map_err(|e| TokenError::Malformed(format!("header: {e}")))?;
+    let header = jsonwebtoken::decode_header(token).map_err(|e| TokenError::Malformed(header_fault(&e)))?;
     // RFC 7515 §4.1.11: a recipient must refuse a JWS whose `crit` lists an extension it does
     // not understand. This crate understands none, and `crit` may not be empty.
     if let Some(crit) = &header.crit {
@@ -329,6 +340,12 @@ mod tests {
         let token = token_with_header(&serde_json::json!({ "alg": "ES256", "crit": ["a\nlevel=ERROR forged"] }));
         let Err(error) = header(&token, Algorithm::ES256) else { panic!("refused") };
         assert!(!error.to_string().contains('\n'), "{error}");
+        // A value the header parser refuses, with a line break in it: serde's message would
+        // quote it (escaped here, but not every serde message escapes).
+        let unknown = serde_json::json!({ "alg": "ES256", "x5c": "x\nlevel=ERROR forged" });
+        let Err(error) = header(&token_with_header(&unknown), Algorithm::ES256) else { panic!("refused") };
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains("forged") && !shown.contains('\n'), "{shown}");
         assert_eq!(crate::types::loggable("kid\r\nx\u{7f}\u{e9}", 128), "kid??x??");
         assert_eq!(crate::types::loggable(&"k".repeat(500), 128).len(), 128);
     }

@@ -164,7 +164,7 @@ impl OneLogin {
             .await?
             .ok_or_else(|| Error::token(TokenKind::LogoutToken)(TokenError::Replayed))?;
         let cause = crate::hooks::RevocationCause::BackChannelLogout;
-        self.hooks().revoked(crate::hooks::Revocation { subject: checked.subject, cause, sessions: ended }).await;
+        self.hooks().revoked(crate::hooks::Revocation { subject: checked.subject, cause, sessions: ended });
         Ok(ended)
     }
 }

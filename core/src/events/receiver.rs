@@ -172,7 +172,7 @@ impl OneLogin {
                 };
                 if let (Some(sessions), Some(action)) = (sessions, action) {
                     let cause = crate::hooks::RevocationCause::SecurityEvent { event: EventType::of(event), action };
-                    self.hooks().revoked(crate::hooks::Revocation { subject: subject.clone(), cause, sessions }).await;
+                    self.hooks().revoked(crate::hooks::Revocation { subject: subject.clone(), cause, sessions });
                 }
             } else if config.action(EventType::of(event)) == EventAction::EndSessions {
                 tracing::warn!(

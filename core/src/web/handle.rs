@@ -213,7 +213,7 @@ impl SessionHandle {
         self.one_login.store().delete_data(id, record.subject()).await?;
         let cause = crate::hooks::RevocationCause::SignOutEverywhere;
         let revocation = crate::hooks::Revocation { subject: record.subject().clone(), cause, sessions: ended };
-        self.one_login.hooks().revoked(revocation).await;
+        self.one_login.hooks().revoked(revocation);
         Ok(ended)
     }
 }
