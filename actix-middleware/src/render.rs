@@ -77,6 +77,7 @@ pub(crate) fn request_info<'a>(method: &'a Method, uri: &'a Uri, headers: &'a He
         .lang(lang_preference(headers.get_all(header::COOKIE).filter_map(|v| v.to_str().ok())))
         .content_type(get(headers, &header::CONTENT_TYPE))
         .fetch_site(get(headers, &HeaderName::from_static("sec-fetch-site")))
+        .fetch_mode(get(headers, &HeaderName::from_static("sec-fetch-mode")))
 }
 
 /// What [`OneLoginMiddleware`](crate::OneLoginMiddleware) puts on each request, as one

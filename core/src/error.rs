@@ -37,8 +37,8 @@ pub enum SessionDataError {
     NoSession,
     /// The browser marked the request as coming from another site (`Sec-Fetch-Site:
     /// cross-site` or `same-site`): session data is not changed by such a request unless it is
-    /// a GET or HEAD, and sessions are not ended, on another site's behalf (cross-site request
-    /// forgery).
+    /// a top-level GET or HEAD navigation, and sessions are not ended, on another site's behalf
+    /// (cross-site request forgery).
     #[error("the browser says this request came from another site: session data is not changed on its behalf")]
     CrossSite,
     /// An entry name is empty, longer than the limit, or not visible ASCII.

@@ -83,6 +83,7 @@ pub(crate) fn request_info<'a>(
         .lang(lang_preference(headers.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok())))
         .content_type(header(headers, http::header::CONTENT_TYPE))
         .fetch_site(header(headers, HeaderName::from_static("sec-fetch-site")))
+        .fetch_mode(header(headers, HeaderName::from_static("sec-fetch-mode")))
         .api(installed(extensions).is_some_and(Installed::is_api))
 }
 

@@ -28,8 +28,9 @@ pub struct SessionHandle {
     /// The browser marked the request cross-site: sign-out everywhere is refused, and so are
     /// writes unless the method is GET or HEAD.
     cross_site: bool,
-    /// GET or HEAD: a top-level navigation, as the user's own return from One Login is.
-    safe_method: bool,
+    /// A top-level GET or HEAD navigation (`Sec-Fetch-Mode: navigate`), as the user's own
+    /// return from One Login is.
+    navigation: bool,
 }
 
 /// What a sign-out form needs: `<form method="post" action="{action}">` with a hidden input
@@ -85,8 +86,8 @@ impl SessionHandle {
     /// loaded and the request's facts).
     pub fn new(one_login: OneLogin, ctx: SessionContext, request: &RequestInfo<'_>) -> Self {
         let api = one_login.is_api(request);
-        let safe_method = matches!(request.method(), "GET" | "HEAD");
-        Self { locale: request.locale(), api, cross_site: request.is_cross_site(), safe_method, one_login, ctx }
+        let navigation = request.is_navigation();
+        Self { locale: request.locale(), api, cross_site: request.is_cross_site(), navigation, one_login, ctx }
     }
 
     /// The response the library would give for `error` on this request: the
@@ -134,12 +135,13 @@ impl SessionHandle {
     }
 
     /// The live session, for a change of its data: refused when the browser marked the request
-    /// as coming from another site and its method is not GET or HEAD (the SameSite=Lax cookie
-    /// already keeps cross-site posts out; this also covers sibling sites). A GET is let
-    /// through: the user's first page after signing in is reached through One Login's redirect,
-    /// which the browser marks as cross-site.
+    /// as coming from another site, unless it is a top-level GET or HEAD navigation (the
+    /// SameSite=Lax cookie already keeps cross-site posts out; this also covers sibling sites,
+    /// whose images and scripts carry the cookie). A navigation is let through: the user's
+    /// first page after signing in is reached through One Login's redirect, which the browser
+    /// marks as cross-site.
     fn live_for_change(&self) -> Result<(&crate::session::SessionId, &SessionRecord), Error> {
-        if self.cross_site && !self.safe_method {
+        if self.cross_site && !self.navigation {
             return Err(SessionDataError::CrossSite.into());
         }
         self.live()
@@ -180,7 +182,8 @@ impl SessionHandle {
     /// [`MAX_DATA_ENTRIES`](crate::store::MAX_DATA_ENTRIES) names per session. Keep personal
     /// data out of it unless you need it: it lives as long as the session. Refused
     /// ([`SessionDataError::CrossSite`], 403) when the browser marked the request as coming
-    /// from another site and its method is not GET or HEAD; so is [`remove`](Self::remove).
+    /// from another site, unless it is a top-level GET or HEAD navigation (`Sec-Fetch-Mode:
+    /// navigate`); so is [`remove`](Self::remove).
     /// [`sign_out_everywhere`](Self::sign_out_everywhere) is refused for any cross-site request.
     pub async fn insert<T: Serialize + ?Sized>(&self, name: &str, value: &T) -> Result<(), Error> {
         check_name(name)?;

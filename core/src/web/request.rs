@@ -48,6 +48,7 @@ pub struct RequestInfo<'a> {
     lang: Option<Locale>,
     content_type: Option<&'a str>,
     fetch_site: Option<&'a str>,
+    fetch_mode: Option<&'a str>,
     api: bool,
 }
 
@@ -63,6 +64,7 @@ impl<'a> RequestInfo<'a> {
             lang: None,
             content_type: None,
             fetch_site: None,
+            fetch_mode: None,
             api: false,
         }
     }
@@ -100,6 +102,18 @@ impl<'a> RequestInfo<'a> {
     pub fn fetch_site(mut self, fetch_site: Option<&'a str>) -> Self {
         self.fetch_site = fetch_site;
         self
+    }
+    /// The `Sec-Fetch-Mode` header (browsers send it with `Sec-Fetch-Site`): a request from
+    /// another site may change session data only as a top-level navigation (`navigate`).
+    pub fn fetch_mode(mut self, fetch_mode: Option<&'a str>) -> Self {
+        self.fetch_mode = fetch_mode;
+        self
+    }
+    /// Whether the browser says this is a top-level navigation, GET or HEAD: what a link, a
+    /// typed address or One Login's redirect back is (`Sec-Fetch-Mode: navigate`), not an
+    /// image, a script or a `fetch` another page made.
+    pub(crate) fn is_navigation(&self) -> bool {
+        matches!(self.method, "GET" | "HEAD") && self.fetch_mode.is_some_and(|m| m.eq_ignore_ascii_case("navigate"))
     }
     /// Whether the browser says the request came from another site (`Sec-Fetch-Site:
     /// cross-site` or `same-site`); `false` when the header is missing.

@@ -165,27 +165,34 @@ async fn engines_sharing_a_memory_store_behave_as_one() {
 }
 
 /// A request the browser marks as from another site may change session data only as a GET
-/// or HEAD (the user's first page after One Login's redirect is one); it never ends sessions.
+/// or HEAD navigation (the user's first page after One Login's redirect is one); it never ends
+/// sessions.
 #[tokio::test]
 async fn a_cross_site_navigation_may_write_data_but_not_end_sessions() {
     let h = harness().await;
     let signed_in = h.login(Requirement::MEDIUM).await.unwrap();
     let cookie = format!("one-login-session={}", signed_in.session_id.to_cookie_value());
-    let handle = |method: &str, site: &str| {
+    let handle_in = |method: &str, site: &str, mode: &str| {
         let ol = h.ol.clone();
         let cookie = cookie.clone();
-        let (method, site) = (method.to_owned(), site.to_owned());
+        let (method, site, mode) = (method.to_owned(), site.to_owned(), mode.to_owned());
         async move {
             let ctx = ol.session_context(Some(&cookie)).await.unwrap();
-            let request = RequestInfo::new(&method, "/account").fetch_site(Some(&site));
+            let request = RequestInfo::new(&method, "/account").fetch_site(Some(&site)).fetch_mode(Some(&mode));
             govuk_one_login::web::SessionHandle::new(ol.clone(), ctx, &request)
         }
     };
+    let handle = |method: &str, site: &str| handle_in(method, site, "navigate");
     for site in ["cross-site", "same-site"] {
         handle("GET", site).await.insert("visits", &1).await.expect("a navigation may write");
         handle("HEAD", site).await.remove("visits").await.expect("a navigation may remove");
         let post = handle("POST", site).await.insert("visits", &2).await.unwrap_err();
         assert!(matches!(post, Error::SessionData(govuk_one_login::error::SessionDataError::CrossSite)), "{post:?}");
+        // An image or a script of a sibling site carries the cookie too: no navigation.
+        for mode in ["no-cors", "cors", ""] {
+            let sub = handle_in("GET", site, mode).await.insert("visits", &3).await.unwrap_err();
+            assert!(matches!(sub, Error::SessionData(govuk_one_login::error::SessionDataError::CrossSite)), "{mode}");
+        }
         let ending = handle("GET", site).await.sign_out_everywhere().await.unwrap_err();
         assert!(
             matches!(ending, Error::SessionData(govuk_one_login::error::SessionDataError::CrossSite)),

@@ -89,7 +89,7 @@ impl Browser {
         if !app {
             self.chain_left_app = true;
         } else if self.in_chain && self.chain_left_app {
-            req = req.header("sec-fetch-site", "cross-site");
+            req = req.header("sec-fetch-site", "cross-site").header("sec-fetch-mode", "navigate");
         }
         if let Some(f) = form {
             req = req.form(f);

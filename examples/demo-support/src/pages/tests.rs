@@ -130,3 +130,13 @@ fn the_account_link_follows_the_environment() {
     assert_eq!(account_home(&config(Environment::Production)), "https://home.account.gov.uk/");
     assert_eq!(account_home(engine().config()), "/account");
 }
+
+/// Inside `<script>`, HTML entities are not decoded: the module's URL must come out as a JSON
+/// string, not HTML-escaped, or GOV.UK Frontend's JavaScript never loads.
+#[test]
+fn the_frontend_script_imports_its_module_by_a_plain_url() {
+    let html = home(&handle(None));
+    let script = html.split("<script type=\"module\">").nth(1).unwrap().split("</script>").next().unwrap();
+    assert!(script.starts_with("import { initAll } from \"/assets/govuk-frontend.min.js?v="), "{script}");
+    assert!(!script.contains("&#x2f;"), "{script}");
+}

@@ -57,6 +57,8 @@ async fn journey(kind: DemoKind) {
     let mut b = Browser::start(kind.binary_name(), move || printed.output()).await;
 
     b.goto(&format!("{base}/")).await;
+    // GOV.UK Frontend's JavaScript loaded and initialised the start button.
+    b.wait_for("[data-module=govuk-button][data-govuk-button-init]").await;
     b.look("start").await;
 
     // Sign in (Cl.Cm) through the stand-in's page.
@@ -124,14 +126,28 @@ async fn journey(kind: DemoKind) {
     b.click("input[name=confidence][value=P1]").await;
     b.click(CONTINUE).await;
     b.wait_for_path("/auth/callback").await;
-    if b.text().await.contains(NAME) {
-        b.fail("an identity proven at P1 was shown on a route that needs P2").await;
+    let text = b.text().await;
+    if text.contains(NAME) || !text.contains("Signing in could not be completed") {
+        let text: String = text.chars().take(200).collect();
+        b.fail(&format!(
+            "an identity proven at P1 for a P2 route is not refused with the sign-in-failed page: {text:?}"
+        ))
+        .await;
     }
     b.look("identity-below-the-level").await;
+    // Still no verified identity: the identity page shows none.
+    b.goto(&format!("{base}/identity")).await;
+    b.wait_for("h1").await;
+    if b.text().await.contains(NAME) {
+        b.fail("after the refused P1 identity, /identity shows a verified name").await;
+    }
 
     // A sign-in link that is no longer valid: the error page.
     b.goto(&format!("{base}/auth/callback?code=unknown&state=unknown")).await;
     b.wait_for("h1").await;
+    if !b.text().await.contains("expired or was already used") {
+        b.fail("an unknown sign-in link does not get the expired-link page").await;
+    }
     b.look("link-expired").await;
 
     b.finish().await;
@@ -263,8 +279,9 @@ async fn cross_site(kind: DemoKind) {
     flow_cookie(&mut b, &base, Delete).await;
     b.click(CONTINUE).await;
     b.wait_for_path("/auth/callback").await;
-    if b.text().await.contains(NAME) {
-        b.fail("the callback signed in without the flow cookie").await;
+    let text = b.text().await;
+    if text.contains(NAME) || !text.contains("expired or was already used") {
+        b.fail("the callback without the flow cookie is not refused with the expired-link page").await;
     }
 
     b.finish().await;
