@@ -23,6 +23,9 @@ pub fn configure(one_login: OneLogin) -> impl FnOnce(&mut ServiceConfig) {
         cfg.service(web::resource(config.callback_path()).wrap(mw()).route(web::get().to(callback)))
             .service(web::resource(r.login.as_str()).wrap(mw()).route(web::get().to(login)))
             .service(web::resource(r.logout.as_str()).wrap(mw()).route(web::post().to(logout)))
+            .service(
+                web::resource(r.sign_out_everywhere.as_str()).wrap(mw()).route(web::post().to(sign_out_everywhere)),
+            )
             .service(web::resource(r.backchannel_logout.as_str()).wrap(mw()).route(web::post().to(backchannel_logout)));
         if let Some(jwks) = &r.jwks {
             cfg.service(web::resource(jwks.as_str()).wrap(mw()).route(web::get().to(jwks_route)));
@@ -59,6 +62,14 @@ async fn logout(req: HttpRequest, payload: web::Payload) -> HttpResponse {
     let body = read_limited(payload, MAX_FORM).await;
     let info = request_info(req.method(), req.uri(), req.headers());
     let answer = ol.logout_route(&info, &ctx, body.as_deref().unwrap_or_default()).await;
+    render(answer.closing_unless(body.is_some()))
+}
+
+async fn sign_out_everywhere(req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    let Some((ol, ctx)) = context(&req) else { return not_installed() };
+    let body = read_limited(payload, MAX_FORM).await;
+    let info = request_info(req.method(), req.uri(), req.headers());
+    let answer = ol.sign_out_everywhere_route(&info, &ctx, body.as_deref().unwrap_or_default()).await;
     render(answer.closing_unless(body.is_some()))
 }
 

@@ -149,6 +149,9 @@ pub struct Routes {
     pub logout: String,
     /// Back-channel logout (POST from One Login), default `/auth/backchannel-logout`.
     pub backchannel_logout: String,
+    /// Sign-out on every device (POST with the session's CSRF token), default
+    /// `/auth/sign-out-everywhere`.
+    pub sign_out_everywhere: String,
     /// Our public JWKS, when published.
     pub jwks: Option<String>,
 }
@@ -159,6 +162,7 @@ impl Default for Routes {
             login: "/auth/login".into(),
             logout: "/auth/logout".into(),
             backchannel_logout: "/auth/backchannel-logout".into(),
+            sign_out_everywhere: "/auth/sign-out-everywhere".into(),
             jwks: None,
         }
     }
@@ -492,6 +496,12 @@ impl<K> ConfigBuilder<K> {
     /// The path of the back-channel logout route (POST, default `/auth/backchannel-logout`).
     pub fn backchannel_logout_path(mut self, path: impl Into<String>) -> Self {
         self.settings.routes.backchannel_logout = path.into();
+        self
+    }
+    /// The path of the sign-out-on-every-device route (POST, default
+    /// `/auth/sign-out-everywhere`).
+    pub fn sign_out_everywhere_path(mut self, path: impl Into<String>) -> Self {
+        self.settings.routes.sign_out_everywhere = path.into();
         self
     }
     /// Receives One Login's security events (SETs pushed by its Signal Exchange) and serves

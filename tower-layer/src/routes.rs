@@ -29,6 +29,7 @@ fn unlayered<S: Clone + Send + Sync + 'static>(one_login: &OneLogin) -> Router<S
         .route(config.callback_path(), get(callback))
         .route(&r.login, get(login))
         .route(&r.logout, post(logout))
+        .route(&r.sign_out_everywhere, post(sign_out_everywhere))
         .route(&r.backchannel_logout, post(backchannel_logout));
     if let Some(jwks) = &r.jwks {
         router = router.route(jwks, get(jwks_route));
@@ -73,6 +74,14 @@ async fn logout(request: Request) -> Response {
     let (parts, body) = form(request).await;
     let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
     let answer = ol.logout_route(&info, &ctx, body.as_deref().unwrap_or_default()).await;
+    render(answer.closing_unless(body.is_some()))
+}
+
+async fn sign_out_everywhere(request: Request) -> Response {
+    let Some((ol, ctx)) = context(&request) else { return not_installed() };
+    let (parts, body) = form(request).await;
+    let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
+    let answer = ol.sign_out_everywhere_route(&info, &ctx, body.as_deref().unwrap_or_default()).await;
     render(answer.closing_unless(body.is_some()))
 }
 

@@ -78,6 +78,25 @@ impl OneLogin {
         self.end_session_url(hint.as_ref(), None).await
     }
 
+    /// Ends every session of the signed-in user, on every device and every instance sharing
+    /// the store (the same revocation as back-channel logout), then gives the end-session URL
+    /// to redirect to, so that One Login signs them out too. Without a session it ends
+    /// nothing, and gives the end-session URL alone.
+    pub async fn sign_out_everywhere(&self, session: Option<SessionId>) -> Result<Url, Error> {
+        let mut hint = None;
+        if let Some(id) = session
+            && let Some(record) = self.load_session(&id).await?
+        {
+            let ended = self.revoke_subject(&record.subject).await?;
+            self.store().delete_data(&id, &record.subject).await?;
+            hint = Some(record.id_token());
+            crate::telemetry::signed_out();
+            let cause = crate::hooks::RevocationCause::SignOutEverywhere;
+            self.hooks().revoked(crate::hooks::Revocation { subject: record.subject.clone(), cause, sessions: ended });
+        }
+        self.end_session_url(hint.as_ref(), None).await
+    }
+
     async fn check_logout_token(&self, token: &str) -> Result<CheckedLogout, Error> {
         let err = Error::token(TokenKind::LogoutToken);
         let jws = jwt::header(token, Algorithm::ES256).map_err(err)?;

@@ -223,6 +223,7 @@ pub(super) fn together(config: &Config, cx: &Checks) -> Result<(), ConfigError> 
         ("ConfigBuilder::login_path", Some(&routes.login)),
         ("ConfigBuilder::logout_path", Some(&routes.logout)),
         ("ConfigBuilder::backchannel_logout_path", Some(&routes.backchannel_logout)),
+        ("ConfigBuilder::sign_out_everywhere_path", Some(&routes.sign_out_everywhere)),
         ("ConfigBuilder::publish_jwks_at", routes.jwks.as_ref()),
     ] {
         if let Some(p) = path
@@ -234,11 +235,22 @@ pub(super) fn together(config: &Config, cx: &Checks) -> Result<(), ConfigError> 
             ));
         }
     }
+    let mounted = [&routes.login, &routes.logout, &routes.backchannel_logout, &routes.sign_out_everywhere];
+    if let Some((i, p)) = mounted.iter().enumerate().find(|(i, p)| mounted[..*i].contains(p)) {
+        let method = [
+            "",
+            "ConfigBuilder::logout_path",
+            "ConfigBuilder::backchannel_logout_path",
+            "ConfigBuilder::sign_out_everywhere_path",
+        ][i];
+        return Err(ConfigError::invalid_at(cx.origin(method), format!("`{p}` is already the path of another route")));
+    }
     if let Some(events) = &config.events {
         let taken = [
             Some(routes.login.as_str()),
             Some(routes.logout.as_str()),
             Some(routes.backchannel_logout.as_str()),
+            Some(routes.sign_out_everywhere.as_str()),
             routes.jwks.as_deref(),
             Some(config.redirect_uri.path()),
         ];

@@ -592,3 +592,19 @@ fn the_account_home_follows_the_environment_and_can_be_overridden() {
         "ONE_LOGIN_ACCOUNT_HOME_URL"
     );
 }
+
+#[test]
+fn two_mounted_routes_cannot_share_a_path() {
+    let base = || {
+        Config::builder(Environment::Integration)
+            .client_id("c")
+            .redirect_uri("https://service.example/auth/callback")
+            .signing_key_pem(RP_KEY)
+            .unwrap()
+    };
+    assert_eq!(base().build().unwrap().routes().sign_out_everywhere, "/auth/sign-out-everywhere");
+    let clash = base().sign_out_everywhere_path("/auth/logout").build().unwrap_err();
+    assert!(clash.to_string().contains("ConfigBuilder::sign_out_everywhere_path"), "{clash}");
+    assert!(clash.to_string().contains("already the path of another route"), "{clash}");
+    assert!(base().logout_path("/auth/login").build().is_err());
+}

@@ -95,6 +95,10 @@ macro_rules! extractor_types {
             pub fn sign_out_form(&self) -> ::std::option::Option<$crate::web::SignOutForm<'_>> {
                 self.0.sign_out_form()
             }
+            /// The form that signs the user out on every device, when there is a session.
+            pub fn sign_out_everywhere_form(&self) -> ::std::option::Option<$crate::web::SignOutForm<'_>> {
+                self.0.sign_out_everywhere_form()
+            }
             /// The application's value named `name` in this session.
             pub async fn get<T: $crate::__private::DeserializeOwned>(
                 &self,

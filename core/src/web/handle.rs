@@ -127,6 +127,12 @@ impl SessionHandle {
         let record = self.ctx.record.as_deref()?;
         Some(SignOutForm { action: &self.one_login.config().routes().logout, token: record.csrf_token() })
     }
+    /// The form that signs the user out on every device (the sign-out-everywhere route), when
+    /// there is a session.
+    pub fn sign_out_everywhere_form(&self) -> Option<SignOutForm<'_>> {
+        let record = self.ctx.record.as_deref()?;
+        Some(SignOutForm { action: &self.one_login.config().routes().sign_out_everywhere, token: record.csrf_token() })
+    }
 
     /// The user's GOV.UK One Login account home, for the "GOV.UK One Login" link of the
     /// service header ([`Config::account_home`](crate::Config::account_home)).

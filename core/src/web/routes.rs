@@ -21,6 +21,13 @@ pub const MAX_FORM_BODY: usize = 16 * 1024;
 /// The sign-out form's field that carries the session's CSRF token.
 pub const CSRF_FIELD: &str = "csrf_token";
 
+/// Which sessions a sign-out form ends.
+#[derive(Clone, Copy)]
+enum SignOutScope {
+    ThisBrowser,
+    EveryDevice,
+}
+
 fn form_value(body: &[u8], name: &str) -> Option<String> {
     url::form_urlencoded::parse(body).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
@@ -102,6 +109,29 @@ impl OneLogin {
     /// `post_logout_redirect_uri`. A missing or wrong CSRF token gets 403 and the session stays;
     /// without a session, a post the browser marks cross-site (`Sec-Fetch-Site`) gets 403 too.
     pub async fn logout_route(&self, request: &RequestInfo<'_>, ctx: &SessionContext, body: &[u8]) -> WebResponse {
+        self.sign_out_route(request, ctx, body, SignOutScope::ThisBrowser).await
+    }
+
+    /// `POST <sign-out-everywhere>` with the form field [`CSRF_FIELD`]: ends every session of
+    /// the user, on every device and instance (as a back-channel logout does), then sends the
+    /// browser to One Login's end-session endpoint, as [`logout_route`](Self::logout_route)
+    /// does. The CSRF token and cross-site rules are the sign-out route's.
+    pub async fn sign_out_everywhere_route(
+        &self,
+        request: &RequestInfo<'_>,
+        ctx: &SessionContext,
+        body: &[u8],
+    ) -> WebResponse {
+        self.sign_out_route(request, ctx, body, SignOutScope::EveryDevice).await
+    }
+
+    async fn sign_out_route(
+        &self,
+        request: &RequestInfo<'_>,
+        ctx: &SessionContext,
+        body: &[u8],
+        scope: SignOutScope,
+    ) -> WebResponse {
         let token_ok = match &ctx.record {
             Some(record) => {
                 let token = form_value(&body[..body.len().min(MAX_FORM_BODY)], CSRF_FIELD).unwrap_or_default();
@@ -124,7 +154,11 @@ impl OneLogin {
         }
         let page =
             RequestInfo::new("GET", "/").accept_language(request.accept_language_header()).lang(request.lang_choice());
-        match self.sign_out(ctx.id).await {
+        let signed_out = match scope {
+            SignOutScope::ThisBrowser => self.sign_out(ctx.id).await,
+            SignOutScope::EveryDevice => self.sign_out_everywhere(ctx.id).await,
+        };
+        match signed_out {
             // Without a session there is no cookie to clear: a cross-site form post (which
             // carries no SameSite=Lax cookie) must not sign the browser out of this service.
             Ok(url) if ctx.record.is_none() => WebResponse::redirect(303, url.as_str()),

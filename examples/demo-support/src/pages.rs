@@ -166,7 +166,16 @@ pub fn account(handle: &SessionHandle, s: &SessionRecord, visits: u32) -> String
         Row { key: t.visits, value: visits.to_string(), id: Some("visits") },
     ];
     let next = Link { href: "/identity".into(), text: t.see_identity };
-    let page = context! { rows => Value::from_serialize(&rows), next => Value::from_serialize(&next) };
+    let everywhere =
+        handle.sign_out_everywhere_form().map(|f| SignOut { action: f.action(), field: f.field(), token: f.token() });
+    let page = context! {
+        rows => Value::from_serialize(&rows),
+        next => Value::from_serialize(&next),
+        everywhere => Value::from_serialize(&everywhere),
+        everywhere_heading => t.everywhere_heading,
+        everywhere_body => t.everywhere_body,
+        everywhere_button => t.everywhere_button,
+    };
     render("account.html", &frame(handle, t.account_title, "/account", Some("/account")), page)
 }
 

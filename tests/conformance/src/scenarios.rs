@@ -313,6 +313,34 @@ pub async fn a_denial_with_an_unread_body_closes_the_connection(a: &dyn Adapter)
     assert_ne!(bodiless.headers().get("connection").and_then(|v| v.to_str().ok()), Some("close"), "{}", a.name());
 }
 
+/// Sign-out on every device: two browsers signed in as one person; the account page's form in
+/// one ends both sessions (and goes to One Login's end-session endpoint), while a wrong CSRF
+/// token ends nothing. Another person's session lives on.
+pub async fn sign_out_on_every_device(a: &dyn Adapter) {
+    let env = Env::start(a).await;
+    let (mut first, mut second) = (env.browser(), env.browser());
+    let account = first.visit(&env.url("/account")).await;
+    assert!(account.body.contains("id=\"sign-out-everywhere\""), "{}: the account page offers it", a.name());
+    assert_eq!(second.visit(&env.url("/account")).await.status, 200);
+    env.mock.set_user(TestUser { sub: "urn:fdc:gov.uk:2022:someone-else".into(), ..TestUser::default() });
+    let mut other = env.browser();
+    assert_eq!(other.visit(&env.url("/account")).await.status, 200);
+
+    let forged = first.post_form(&env.url("/auth/sign-out-everywhere"), &[("csrf_token", "forged")]).await;
+    assert_eq!(forged.status, 403, "{}", a.name());
+    assert_eq!(json_status(&env, &mut second, "/account").await, 200, "a wrong token ends nothing");
+
+    let token = csrf_token(&account);
+    let out = first.post_form(&env.url("/auth/sign-out-everywhere"), &[("csrf_token", &token)]).await;
+    assert_eq!(out.status, 303, "{}", a.name());
+    let to = out.location.as_deref().unwrap();
+    assert!(to.starts_with(&format!("{}logout?", env.mock.issuer())), "{to}");
+    assert!(first.session_cookie().is_none(), "this browser's cookie is cleared");
+    assert_eq!(json_status(&env, &mut first, "/account").await, 401);
+    assert_eq!(json_status(&env, &mut second, "/account").await, 401, "{}: the other device is signed out", a.name());
+    assert_eq!(json_status(&env, &mut other, "/account").await, 200, "another person is not");
+}
+
 /// A callback URL used twice is refused the second time.
 pub async fn replayed_callback(a: &dyn Adapter) {
     let env = Env::start(a).await;

@@ -50,6 +50,7 @@ both!(
     backchannel_logout,
     oversized_forms_are_refused_and_close_the_connection,
     a_denial_with_an_unread_body_closes_the_connection,
+    sign_out_on_every_device,
     replayed_callback,
     tampered_cookie,
     open_redirects_are_refused,

@@ -261,6 +261,32 @@ async fn signed_in_on_a_is_recognised_on_b() {
     d.assert_output_has_no_secrets(&[&cookie, &other_cookie, &id_token]);
 }
 
+/// Sign-out on every device, with the Redis store: one person signed in in two browsers, one
+/// on A (axum) and one on B (actix); the form on B ends both sessions, A's included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_on_every_device_on_b_ends_the_session_on_a() {
+    let d = Deployment::start("everywhere").await;
+    let mut on_a = Person::default();
+    assert_eq!(on_a.visit(&d.a(), "/account").await.status, 200);
+    let cookie = on_a.session_cookie();
+    let mut on_b = Person::default();
+    let account = on_b.visit(&d.b(), "/account").await;
+    assert_eq!(account.status, 200);
+    assert!(account.body.contains("id=\"sign-out-everywhere\""), "B's account page offers it");
+    let out = within(
+        "sign out everywhere on B",
+        on_b.browser(&d.b(), None)
+            .post_form(&format!("{}/auth/sign-out-everywhere", d.b()), &[("csrf_token", &csrf_token(&account))]),
+    )
+    .await;
+    let signed_out = Instant::now();
+    assert_eq!(out.status, 303, "{}", out.body);
+    assert!(out.location.as_deref().unwrap_or("").starts_with(&format!("{}logout?", d.mock.issuer())));
+    let took = until_unauthenticated(&d.a(), &cookie, signed_out, PROPAGATION_BOUND, "sign-out everywhere on B").await;
+    eprintln!("multi_instance: a sign-out on every device on B ended A's session {took:?} after B answered");
+    assert_eq!(on_b.json_status(&d.b(), "/account").await, 401, "B's own session ended too");
+}
+
 /// 2. A step-up on B (through the stand-in and B's callback, with a new cookie) is seen on A;
 ///    the pre-step-up cookie no longer works on either.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
