@@ -169,6 +169,12 @@ impl OneLogin {
         Ok(self.revoke(sub, None).await?.unwrap_or(0))
     }
 
+    /// How many live sessions `sub` has, on every instance sharing the store (for "signed in on
+    /// N devices"; [`Store::count_sessions`](crate::store::Store::count_sessions)).
+    pub async fn session_count(&self, sub: &Subject) -> Result<usize, Error> {
+        Ok(self.store().count_sessions(sub, self.now()).await?)
+    }
+
     /// Drops the verified identity kept with every session of `sub`, on every instance sharing
     /// the store: they stay signed in at their authentication level, and the next route that
     /// needs an identity asks One Login again. Returns how many sessions had one.

@@ -289,6 +289,12 @@ pub trait Store: SessionDataStore + Send + Sync + fmt::Debug + 'static {
     /// Deletes one session, on every instance.
     async fn delete_session(&self, id: &SessionId, subject: &Subject) -> Result<(), StoreError>;
 
+    /// How many live sessions `subject` has, on every instance: those the index lists whose
+    /// record is still there and whose absolute expiry is after `now` (what a page saying
+    /// "signed in on N devices" shows). A session ended by idleness a moment ago may still be
+    /// counted until the backend notices.
+    async fn count_sessions(&self, subject: &Subject, now: OffsetDateTime) -> Result<usize, StoreError>;
+
     /// Raises `subject`'s "revoked at" time to `at` (it never goes down), keeps it until at
     /// least `keep_until`, and deletes the sessions the index lists. Returns how many it
     /// listed. When this returns, every instance refuses the subject's earlier sessions

@@ -213,6 +213,15 @@ impl SessionHandle {
         Ok(())
     }
 
+    /// How many live sessions this user has, on every device and instance (this one included):
+    /// what "you are signed in on N devices" shows. `Ok(0)` without a session.
+    pub async fn session_count(&self) -> Result<usize, Error> {
+        match self.ctx.record.as_deref() {
+            Some(record) => self.one_login.session_count(record.subject()).await,
+            None => Ok(0),
+        }
+    }
+
     /// Ends every session of this user, on every device and every instance sharing the store,
     /// this one included (the browser's cookie then names nothing). It does not sign the user
     /// out of GOV.UK One Login itself. Returns how many sessions were listed for the user.

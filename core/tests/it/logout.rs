@@ -314,6 +314,13 @@ impl govuk_one_login::store::Store for RevokesWhileTaking {
     ) -> Result<(), govuk_one_login::store::StoreError> {
         self.inner.delete_session(id, subject).await
     }
+    async fn count_sessions(
+        &self,
+        subject: &govuk_one_login::Subject,
+        now: time::OffsetDateTime,
+    ) -> Result<usize, govuk_one_login::store::StoreError> {
+        self.inner.count_sessions(subject, now).await
+    }
     async fn revoke_subject(
         &self,
         subject: &govuk_one_login::Subject,

@@ -64,6 +64,9 @@ impl Store for BrokenStore {
     async fn delete_session(&self, _: &SessionId, _: &Subject) -> Result<(), StoreError> {
         Err(down())
     }
+    async fn count_sessions(&self, _: &Subject, _: OffsetDateTime) -> Result<usize, StoreError> {
+        Err(down())
+    }
     async fn revoke_subject(
         &self,
         _: &Subject,

@@ -93,6 +93,9 @@ impl Store for CountingStore {
     async fn delete_session(&self, id: &SessionId, subject: &Subject) -> Result<(), StoreError> {
         self.inner.delete_session(id, subject).await
     }
+    async fn count_sessions(&self, subject: &Subject, now: OffsetDateTime) -> Result<usize, StoreError> {
+        self.inner.count_sessions(subject, now).await
+    }
     async fn revoke_subject(
         &self,
         subject: &Subject,

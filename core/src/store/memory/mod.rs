@@ -487,6 +487,17 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    async fn count_sessions(&self, subject: &Subject, now: OffsetDateTime) -> Result<usize, StoreError> {
+        let now = unix(now);
+        let subjects = lock(&self.inner.subjects);
+        let listed = subjects.map.get(subject).map(|state| state.sessions.as_slice()).unwrap_or_default();
+        // Present, and neither past its absolute expiry nor idle (`ends_at` is the earlier).
+        Ok(listed
+            .iter()
+            .filter(|(id, expiry)| *expiry > now && self.inner.sessions.update(id, |e| e.ends_at() > now))
+            .count())
+    }
+
     async fn drop_identity(&self, subject: &Subject, _now: OffsetDateTime) -> Result<usize, StoreError> {
         // Under the index's lock, as every change to a subject's sessions is.
         let subjects = lock(&self.inner.subjects);

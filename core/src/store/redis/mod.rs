@@ -626,6 +626,32 @@ impl Store for RedisStore {
         self.delete_data_of(&subject_digest(subject), &[digest]).await
     }
 
+    async fn count_sessions(&self, subject: &Subject, now: OffsetDateTime) -> Result<usize, StoreError> {
+        // The index's members not past their absolute expiry, then each one's key: a session
+        // ended by idleness is a key Redis has expired.
+        let listed: Vec<String> = self
+            .client()
+            .zrangebyscore(
+                self.subject_key(&subject_digest(subject), "index"),
+                now.unix_timestamp() + 1,
+                "+inf",
+                false,
+                None,
+            )
+            .await
+            .map_err(unavailable("list sessions"))?;
+        let mut live = 0;
+        for digest in listed {
+            let exists: i64 = self
+                .client()
+                .exists(format!("{}s:{digest}", self.inner.prefix))
+                .await
+                .map_err(unavailable("count sessions"))?;
+            live += usize::from(exists > 0);
+        }
+        Ok(live)
+    }
+
     async fn drop_identity(&self, subject: &Subject, _now: OffsetDateTime) -> Result<usize, StoreError> {
         let listed: Vec<String> = self
             .client()

@@ -25,7 +25,31 @@ each_backend!(
     a_sign_in_right_after_a_revocation_lives_on_every_instance,
     the_answer_from_memory_never_honours_what_the_store_refuses,
     an_ended_session_is_left_to_the_store_and_deleted,
+    the_count_of_a_subjects_sessions_is_the_same_on_every_instance,
 );
+
+/// "Signed in on N devices": three sign-ins of one person, counted alike by two instances;
+/// one ended, then all revoked; another person's are not counted.
+async fn the_count_of_a_subjects_sessions_is_the_same_on_every_instance(backend: Backend) {
+    let d = Deployment::new(backend).await;
+    let engines = d.engines(2).await;
+    let (sub, other) = (unique_sub(), unique_sub());
+    let subject = Subject::new(sub.clone());
+    assert_eq!(engines[0].session_count(&subject).await.unwrap(), 0);
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(sign_in_as(&d.mock, &engines[0], &sub).await.session_id);
+    }
+    sign_in_as(&d.mock, &engines[1], &other).await;
+    for engine in &engines {
+        assert_eq!(engine.session_count(&subject).await.unwrap(), 3, "{backend:?}");
+    }
+    engines[1].sign_out(Some(ids[0])).await.unwrap();
+    assert_eq!(engines[0].session_count(&subject).await.unwrap(), 2, "{backend:?}: one signed out");
+    engines[0].revoke_subject(&subject).await.unwrap();
+    assert_eq!(engines[1].session_count(&subject).await.unwrap(), 0, "{backend:?}: all revoked");
+    assert_eq!(engines[1].session_count(&Subject::new(other)).await.unwrap(), 1, "{backend:?}: another person's");
+}
 
 const N: usize = 20;
 
