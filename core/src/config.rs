@@ -291,6 +291,7 @@ settings! {
         id_token_alg: IdTokenAlgorithm = IdTokenAlgorithm::Es256;
         client_signing_alg: ClientSigningAlgorithm = ClientSigningAlgorithm::Rs256;
         key_id: Option<String> = None;
+        published_keys: Vec<String> = Vec::new() => Vec<serde_json::Value>, check::published_keys;
         clock_skew: Duration = Duration::from_secs(30), check::clock_skew;
         request_objects: bool = true;
         identity_claims: Vec<IdentityClaim> = vec![IdentityClaim::CoreIdentity], check::identity_claims;
@@ -511,6 +512,20 @@ impl<K> ConfigBuilder<K> {
         self.settings.events = Some(events);
         self
     }
+    /// Further public keys to publish beside the signing key's, for a rotation without a
+    /// failed sign-in: the next key before it signs, the previous one for a while after
+    /// (`ONE_LOGIN_PUBLISHED_KEYS`). Each is a JWK or a JWKS as JSON text (what
+    /// `govuk-one-login jwks` prints): RSA public keys of 2048 bits or more, each with a `kid`.
+    /// The JWKS route ([`publish_jwks_at`](Self::publish_jwks_at)) serves the signing key
+    /// first, then these.
+    pub fn publish_keys<I, S>(mut self, keys: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.settings.published_keys.extend(keys.into_iter().map(Into::into));
+        self
+    }
     /// Publishes our public key as a JWKS at this path (such as `/.well-known/jwks.json`), so
     /// One Login can fetch it and keys can rotate. Off by default.
     pub fn publish_jwks_at(mut self, path: impl Into<String>) -> Self {
@@ -669,7 +684,11 @@ impl Config {
     /// Our public key as a JWK set, for a `/.well-known/jwks.json` route that One Login can
     /// fetch (set a key id with [`ConfigBuilder::key_id`] when publishing).
     pub fn public_jwks(&self) -> serde_json::Value {
-        serde_json::json!({ "keys": [self.signing_key.public] })
+        let current = serde_json::to_value(&self.signing_key.public).unwrap_or_default();
+        let same = |k: &serde_json::Value| k.get("n").is_some() && k.get("n") == current.get("n");
+        let mut keys = vec![current.clone()];
+        keys.extend(self.published_keys.iter().filter(|k| !same(k)).cloned());
+        serde_json::json!({ "keys": keys })
     }
 }
 

@@ -121,6 +121,49 @@ pub(super) fn account_home_url(url_text: Option<String>, cx: &Checks) -> Result<
         .transpose()
 }
 
+/// The further public keys to publish: each JWK or JWKS text read, every key an RSA public
+/// key of 2048 bits or more with a `kid`, and no private member.
+pub(super) fn published_keys(texts: Vec<String>, cx: &Checks) -> Result<Vec<serde_json::Value>, ConfigError> {
+    use base64::Engine as _;
+    let origin = cx.origin("ConfigBuilder::publish_keys");
+    let mut keys = Vec::new();
+    for text in texts {
+        let json: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| ConfigError::invalid_at(origin, format!("not JSON ({})", crate::error::JsonFault::of(&e))))?;
+        let listed = match json.get("keys") {
+            Some(serde_json::Value::Array(list)) => list.clone(),
+            Some(_) => return Err(ConfigError::invalid_at(origin, "`keys` is not a list")),
+            None => vec![json],
+        };
+        for key in listed {
+            let field = |name: &str| key.get(name).and_then(serde_json::Value::as_str);
+            if ["d", "p", "q", "dp", "dq", "qi"].iter().any(|m| key.get(m).is_some()) {
+                return Err(ConfigError::invalid_at(
+                    origin,
+                    "a key to publish holds private members: give its public JWK (govuk-one-login jwks prints it)",
+                ));
+            }
+            let bits = field("n")
+                .and_then(|n| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(n).ok())
+                .map_or(0, |n| n.len() * 8);
+            if field("kty") != Some("RSA") || field("e").is_none() || bits < 2048 {
+                return Err(ConfigError::invalid_at(
+                    origin,
+                    "a key to publish must be an RSA public JWK of 2048 bits or more",
+                ));
+            }
+            if field("kid").is_none_or(str::is_empty) {
+                return Err(ConfigError::invalid_at(
+                    origin,
+                    "a key to publish needs a `kid` (One Login picks keys by it)",
+                ));
+            }
+            keys.push(key);
+        }
+    }
+    Ok(keys)
+}
+
 pub(super) fn scopes(scopes: Vec<String>, cx: &Checks) -> Result<Vec<String>, ConfigError> {
     let origin = cx.origin("ConfigBuilder::scopes");
     if !scopes.iter().any(|s| s == "openid") {

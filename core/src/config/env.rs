@@ -52,6 +52,7 @@ const VARS: &[Var] = vars! {
     "ONE_LOGIN_IDENTITY_REUSE_MAX_AGE" => identity_reuse_max_age(duration),
     "ONE_LOGIN_MAX_SIGN_IN_STARTS_PER_SECOND" => max_sign_in_starts_per_second(count),
     "ONE_LOGIN_PRIVATE_KEY_ID" => key_id(trimmed),
+    "ONE_LOGIN_PUBLISHED_KEYS" => publish_keys(key_files),
 };
 
 const ISSUER: &str = "ONE_LOGIN_ISSUER";
@@ -158,6 +159,20 @@ fn trimmed(v: &str) -> Result<String, String> {
 #[allow(clippy::unnecessary_wraps, reason = "every parser in the variable table has this signature")]
 fn verbatim(v: &str) -> Result<String, String> {
     Ok(v.to_owned())
+}
+
+/// JSON text (a JWK or JWKS), or comma-separated paths of files holding it: each file is read
+/// here, and a file that cannot be read is named.
+fn key_files(v: &str) -> Result<Vec<String>, String> {
+    let v = v.trim();
+    if v.starts_with('{') {
+        return Ok(vec![v.to_owned()]);
+    }
+    v.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|path| std::fs::read_to_string(path).map_err(|e| format!("`{path}`: cannot read it ({e})")))
+        .collect()
 }
 
 #[allow(clippy::unnecessary_wraps, reason = "every parser in the variable table has this signature")]

@@ -608,3 +608,62 @@ fn two_mounted_routes_cannot_share_a_path() {
     assert!(clash.to_string().contains("already the path of another route"), "{clash}");
     assert!(base().logout_path("/auth/login").build().is_err());
 }
+
+/// The public JWK of the stand-in's key, with a kid: a "next" key to publish.
+fn next_jwk() -> serde_json::Value {
+    let loopback = Config::builder(Environment::Custom { issuer: "http://127.0.0.1:9000/".into() })
+        .client_id("c")
+        .redirect_uri("http://127.0.0.1:3000/auth/callback")
+        .key_id("next")
+        .signing_key_pem(STAND_IN_KEY)
+        .unwrap()
+        .build()
+        .unwrap();
+    loopback.public_jwks()["keys"][0].clone()
+}
+
+#[test]
+fn further_keys_are_published_after_the_signing_key() {
+    let next = next_jwk();
+    // `with` takes 'static text, as the other tests' literals are.
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    let jwks = leak(serde_json::json!({ "keys": [next.clone()] }).to_string());
+    let dir = std::env::temp_dir().join(format!("one-login-published-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("next.jwks.json");
+    std::fs::write(&file, jwks).unwrap();
+    for value in [jwks, leak(file.to_str().unwrap().to_owned())] {
+        let c = with(&[("ONE_LOGIN_PRIVATE_KEY_ID", "current"), ("ONE_LOGIN_PUBLISHED_KEYS", value)]).unwrap();
+        let keys = c.public_jwks()["keys"].as_array().unwrap().clone();
+        assert_eq!(keys.len(), 2, "{value}");
+        assert_eq!(keys[0]["kid"], "current", "the signing key first");
+        assert_eq!(keys[1]["kid"], "next");
+    }
+    // The signing key given again is published once.
+    let c = with(&[("ONE_LOGIN_PRIVATE_KEY_ID", "current")]).unwrap();
+    let current = leak(c.public_jwks()["keys"][0].to_string());
+    let again = with(&[("ONE_LOGIN_PRIVATE_KEY_ID", "current"), ("ONE_LOGIN_PUBLISHED_KEYS", current)]).unwrap();
+    assert_eq!(again.public_jwks()["keys"].as_array().unwrap().len(), 1);
+
+    let refused = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut key = next.clone();
+        edit(&mut key);
+        let text = leak(key.to_string());
+        let Err(e) = with(&[("ONE_LOGIN_PUBLISHED_KEYS", text)]) else { panic!("{text} accepted") };
+        e.to_string()
+    };
+    assert!(refused(&|k| k["d"] = "secret".into()).contains("private members"));
+    assert!(refused(&|k| k["n"] = "AQAB".into()).contains("2048 bits"));
+    assert!(refused(&|k| k["kty"] = "EC".into()).contains("RSA public JWK"));
+    assert!(
+        refused(&|k| {
+            k.as_object_mut().unwrap().remove("kid");
+        })
+        .contains("needs a `kid`")
+    );
+    let missing = with(&[("ONE_LOGIN_PUBLISHED_KEYS", "/nonexistent/next.jwks.json")]).unwrap_err().to_string();
+    assert!(
+        missing.contains("ONE_LOGIN_PUBLISHED_KEYS") && missing.contains("/nonexistent/next.jwks.json"),
+        "{missing}"
+    );
+}

@@ -205,3 +205,31 @@ async fn a_cross_site_navigation_may_write_data_but_not_end_sessions() {
     assert_eq!(handle("GET", "same-origin").await.get::<u32>("visits").await.unwrap(), None);
     assert_eq!(handle("POST", "same-origin").await.sign_out_everywhere().await.unwrap(), 1);
 }
+
+/// The JWKS route serves the signing key, then the further keys to publish (a rotation's next
+/// key), with a cache lifetime One Login can keep.
+#[tokio::test]
+async fn the_jwks_route_serves_every_published_key() {
+    let next = Config::builder(Environment::Custom { issuer: "http://127.0.0.1:9/".into() })
+        .client_id("c")
+        .redirect_uri(REDIRECT_URI)
+        .key_id("next")
+        .signing_key_pem(keys::UNREGISTERED_RSA_PRIVATE_KEY_PEM)
+        .unwrap()
+        .build()
+        .unwrap()
+        .public_jwks()["keys"][0]
+        .to_string();
+    let h = harness_with(|b| b.key_id("current").publish_jwks_at("/.well-known/jwks.json").publish_keys([next])).await;
+    let r = h.ol.jwks_route();
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header_value("cache-control"), Some("max-age=300"));
+    let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let kids: Vec<&str> = body["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
+    assert_eq!(kids, ["current", "next"]);
+    assert!(body["keys"].as_array().unwrap().iter().all(|k| k.get("d").is_none()), "public keys only");
+    // The client assertion names the current key.
+    h.login(Requirement::MEDIUM).await.unwrap();
+    let (kid, _) = h.mock.last_client_assertion().expect("a client assertion");
+    assert_eq!(kid.as_deref(), Some("current"));
+}
