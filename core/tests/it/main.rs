@@ -13,6 +13,7 @@ mod logout;
 mod matrix;
 mod opaque;
 mod redis_tls;
+mod rotation;
 mod round_trip;
 mod store;
 mod transport;

@@ -113,6 +113,17 @@ pub(crate) struct Grant {
     pub(crate) proven_at: Option<String>,
 }
 
+/// A client's keys by `kid`, as fetched from its JWKS URL.
+pub(crate) type ClientKeys = Vec<(Option<String>, DecodingKey)>;
+
+/// A client registered by JWKS URL.
+pub(crate) struct ClientJwks {
+    pub(crate) url: String,
+    pub(crate) cache_for: Duration,
+    pub(crate) fetched: Option<(Instant, ClientKeys)>,
+    pub(crate) fetches: usize,
+}
+
 /// What the stand-in saw of the last `/authorize` request.
 #[derive(Debug, Clone)]
 pub struct AuthorizeSeen {
@@ -141,6 +152,9 @@ pub struct EndSessionSeen {
 pub(crate) struct State {
     pub(crate) client_id: String,
     pub(crate) client_key: DecodingKey,
+    /// The client's keys by URL instead of `client_key`, as One Login allows: the URL, how
+    /// long a fetched set is kept, and the set with when it was fetched.
+    pub(crate) client_jwks: Option<ClientJwks>,
     pub(crate) redirect_uris: HashSet<String>,
     pub(crate) post_logout_uris: HashSet<String>,
     pub(crate) user: TestUser,
@@ -262,6 +276,7 @@ impl MockProvider {
             state: Mutex::new(State {
                 client_id: CLIENT_ID.into(),
                 client_key: DecodingKey::from_jwk(&rp_jwk).expect("RP decoding key"),
+                client_jwks: None,
                 redirect_uris: HashSet::new(),
                 post_logout_uris: HashSet::new(),
                 user: TestUser::default(),
@@ -361,6 +376,16 @@ impl MockProvider {
     /// `id_token_hint` then POSTs a `logout_token` for the hint's `sub` there, as One Login does.
     pub fn register_backchannel_logout_uri(&self, uri: &str) {
         self.shared.lock().backchannel_uris.push(uri.into());
+    }
+    /// Registers the client with a JWKS URL instead of a static key, as One Login allows: its
+    /// keys are fetched from `url` and kept for `cache_for`, and fetched again at once for a
+    /// `kid` the kept set does not hold.
+    pub fn register_client_jwks_url(&self, url: &str, cache_for: Duration) {
+        self.shared.lock().client_jwks = Some(ClientJwks { url: url.into(), cache_for, fetched: None, fetches: 0 });
+    }
+    /// How many times the client's JWKS URL was fetched.
+    pub fn client_jwks_fetches(&self) -> usize {
+        self.shared.lock().client_jwks.as_ref().map_or(0, |j| j.fetches)
     }
     /// Registers the client's public key from a private key PEM (RSA).
     pub fn register_client_key_pem(&self, pem: &str) {

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::{Form, Query, Request, State as AxState};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -9,6 +10,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value, json};
 
@@ -147,6 +149,44 @@ fn param_str(params: &Map<String, Value>, k: &str) -> Option<String> {
 const CLIENT_ALGS: [Algorithm; 6] =
     [Algorithm::RS256, Algorithm::RS384, Algorithm::RS512, Algorithm::PS256, Algorithm::PS384, Algorithm::PS512];
 
+/// The key to check a client JWT with: the registered one, or for a client registered by JWKS
+/// URL the kept set's key with the token's `kid` (the set fetched again when it is older than
+/// its keeping time, or does not hold that `kid`).
+async fn client_key_for(shared: &Shared, token: &str) -> Result<DecodingKey, String> {
+    let kid = jsonwebtoken::decode_header(token).ok().and_then(|h| h.kid);
+    let (url, kept) = {
+        let s = shared.lock();
+        let Some(jwks) = &s.client_jwks else { return Ok(s.client_key.clone()) };
+        let fresh = jwks.fetched.as_ref().filter(|(at, _)| at.elapsed() < jwks.cache_for);
+        let kept = fresh.and_then(|(_, keys)| keys.iter().find(|(k, _)| *k == kid).map(|(_, key)| key.clone()));
+        (jwks.url.clone(), kept)
+    };
+    if let Some(key) = kept {
+        return Ok(key);
+    }
+    let set: Value = reqwest::get(&url)
+        .await
+        .map_err(|e| format!("the client's JWKS URL could not be fetched: {e}"))?
+        .json()
+        .await
+        .map_err(|e| format!("the client's JWKS is not JSON: {e}"))?;
+    let keys: crate::ClientKeys = set["keys"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|k| {
+            let jwk: Jwk = serde_json::from_value(k.clone()).ok()?;
+            Some((jwk.common.key_id.clone(), DecodingKey::from_jwk(&jwk).ok()?))
+        })
+        .collect();
+    let found = keys.iter().find(|(k, _)| *k == kid).map(|(_, key)| key.clone());
+    if let Some(jwks) = shared.lock().client_jwks.as_mut() {
+        jwks.fetched = Some((Instant::now(), keys));
+        jwks.fetches += 1;
+    }
+    found.ok_or_else(|| "no key in the client's JWKS has the JWT's kid".into())
+}
+
 fn verify_client_jwt(key: &DecodingKey, token: &str) -> Result<(Option<String>, Map<String, Value>), String> {
     let header = jsonwebtoken::decode_header(token).map_err(|e| format!("unparseable JWT: {e}"))?;
     if !CLIENT_ALGS.contains(&header.alg) {
@@ -163,15 +203,16 @@ fn verify_client_jwt(key: &DecodingKey, token: &str) -> Result<(Option<String>, 
 async fn authorize(AxState(shared): S, Query(query): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
     let _ = headers;
     let query_len: usize = query.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
-    let (client_id, client_key) = {
-        let s = shared.lock();
-        (s.client_id.clone(), s.client_key.clone())
-    };
+    let client_id = shared.lock().client_id.clone();
     if query.get("client_id") != Some(&client_id) {
         return page(StatusCode::BAD_REQUEST, "Invalid request", "<p>Unknown client.</p>");
     }
     let (params, request_object, kid) = if let Some(jar) = query.get("request") {
-        let (kid, claims) = match verify_client_jwt(&client_key, jar) {
+        let verified = match client_key_for(&shared, jar).await {
+            Ok(key) => verify_client_jwt(&key, jar),
+            Err(e) => Err(e),
+        };
+        let (kid, claims) = match verified {
             Ok(ok) => ok,
             Err(e) => {
                 return page(StatusCode::BAD_REQUEST, "Invalid request", &format!("<p>{}</p>", esc(&e)));
@@ -396,14 +437,15 @@ async fn token(AxState(shared): S, headers: HeaderMap, Form(form): Form<HashMap<
     {
         return bad("invalid_request", "Invalid token authentication method used");
     }
-    let (client_id, key) = {
-        let s = shared.lock();
-        (s.client_id.clone(), s.client_key.clone())
-    };
+    let client_id = shared.lock().client_id.clone();
     let Some(assertion) = form.get("client_assertion") else {
         return bad("invalid_request", "Invalid private_key_jwt");
     };
-    let claims = match verify_client_jwt(&key, assertion) {
+    let verified = match client_key_for(&shared, assertion).await {
+        Ok(key) => verify_client_jwt(&key, assertion),
+        Err(e) => Err(e),
+    };
+    let claims = match verified {
         Ok((kid, c)) => {
             shared.lock().last_assertion = Some((kid, c.clone()));
             c
@@ -514,7 +556,7 @@ async fn logout(AxState(shared): S, Query(q): Query<HashMap<String, String>>) ->
         v.validate_aud = false;
         v.required_spec_claims.clear();
         [&k.current, &k.rotated].iter().find_map(|key| {
-            let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(key.public_jwk("x")).expect("jwk");
+            let jwk: Jwk = serde_json::from_value(key.public_jwk("x")).expect("jwk");
             let d = DecodingKey::from_jwk(&jwk).ok()?;
             let claims = jsonwebtoken::decode::<Value>(hint, &d, &v).ok()?.claims;
             claims.get("sub").and_then(Value::as_str).map(str::to_owned)
