@@ -527,7 +527,7 @@ impl<K> ConfigBuilder<K> {
         self
     }
     /// Publishes our public key as a JWKS at this path (such as `/.well-known/jwks.json`), so
-    /// One Login can fetch it and keys can rotate. Off by default.
+    /// One Login can fetch it and keys can rotate (`ONE_LOGIN_JWKS_PATH`). Off by default.
     pub fn publish_jwks_at(mut self, path: impl Into<String>) -> Self {
         self.settings.routes.jwks = Some(path.into());
         self

@@ -90,10 +90,14 @@ impl OneLogin {
             let ended = self.revoke_subject(&record.subject).await?;
             self.store().delete_data(&id, &record.subject).await?;
             hint = Some(record.id_token());
-            crate::telemetry::signed_out();
+            // This browser signed out, as on the sign-out route; the other devices' sessions
+            // ended by revocation.
+            let signed_out = crate::hooks::SignOut { subject: record.subject.clone(), achieved: record.achieved() };
+            self.hooks().signed_out(signed_out).await;
             let cause = crate::hooks::RevocationCause::SignOutEverywhere;
             self.hooks().revoked(crate::hooks::Revocation { subject: record.subject.clone(), cause, sessions: ended });
         }
+        crate::telemetry::signed_out();
         self.end_session_url(hint.as_ref(), None).await
     }
 

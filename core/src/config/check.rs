@@ -121,45 +121,79 @@ pub(super) fn account_home_url(url_text: Option<String>, cx: &Checks) -> Result<
         .transpose()
 }
 
+/// The most keys published beside the signing key.
+const MAX_PUBLISHED_KEYS: usize = 10;
+
 /// The further public keys to publish: each JWK or JWKS text read, every key an RSA public
-/// key of 2048 bits or more with a `kid`, and no private member.
+/// key of 2048 bits or more with an odd exponent of at least 65537 and a `kid`, no private
+/// member, and not the stand-in's published key (but for a loopback issuer). Each is
+/// published as `{kty, n, e, kid, use: "sig", alg}` alone, whatever else it carried.
 pub(super) fn published_keys(texts: Vec<String>, cx: &Checks) -> Result<Vec<serde_json::Value>, ConfigError> {
     use base64::Engine as _;
     let origin = cx.origin("ConfigBuilder::publish_keys");
+    let refuse = |why: &str| ConfigError::invalid_at(origin, why.to_owned());
+    let loopback = match &cx.environment {
+        Environment::Custom { issuer } => Url::parse(issuer).is_ok_and(|u| is_loopback(&u)),
+        _ => false,
+    };
     let mut keys = Vec::new();
     for text in texts {
         let json: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| ConfigError::invalid_at(origin, format!("not JSON ({})", crate::error::JsonFault::of(&e))))?;
         let listed = match json.get("keys") {
             Some(serde_json::Value::Array(list)) => list.clone(),
-            Some(_) => return Err(ConfigError::invalid_at(origin, "`keys` is not a list")),
+            Some(_) => return Err(refuse("`keys` is not a list")),
             None => vec![json],
         };
         for key in listed {
             let field = |name: &str| key.get(name).and_then(serde_json::Value::as_str);
-            if ["d", "p", "q", "dp", "dq", "qi"].iter().any(|m| key.get(m).is_some()) {
-                return Err(ConfigError::invalid_at(
-                    origin,
+            if ["d", "p", "q", "dp", "dq", "qi", "oth", "k"].iter().any(|m| key.get(m).is_some()) {
+                return Err(refuse(
                     "a key to publish holds private members: give its public JWK (govuk-one-login jwks prints it)",
                 ));
             }
-            let bits = field("n")
-                .and_then(|n| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(n).ok())
-                .map_or(0, |n| n.len() * 8);
-            if field("kty") != Some("RSA") || field("e").is_none() || bits < 2048 {
-                return Err(ConfigError::invalid_at(
-                    origin,
-                    "a key to publish must be an RSA public JWK of 2048 bits or more",
+            let decode =
+                |v: Option<&str>| v.and_then(|v| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(v).ok());
+            let (Some(n), Some(e)) = (decode(field("n")), decode(field("e"))) else {
+                return Err(refuse("a key to publish must be an RSA public JWK (kty RSA, n and e)"));
+            };
+            let n_bytes = n.iter().skip_while(|b| **b == 0).count();
+            let e_value = e
+                .iter()
+                .skip_while(|b| **b == 0)
+                .try_fold(0u64, |acc, b| acc.checked_mul(256).map(|a| a | u64::from(*b)));
+            let e_ok = e_value.is_some_and(|e| e >= 65_537 && e % 2 == 1);
+            if field("kty") != Some("RSA") || n_bytes * 8 < 2048 || !e_ok {
+                return Err(refuse(
+                    "a key to publish must be an RSA public JWK of 2048 bits or more, with an odd exponent of at least 65537",
                 ));
             }
-            if field("kid").is_none_or(str::is_empty) {
-                return Err(ConfigError::invalid_at(
-                    origin,
-                    "a key to publish needs a `kid` (One Login picks keys by it)",
+            if field("alg").is_some_and(|a| !matches!(a, "RS256" | "PS256")) || field("use").is_some_and(|u| u != "sig")
+            {
+                return Err(refuse("a key to publish signs client assertions: `alg` RS256 or PS256, `use` sig"));
+            }
+            let Some(kid) = field("kid").filter(|k| !k.is_empty()) else {
+                return Err(refuse("a key to publish needs a `kid` (One Login picks keys by it)"));
+            };
+            if !loopback && is_stand_in_modulus(&n) {
+                return Err(refuse(
+                    "this is the local stand-in's test key, published in the govuk-one-login-rs repository: generate a key of your own",
                 ));
             }
-            keys.push(key);
+            let mut published = serde_json::json!({
+                "kty": "RSA", "n": field("n"), "e": field("e"), "kid": kid, "use": "sig",
+            });
+            if let Some(alg) = field("alg") {
+                published["alg"] = alg.into();
+            }
+            keys.push(published);
         }
+    }
+    if keys.len() > MAX_PUBLISHED_KEYS {
+        return Err(ConfigError::invalid_at(
+            origin,
+            format!("{} keys to publish: at most {MAX_PUBLISHED_KEYS}", keys.len()),
+        ));
     }
     Ok(keys)
 }
@@ -278,15 +312,50 @@ pub(super) fn together(config: &Config, cx: &Checks) -> Result<(), ConfigError> 
             ));
         }
     }
-    let mounted = [&routes.login, &routes.logout, &routes.backchannel_logout, &routes.sign_out_everywhere];
-    if let Some((i, p)) = mounted.iter().enumerate().find(|(i, p)| mounted[..*i].contains(p)) {
+    let mounted = [
+        Some(&routes.login),
+        Some(&routes.logout),
+        Some(&routes.backchannel_logout),
+        Some(&routes.sign_out_everywhere),
+        routes.jwks.as_ref(),
+    ];
+    if let Some((i, Some(p))) = mounted.iter().enumerate().find(|(i, p)| p.is_some() && mounted[..*i].contains(p)) {
         let method = [
             "",
             "ConfigBuilder::logout_path",
             "ConfigBuilder::backchannel_logout_path",
             "ConfigBuilder::sign_out_everywhere_path",
+            "ConfigBuilder::publish_jwks_at",
         ][i];
         return Err(ConfigError::invalid_at(cx.origin(method), format!("`{p}` is already the path of another route")));
+    }
+    if !config.published_keys.is_empty() {
+        let origin = cx.origin("ConfigBuilder::publish_keys");
+        if routes.jwks.is_none() {
+            return Err(ConfigError::invalid_at(
+                origin,
+                "keys to publish need the JWKS route (ConfigBuilder::publish_jwks_at)",
+            ));
+        }
+        let Some(current) = config.key_id.as_deref() else {
+            return Err(ConfigError::invalid_at(
+                origin,
+                "keys to publish need the signing key's kid (ONE_LOGIN_PRIVATE_KEY_ID)",
+            ));
+        };
+        let mut kids = vec![current];
+        for key in &config.published_keys {
+            let kid = key["kid"].as_str().unwrap_or_default();
+            let same_key =
+                key.get("n") == serde_json::to_value(&config.signing_key.public).ok().as_ref().and_then(|k| k.get("n"));
+            if kids.contains(&kid) && !(kid == current && same_key) {
+                return Err(ConfigError::invalid_at(
+                    origin,
+                    format!("the kid `{}` is published twice", crate::types::loggable(kid, 64)),
+                ));
+            }
+            kids.push(kid);
+        }
     }
     if let Some(events) = &config.events {
         let taken = [
@@ -316,19 +385,24 @@ pub(super) fn together(config: &Config, cx: &Checks) -> Result<(), ConfigError> 
 /// project's repository (`tests/mock-provider/keys/rp-rsa.pem`) and so signs for anyone.
 const STAND_IN_KEY_MODULUS_SHA256: &str = "1f58eb92fd5570495d93c2ac162f8818b057ebc0aa101be64a40c7cdc97c0d35";
 
+/// Whether an RSA modulus (big-endian bytes, as a JWK's `n` decodes) is the stand-in's.
+fn is_stand_in_modulus(modulus: &[u8]) -> bool {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, modulus);
+    let hex = digest.as_ref().iter().fold(String::with_capacity(64), |mut hex, b| {
+        let _ = std::fmt::Write::write_fmt(&mut hex, format_args!("{b:02x}"));
+        hex
+    });
+    hex == STAND_IN_KEY_MODULUS_SHA256
+}
+
 /// Refuses the stand-in's published test key for any issuer but one on loopback: a service
 /// registered with it at One Login (or any real provider) would let anyone sign as it.
 pub(super) fn not_the_stand_in_key(key: &super::SigningKey, issuer: &str) -> Result<(), ConfigError> {
     use base64::Engine as _;
     let jsonwebtoken::jwk::AlgorithmParameters::RSA(rsa) = &key.public.algorithm else { return Ok(()) };
     let Ok(modulus) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&rsa.n) else { return Ok(()) };
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &modulus);
-    let hex = digest.as_ref().iter().fold(String::with_capacity(64), |mut hex, b| {
-        let _ = std::fmt::Write::write_fmt(&mut hex, format_args!("{b:02x}"));
-        hex
-    });
     let loopback = Url::parse(issuer).is_ok_and(|u| is_loopback(&u));
-    if hex == STAND_IN_KEY_MODULUS_SHA256 && !loopback {
+    if is_stand_in_modulus(&modulus) && !loopback {
         return Err(ConfigError::invalid_at(
             key.origin,
             "this is the local stand-in's test key, published in the govuk-one-login-rs repository: \

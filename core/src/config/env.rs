@@ -53,6 +53,7 @@ const VARS: &[Var] = vars! {
     "ONE_LOGIN_MAX_SIGN_IN_STARTS_PER_SECOND" => max_sign_in_starts_per_second(count),
     "ONE_LOGIN_PRIVATE_KEY_ID" => key_id(trimmed),
     "ONE_LOGIN_PUBLISHED_KEYS" => publish_keys(key_files),
+    "ONE_LOGIN_JWKS_PATH" => publish_jwks_at(trimmed),
 };
 
 const ISSUER: &str = "ONE_LOGIN_ISSUER";
@@ -164,14 +165,29 @@ fn verbatim(v: &str) -> Result<String, String> {
 /// JSON text (a JWK or JWKS), or comma-separated paths of files holding it: each file is read
 /// here, and a file that cannot be read is named.
 fn key_files(v: &str) -> Result<Vec<String>, String> {
+    const MAX_FILE: u64 = 64 * 1024;
     let v = v.trim();
     if v.starts_with('{') {
         return Ok(vec![v.to_owned()]);
     }
+    // A key pasted into the wrong variable is never echoed into the error (and so the log).
+    if v.contains("-----BEGIN") || v.contains(['\n', '\r']) {
+        return Err(
+            "this looks like a PEM key: give public JWKs (govuk-one-login jwks prints them), or files holding them"
+                .into(),
+        );
+    }
     v.split(',')
         .map(str::trim)
         .filter(|p| !p.is_empty())
-        .map(|path| std::fs::read_to_string(path).map_err(|e| format!("`{path}`: cannot read it ({e})")))
+        .map(|path| {
+            let shown = crate::types::loggable(path, 128);
+            let size = std::fs::metadata(path).map_err(|e| format!("`{shown}`: cannot read it ({e})"))?.len();
+            if size > MAX_FILE {
+                return Err(format!("`{shown}`: larger than 64 KiB, no key set is"));
+            }
+            std::fs::read_to_string(path).map_err(|e| format!("`{shown}`: cannot read it ({e})"))
+        })
         .collect()
 }
 

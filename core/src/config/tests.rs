@@ -609,18 +609,26 @@ fn two_mounted_routes_cannot_share_a_path() {
     assert!(base().logout_path("/auth/login").build().is_err());
 }
 
-/// The public JWK of the stand-in's key, with a kid: a "next" key to publish.
-fn next_jwk() -> serde_json::Value {
+/// The public JWK of `pem`, with a kid.
+fn jwk_of(pem: &str, kid: &str) -> serde_json::Value {
     let loopback = Config::builder(Environment::Custom { issuer: "http://127.0.0.1:9000/".into() })
         .client_id("c")
         .redirect_uri("http://127.0.0.1:3000/auth/callback")
-        .key_id("next")
-        .signing_key_pem(STAND_IN_KEY)
+        .key_id(kid)
+        .signing_key_pem(pem)
         .unwrap()
         .build()
         .unwrap();
     loopback.public_jwks()["keys"][0].clone()
 }
+
+/// A "next" key to publish: one of no one's.
+fn next_jwk() -> serde_json::Value {
+    jwk_of(include_str!("../../../tests/mock-provider/keys/ssf-unpublished-rsa.pem"), "next")
+}
+
+const JWKS_PATH: (&str, &str) = ("ONE_LOGIN_JWKS_PATH", "/.well-known/jwks.json");
+const CURRENT: (&str, &str) = ("ONE_LOGIN_PRIVATE_KEY_ID", "current");
 
 #[test]
 fn further_keys_are_published_after_the_signing_key() {
@@ -633,7 +641,7 @@ fn further_keys_are_published_after_the_signing_key() {
     let file = dir.join("next.jwks.json");
     std::fs::write(&file, jwks).unwrap();
     for value in [jwks, leak(file.to_str().unwrap().to_owned())] {
-        let c = with(&[("ONE_LOGIN_PRIVATE_KEY_ID", "current"), ("ONE_LOGIN_PUBLISHED_KEYS", value)]).unwrap();
+        let c = with(&[CURRENT, JWKS_PATH, ("ONE_LOGIN_PUBLISHED_KEYS", value)]).unwrap();
         let keys = c.public_jwks()["keys"].as_array().unwrap().clone();
         assert_eq!(keys.len(), 2, "{value}");
         assert_eq!(keys[0]["kid"], "current", "the signing key first");
@@ -642,14 +650,14 @@ fn further_keys_are_published_after_the_signing_key() {
     // The signing key given again is published once.
     let c = with(&[("ONE_LOGIN_PRIVATE_KEY_ID", "current")]).unwrap();
     let current = leak(c.public_jwks()["keys"][0].to_string());
-    let again = with(&[("ONE_LOGIN_PRIVATE_KEY_ID", "current"), ("ONE_LOGIN_PUBLISHED_KEYS", current)]).unwrap();
+    let again = with(&[CURRENT, JWKS_PATH, ("ONE_LOGIN_PUBLISHED_KEYS", current)]).unwrap();
     assert_eq!(again.public_jwks()["keys"].as_array().unwrap().len(), 1);
 
     let refused = |edit: &dyn Fn(&mut serde_json::Value)| {
         let mut key = next.clone();
         edit(&mut key);
         let text = leak(key.to_string());
-        let Err(e) = with(&[("ONE_LOGIN_PUBLISHED_KEYS", text)]) else { panic!("{text} accepted") };
+        let Err(e) = with(&[CURRENT, JWKS_PATH, ("ONE_LOGIN_PUBLISHED_KEYS", text)]) else { panic!("{text} accepted") };
         e.to_string()
     };
     assert!(refused(&|k| k["d"] = "secret".into()).contains("private members"));
@@ -661,7 +669,57 @@ fn further_keys_are_published_after_the_signing_key() {
         })
         .contains("needs a `kid`")
     );
-    let missing = with(&[("ONE_LOGIN_PUBLISHED_KEYS", "/nonexistent/next.jwks.json")]).unwrap_err().to_string();
+    assert!(refused(&|k| k["oth"] = serde_json::json!([{ "r": "x" }])).contains("private members"));
+    assert!(refused(&|k| k["e"] = "AQ".into()).contains("exponent"), "e = 1 forges signatures");
+    assert!(refused(&|k| k["use"] = "enc".into()).contains("`use` sig"));
+    assert!(refused(&|k| k["alg"] = "HS256".into()).contains("RS256 or PS256"));
+    // A small modulus padded with zero bytes is still small.
+    assert!(
+        refused(&|k| k["n"] = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            [vec![0u8; 200], vec![0xc5; 100]].concat()
+        )
+        .into())
+        .contains("2048 bits")
+    );
+    let the_stand_ins = leak(jwk_of(STAND_IN_KEY, "stand-in").to_string());
+    let Err(e) = with(&[CURRENT, JWKS_PATH, ("ONE_LOGIN_PUBLISHED_KEYS", the_stand_ins)]) else { panic!("accepted") };
+    assert!(e.to_string().contains("stand-in's test key"), "{e}");
+    // What is published is the public members alone.
+    let mut extra = next.clone();
+    extra["x-note"] = "kept out".into();
+    let c = with(&[CURRENT, JWKS_PATH, ("ONE_LOGIN_PUBLISHED_KEYS", leak(extra.to_string()))]).unwrap();
+    assert!(c.public_jwks()["keys"][1].get("x-note").is_none());
+    // The kid, the signing key's kid and the route.
+    let twice = leak(serde_json::json!({ "keys": [next.clone(), next.clone()] }).to_string());
+    assert!(
+        with(&[CURRENT, JWKS_PATH, ("ONE_LOGIN_PUBLISHED_KEYS", twice)])
+            .unwrap_err()
+            .to_string()
+            .contains("published twice")
+    );
+    let mut clash = next.clone();
+    clash["kid"] = "current".into();
+    let clash = leak(clash.to_string());
+    assert!(
+        with(&[CURRENT, JWKS_PATH, ("ONE_LOGIN_PUBLISHED_KEYS", clash)])
+            .unwrap_err()
+            .to_string()
+            .contains("published twice")
+    );
+    assert!(
+        with(&[JWKS_PATH, ("ONE_LOGIN_PUBLISHED_KEYS", jwks)])
+            .unwrap_err()
+            .to_string()
+            .contains("ONE_LOGIN_PRIVATE_KEY_ID")
+    );
+    assert!(with(&[CURRENT, ("ONE_LOGIN_PUBLISHED_KEYS", jwks)]).unwrap_err().to_string().contains("JWKS route"));
+    // A key pasted into the variable is refused without being repeated.
+    let pasted = with(&[CURRENT, JWKS_PATH, ("ONE_LOGIN_PUBLISHED_KEYS", RP_KEY)]).unwrap_err().to_string();
+    assert!(pasted.contains("looks like a PEM key") && !pasted.contains("MII"), "{pasted}");
+    let missing = with(&[CURRENT, JWKS_PATH, ("ONE_LOGIN_PUBLISHED_KEYS", "/nonexistent/next.jwks.json")])
+        .unwrap_err()
+        .to_string();
     assert!(
         missing.contains("ONE_LOGIN_PUBLISHED_KEYS") && missing.contains("/nonexistent/next.jwks.json"),
         "{missing}"

@@ -291,8 +291,8 @@ pub trait Store: SessionDataStore + Send + Sync + fmt::Debug + 'static {
 
     /// How many live sessions `subject` has, on every instance: those the index lists whose
     /// record is still there and whose absolute expiry is after `now` (what a page saying
-    /// "signed in on N devices" shows). A session ended by idleness a moment ago may still be
-    /// counted until the backend notices.
+    /// "signed in on N devices" shows). A session that a revocation refuses on load (its
+    /// sign-in raced the revocation) may be counted until it expires.
     async fn count_sessions(&self, subject: &Subject, now: OffsetDateTime) -> Result<usize, StoreError>;
 
     /// Raises `subject`'s "revoked at" time to `at` (it never goes down), keeps it until at

@@ -152,6 +152,13 @@ async fn each_hook_runs_once_for_what_happened() {
     let handle = SessionHandle::new(ol.clone(), ctx, &RequestInfo::new("POST", "/account/sign-out-everywhere"));
     assert_eq!(handle.sign_out_everywhere().await.unwrap(), 1);
     assert_eq!(settled(&seen, 1).await, ["revocation SignOutEverywhere of 1"]);
+
+    // The sign-out-everywhere route's own step: this browser signed out, every device revoked.
+    let here = sign_in(&mock, &ol, &other, Requirement::MEDIUM, None).await;
+    sign_in(&mock, &ol, &other, Requirement::MEDIUM, None).await;
+    take(&seen);
+    ol.sign_out_everywhere(Some(here)).await.unwrap();
+    assert_eq!(settled(&seen, 2).await, ["sign_out at Cl.Cm", "revocation SignOutEverywhere of 2"]);
 }
 
 #[tokio::test]
