@@ -8,7 +8,6 @@ use govuk_one_login::doctor::{Cause, Check, Finding, Report, Severity};
 use govuk_one_login::{Config, ConfigBuilder, Environment, OneLogin};
 use govuk_one_login_mock::{MockProvider, keys};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::{POST_LOGOUT_URI, REDIRECT_URI, config_for};
 
@@ -28,27 +27,9 @@ fn causes(report: &Report) -> Vec<Cause> {
     report.findings().iter().filter_map(Finding::cause).collect()
 }
 
-/// Serves `body` as JSON to every request on a loopback port, and returns its URL.
+/// Serves `body` as JSON on a loopback port; returns its URL.
 async fn serve_json(body: Value) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let body = body.to_string();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let body = body.clone();
-            tokio::spawn(async move {
-                let mut buf = [0u8; 4096];
-                let _ = socket.read(&mut buf).await;
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = socket.write_all(head.as_bytes()).await;
-                let _ = socket.write_all(body.as_bytes()).await;
-            });
-        }
-    });
-    format!("http://{addr}/.well-known/jwks.json")
+    crate::serve_json(std::sync::Arc::new(std::sync::Mutex::new(body.to_string()))).await
 }
 
 #[tokio::test]

@@ -10,33 +10,10 @@ use std::time::Duration;
 use govuk_one_login::store::MemoryStore;
 use govuk_one_login::{Config, Environment, OneLogin, Requirement};
 use govuk_one_login_mock::{CLIENT_ID, MockProvider, keys};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::{REDIRECT_URI, authorize};
+use crate::{REDIRECT_URI, authorize, serve_json};
 
 const THIRD_KEY: &str = include_str!("../../../tests/mock-provider/keys/ssf-unpublished-rsa.pem");
-
-/// Serves whatever `body` holds as JSON on a loopback port; returns its URL.
-async fn serve(body: Arc<Mutex<String>>) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let body = body.lock().unwrap().clone();
-            tokio::spawn(async move {
-                let mut buf = [0u8; 4096];
-                let _ = socket.read(&mut buf).await;
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = socket.write_all(head.as_bytes()).await;
-                let _ = socket.write_all(body.as_bytes()).await;
-            });
-        }
-    });
-    format!("http://{addr}/.well-known/jwks.json")
-}
 
 /// The engine for one step: signing with `pem` as `kid`, publishing `also` beside it.
 fn engine(mock: &MockProvider, store: &MemoryStore, pem: &str, kid: &str, also: &[String]) -> OneLogin {
@@ -73,7 +50,7 @@ async fn a_key_rotated_in_three_steps_fails_no_sign_in() {
     mock.register_redirect_uri(REDIRECT_URI);
     let store = MemoryStore::new();
     let jwks = Arc::new(Mutex::new(String::new()));
-    mock.register_client_jwks_url(&serve(jwks.clone()).await, Duration::from_millis(300));
+    mock.register_client_jwks_url(&serve_json(jwks.clone()).await, Duration::from_millis(300));
 
     let old = engine(&mock, &store, keys::RP_PRIVATE_KEY_PEM, "old", &[]);
     let next = engine(&mock, &store, keys::UNREGISTERED_RSA_PRIVATE_KEY_PEM, "next", &[]);

@@ -148,15 +148,7 @@ async fn the_sign_in_page_offers_users_and_outcomes_and_speaks_welsh() {
     assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
 
     // The chosen user is the one signed in.
-    let id = english.split("name=\"id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
-    let r = client()
-        .post(format!("{}authorize/decision", mock.issuer()))
-        .form(&[("id", id.as_str()), ("user", "2"), ("level", "pass"), ("decision", "approve")])
-        .send()
-        .await
-        .unwrap();
-    let loc = url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
-    let code = loc.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let code = decide(&mock, &english, &[("user", "2"), ("level", "pass")]).await;
     let user = mock.shared.lock().codes[&code].user.clone();
     assert_eq!(user.email, "sian.williams@example.com");
     assert_eq!(mock.shared.lock().codes[&code].proven_at, None, "proven at the level asked for");
@@ -172,14 +164,17 @@ async fn the_sign_in_page_offers_users_and_outcomes_and_speaks_welsh() {
         assert!(english.contains(&format!("name=\"confidence\" type=\"radio\" value=\"{level}\">")), "{level}");
     }
     let page = client().get(authorize("en").as_str()).send().await.unwrap().text().await.unwrap();
-    let id = page.split("name=\"id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
-    let r = client()
-        .post(format!("{}authorize/decision", mock.issuer()))
-        .form(&[("id", id.as_str()), ("level", "pass"), ("confidence", "P1"), ("decision", "approve")])
-        .send()
-        .await
-        .unwrap();
-    let loc = url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
-    let code = loc.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let code = decide(&mock, &page, &[("level", "pass"), ("confidence", "P1")]).await;
     assert_eq!(mock.shared.lock().codes[&code].proven_at.as_deref(), Some("P1"));
+}
+
+/// Posts the sign-in page's form, approved with `choices`, and gives the code it was answered
+/// with.
+async fn decide(mock: &MockProvider, page: &str, choices: &[(&str, &str)]) -> String {
+    let id = page.split("name=\"id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let mut form = vec![("id", id.as_str()), ("decision", "approve")];
+    form.extend_from_slice(choices);
+    let r = client().post(format!("{}authorize/decision", mock.issuer())).form(&form).send().await.unwrap();
+    let loc = url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
+    loc.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned()
 }
