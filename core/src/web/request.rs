@@ -22,6 +22,11 @@ pub const LANG_COOKIE: &str = "lang";
 /// ```
 pub fn lang_preference<'a>(cookie_headers: impl IntoIterator<Item = &'a str>) -> Option<Locale> {
     for header in cookie_headers {
+        // Every request through an extractor comes here: a header without the name anywhere
+        // is passed over without being parsed.
+        if !header.contains(LANG_COOKIE) {
+            continue;
+        }
         for c in Cookie::split_parse(header).flatten() {
             if c.name_raw() == Some(LANG_COOKIE) {
                 return c.value_raw().and_then(Locale::from_tag);
