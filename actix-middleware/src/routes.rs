@@ -4,7 +4,7 @@ use actix_web::web::{self, Bytes, ServiceConfig};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use govuk_one_login::OneLogin;
 use govuk_one_login::events::{EventRequest, MAX_SET_BODY};
-use govuk_one_login::web::SessionContext;
+use govuk_one_login::web::{RouteKind, SessionContext};
 
 use crate::middleware::OneLoginMiddleware;
 use crate::render::{installed, not_installed, render, request_info};
@@ -17,22 +17,23 @@ use crate::render::{installed, not_installed, render, request_info};
 /// not run twice).
 pub fn configure(one_login: OneLogin) -> impl FnOnce(&mut ServiceConfig) {
     move |cfg| {
-        let config = one_login.config();
-        let r = config.routes();
         let mw = || OneLoginMiddleware::new(one_login.clone());
-        cfg.service(web::resource(config.callback_path()).wrap(mw()).route(web::get().to(callback)))
-            .service(web::resource(r.login.as_str()).wrap(mw()).route(web::get().to(login)))
-            .service(web::resource(r.logout.as_str()).wrap(mw()).route(web::post().to(logout)))
-            .service(
-                web::resource(r.sign_out_everywhere.as_str()).wrap(mw()).route(web::post().to(sign_out_everywhere)),
-            )
-            .service(web::resource(r.backchannel_logout.as_str()).wrap(mw()).route(web::post().to(backchannel_logout)));
-        if let Some(jwks) = &r.jwks {
-            cfg.service(web::resource(jwks.as_str()).wrap(mw()).route(web::get().to(jwks_route)));
-        }
-        if let Some(events) = config.security_events() {
-            cfg.service(web::resource(events.receiver_path()).wrap(mw()).route(web::post().to(events_receiver)))
-                .service(web::resource(events.token_path()).wrap(mw()).route(web::post().to(events_token)));
+        for route in one_login.mounted_routes() {
+            let handler = match route.kind {
+                RouteKind::Login => web::get().to(login),
+                RouteKind::Callback => web::get().to(callback),
+                RouteKind::Logout => web::post().to(logout),
+                RouteKind::SignOutEverywhere => web::post().to(sign_out_everywhere),
+                RouteKind::BackchannelLogout => web::post().to(backchannel_logout),
+                RouteKind::Jwks => web::get().to(jwks_route),
+                RouteKind::SecurityEvents => web::post().to(events_receiver),
+                RouteKind::SecurityEventsToken => web::post().to(events_token),
+                other => {
+                    tracing::error!(route = ?other, path = route.path, "this adapter has no handler for a library route");
+                    continue;
+                }
+            };
+            cfg.service(web::resource(route.path).wrap(mw()).route(handler));
         }
     }
 }

@@ -92,6 +92,14 @@ pub enum AuthorizeError {
     /// requirement's `max_age` needs `prompt=login` when One Login does not apply it.
     #[error("re-authentication, max_age and login_hint need signed request objects: set ONE_LOGIN_REQUEST_OBJECT=true")]
     NeedsRequestObject,
+    /// A sign-in link (the sign-in route's query) whose `level` is not a vector of trust, or
+    /// whose `max_age` is not a number of seconds: refused with 400 rather than read as another
+    /// level. The field names the parameter.
+    #[error("the sign-in link's {parameter} is not valid")]
+    InvalidSignInLink {
+        /// `level` or `max_age`.
+        parameter: &'static str,
+    },
     /// More sign-ins are being started than this instance's limit allows
     /// (`ONE_LOGIN_MAX_SIGN_IN_STARTS_PER_SECOND`): refused before any work, with 503.
     #[error("more than {per_second} sign-ins a second are being started: refused until the rate falls")]

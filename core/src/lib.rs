@@ -97,6 +97,8 @@ pub mod identity;
 mod jwt;
 mod keys;
 mod levels;
+#[cfg(feature = "openapi")]
+mod openapi;
 mod return_path;
 mod session;
 pub mod store;

@@ -7,7 +7,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use govuk_one_login::OneLogin;
 use govuk_one_login::events::{EventRequest, MAX_SET_BODY};
-use govuk_one_login::web::SessionContext;
+use govuk_one_login::web::{RouteKind, SessionContext};
 
 use crate::layer::OneLoginLayer;
 use crate::render::{installed, not_installed, render, request_info};
@@ -23,22 +23,23 @@ pub fn routes<S: Clone + Send + Sync + 'static>(one_login: &OneLogin) -> Router<
 }
 
 fn unlayered<S: Clone + Send + Sync + 'static>(one_login: &OneLogin) -> Router<S> {
-    let config = one_login.config();
-    let r = config.routes();
-    let mut router = Router::new()
-        .route(config.callback_path(), get(callback))
-        .route(&r.login, get(login))
-        .route(&r.logout, post(logout))
-        .route(&r.sign_out_everywhere, post(sign_out_everywhere))
-        .route(&r.backchannel_logout, post(backchannel_logout));
-    if let Some(jwks) = &r.jwks {
-        router = router.route(jwks, get(jwks_route));
-    }
-    if let Some(events) = config.security_events() {
-        router =
-            router.route(events.receiver_path(), post(events_receiver)).route(events.token_path(), post(events_token));
-    }
-    router
+    one_login.mounted_routes().into_iter().fold(Router::new(), |router, route| {
+        let handler = match route.kind {
+            RouteKind::Login => get(login),
+            RouteKind::Callback => get(callback),
+            RouteKind::Logout => post(logout),
+            RouteKind::SignOutEverywhere => post(sign_out_everywhere),
+            RouteKind::BackchannelLogout => post(backchannel_logout),
+            RouteKind::Jwks => get(jwks_route),
+            RouteKind::SecurityEvents => post(events_receiver),
+            RouteKind::SecurityEventsToken => post(events_token),
+            other => {
+                tracing::error!(route = ?other, path = route.path, "this adapter has no handler for a library route");
+                return router;
+            }
+        };
+        router.route(route.path, handler)
+    })
 }
 
 /// The engine and session context the layer put on the request.

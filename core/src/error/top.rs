@@ -65,6 +65,7 @@ impl Error {
             Error::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Config(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Error::Authorize(AuthorizeError::TooManySignIns { .. }) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Authorize(AuthorizeError::InvalidSignInLink { .. }) => StatusCode::BAD_REQUEST,
             Error::Level(_) | Error::Authorize(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Error::Callback(CallbackError::OneLogin { code, .. }) => match code {
                 OpErrorCode::AccessDenied => StatusCode::FORBIDDEN,

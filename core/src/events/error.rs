@@ -69,6 +69,11 @@ pub enum EventError {
 }
 
 impl EventError {
+    /// Every code [`code`](Self::code) gives.
+    #[cfg(feature = "openapi")]
+    pub(crate) const CODES: [&'static str; 4] =
+        ["invalid_request", "invalid_key", "invalid_issuer", "invalid_audience"];
+
     /// The RFC 8935 `err` code of a 400 answer; `None` for the answers that are not 400.
     pub fn code(&self) -> Option<&'static str> {
         Some(match self {
@@ -117,6 +122,14 @@ pub enum TokenRequestError {
 }
 
 impl TokenRequestError {
+    /// One of each kind (their codes are [`code`](Self::code)'s every value).
+    #[cfg(feature = "openapi")]
+    pub(crate) const ALL: [TokenRequestError; 3] = [
+        TokenRequestError::InvalidRequest("a missing or repeated parameter"),
+        TokenRequestError::InvalidClient,
+        TokenRequestError::UnsupportedGrantType,
+    ];
+
     /// The OAuth `error` code.
     pub fn code(&self) -> &'static str {
         match self {

@@ -120,6 +120,8 @@ pub use config::{
 pub use error::{EventError, TokenRequestError};
 pub use handler::{Delivery, EventHandlers, HandlerError};
 pub use receiver::{ACT_TIMEOUT, EventRequest, MAX_SET_BODY, Receipt, SET_CONTENT_TYPE};
+#[cfg(feature = "openapi")]
+pub(crate) use receiver::{SetErrorBody, TokenErrorBody, TokenGrantedBody};
 pub use set::{ReceivedSet, SET_TYPE};
 pub use types::{SecurityEvent, SubjectId};
 pub use verification::{VerificationSettings, VerificationStatus};

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use http::StatusCode;
-use serde_json::json;
+use serde::Serialize;
 
 use super::actions::{EventAction, EventType};
 use super::error::{EventError, TokenRequestError};
@@ -277,7 +277,7 @@ impl OneLogin {
                     Err(error) => {
                         tracing::error!(%error, "a client assertion could not be recorded: token refused");
                         return WebResponse::new(StatusCode::SERVICE_UNAVAILABLE)
-                            .json(&json!({ "error": "temporarily_unavailable" }));
+                            .json(&TokenErrorBody { error: "temporarily_unavailable" });
                     }
                 }
             }
@@ -286,11 +286,11 @@ impl OneLogin {
         };
         match granted {
             Ok(granted) => WebResponse::new(StatusCode::OK)
-                .json(&json!({
-                    "access_token": granted.access_token,
-                    "token_type": "Bearer",
-                    "expires_in": granted.expires_in,
-                }))
+                .json(&TokenGrantedBody {
+                    access_token: granted.access_token,
+                    token_type: "Bearer",
+                    expires_in: granted.expires_in,
+                })
                 .header("pragma", "no-cache"),
             Err(error) => {
                 tracing::warn!(%error, "security events token request refused");
@@ -300,8 +300,61 @@ impl OneLogin {
     }
 }
 
+/// The token endpoint's answer to a granted request (RFC 6749 §5.1).
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct TokenGrantedBody {
+    /// The bearer token for the receiver.
+    pub(crate) access_token: String,
+    /// Always `Bearer`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = bearer))]
+    pub(crate) token_type: &'static str,
+    /// Its lifetime, in seconds.
+    pub(crate) expires_in: u64,
+}
+
+#[cfg(feature = "openapi")]
+fn bearer() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(["Bearer"]))
+        .build()
+}
+
+/// The token endpoint's refusal (RFC 6749 §5.2).
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct TokenErrorBody {
+    /// The OAuth error code.
+    #[cfg_attr(feature = "openapi", schema(schema_with = token_error_codes))]
+    pub(crate) error: &'static str,
+}
+
+#[cfg(feature = "openapi")]
+fn token_error_codes() -> utoipa::openapi::Object {
+    let codes = TokenRequestError::ALL.iter().map(TokenRequestError::code).chain(["temporarily_unavailable"]);
+    utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String).enum_values(Some(codes)).build()
+}
+
+/// The receiver's refusal of a push (RFC 8935 §2.3).
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct SetErrorBody {
+    /// The error code.
+    #[cfg_attr(feature = "openapi", schema(schema_with = set_error_codes))]
+    pub(crate) err: &'static str,
+    /// Why, in English (no token content).
+    pub(crate) description: String,
+}
+
+#[cfg(feature = "openapi")]
+fn set_error_codes() -> utoipa::openapi::Object {
+    let codes = ["authentication_failed"].into_iter().chain(EventError::CODES);
+    utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String).enum_values(Some(codes)).build()
+}
+
 fn token_error_response(error: &TokenRequestError) -> WebResponse {
-    let response = WebResponse::new(error.http_status()).json(&json!({ "error": error.code() }));
+    let response = WebResponse::new(error.http_status()).json(&TokenErrorBody { error: error.code() });
     if *error == TokenRequestError::InvalidClient {
         response.header("www-authenticate", "Basic realm=\"security events\"")
     } else {
@@ -324,13 +377,13 @@ fn event_error_response(error: &EventError) -> WebResponse {
                 "Bearer realm=\"security events\", error=\"invalid_token\"".to_owned()
             };
             WebResponse::new(status)
-                .json(&json!({ "err": "authentication_failed", "description": error.to_string() }))
+                .json(&SetErrorBody { err: "authentication_failed", description: error.to_string() })
                 .header("www-authenticate", challenge)
         }
         _ if status.is_server_error() => WebResponse::new(status),
-        _ => WebResponse::new(status).json(&json!({
-            "err": error.code().unwrap_or("invalid_request"),
-            "description": loggable(&error.to_string(), 300),
-        })),
+        _ => WebResponse::new(status).json(&SetErrorBody {
+            err: error.code().unwrap_or("invalid_request"),
+            description: loggable(&error.to_string(), 300),
+        }),
     }
 }

@@ -4,13 +4,40 @@
 use std::sync::Arc;
 
 use http::StatusCode;
-use serde_json::json;
+use serde::Serialize;
 
 use super::WebResponse;
 use super::pages::ProblemKind;
 use crate::client::LoginRequest;
 use crate::levels::{Requirement, VectorOfTrust};
 use crate::session::SessionRecord;
+
+/// The JSON body of a denial or an error: what an API call (or a request that asked for
+/// JSON) gets instead of a redirect or an error page. (Its doc comments are the OpenAPI
+/// document's descriptions: no links.)
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct DenialBody {
+    /// Why, machine-readable.
+    #[cfg_attr(feature = "openapi", schema(schema_with = denial_codes))]
+    pub(crate) error: &'static str,
+    /// A sentence safe to show, in English.
+    pub(crate) message: &'static str,
+    /// The vector of trust that would be accepted, when the denial is about a level
+    /// (`Cl.Cm`, `Cl.Cm.P2`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) required: Option<String>,
+}
+
+/// Every [`DenialCode`]'s `error`, as a string enumeration.
+#[cfg(feature = "openapi")]
+fn denial_codes() -> utoipa::openapi::Object {
+    let codes = DenialCode::ALL.iter().copied().chain(ProblemKind::ALL.iter().map(|k| DenialCode::Problem(*k)));
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(codes.map(DenialCode::as_str)))
+        .build()
+}
 
 /// What the guard decided for one request. [`OneLogin::decide`](crate::OneLogin::decide) gives
 /// it without I/O; [`OneLogin::guard`](crate::OneLogin::guard) acts on it.
@@ -49,6 +76,14 @@ pub enum DenialCode {
 }
 
 impl DenialCode {
+    /// Every code but [`DenialCode::Problem`] (whose kinds are [`ProblemKind::ALL`]).
+    pub const ALL: [DenialCode; 4] = [
+        DenialCode::Unauthenticated,
+        DenialCode::InsufficientLevel,
+        DenialCode::ReauthenticationRequired,
+        DenialCode::IdentityNotProven,
+    ];
+
     /// The machine-readable `error` of the JSON body.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -130,14 +165,18 @@ impl Denial {
     }
     /// The JSON body.
     pub fn to_json(&self) -> serde_json::Value {
-        let mut body = json!({ "error": self.code.as_str(), "message": self.message() });
-        if let Some(required) = &self.required {
-            body["required"] = json!(required.to_string());
+        serde_json::to_value(self.body()).unwrap_or_default()
+    }
+    /// The JSON body, as the type the OpenAPI document describes.
+    pub(crate) fn body(&self) -> DenialBody {
+        DenialBody {
+            error: self.code.as_str(),
+            message: self.message(),
+            required: self.required.as_ref().map(ToString::to_string),
         }
-        body
     }
     /// The whole response: status, `cache-control: no-store` and the JSON body.
     pub fn to_response(&self) -> WebResponse {
-        WebResponse::new(self.status).json(&self.to_json())
+        WebResponse::new(self.status).json(&self.body())
     }
 }

@@ -207,13 +207,24 @@ impl OneLogin {
 
     /// `GET <login>?level=…&max_age=…&return_to=…`: the guard for that level (so a sign-in,
     /// step-up or re-authentication starts exactly as it would on a guarded page), and
-    /// straight to `return_to` (local paths only) when the session already meets it.
+    /// straight to `return_to` (local paths only) when the session already meets it. A `level`
+    /// that is not a vector of trust, or a `max_age` that is not a number of seconds, gets 400
+    /// ([`AuthorizeError::InvalidSignInLink`](crate::error::AuthorizeError::InvalidSignInLink)).
     pub async fn login_route(&self, request: &RequestInfo<'_>, ctx: &SessionContext) -> WebResponse {
-        let (mut level, mut max_age, mut return_to) = (None, None, None);
+        let (mut level, mut max_age, mut return_to, mut invalid) = (None, None, None, None);
         for (k, v) in url::form_urlencoded::parse(request.query().as_bytes()) {
             match &*k {
-                "level" => level = v.parse::<VectorOfTrust>().ok(),
-                "max_age" => max_age = v.parse::<u64>().ok().map(|m| m.min(MAX_AGE_CAP)),
+                "level" => match v.parse::<VectorOfTrust>() {
+                    Ok(v) => level = Some(v),
+                    Err(_) => invalid = Some("level"),
+                },
+                // Seconds, as digits (no sign), at most i64::MAX as a JSON integer can say.
+                "max_age" => match v.parse::<i64>() {
+                    Ok(m) if m >= 0 && v.bytes().all(|b| b.is_ascii_digit()) => {
+                        max_age = Some(m.unsigned_abs().min(MAX_AGE_CAP));
+                    }
+                    _ => invalid = Some("max_age"),
+                },
                 "return_to" => return_to = Some(ReturnPath::parse_or_root(&v)),
                 _ => {}
             }
@@ -223,6 +234,10 @@ impl OneLogin {
         let page = RequestInfo::new("GET", return_to.as_str())
             .accept_language(request.accept_language_header())
             .lang(request.lang_choice());
+        if let Some(parameter) = invalid {
+            // Anyone can edit this query: refused without a log line per request.
+            return self.problem(&AuthorizeError::InvalidSignInLink { parameter }.into(), &page, None, None);
+        }
         if max_age.is_some() && !self.config().request_objects() {
             // Anyone can put max_age in this query: refused without a log line per request (a
             // guarded route that asks for it fails, and logs, in the guard).

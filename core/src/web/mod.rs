@@ -30,7 +30,12 @@ pub use pages::{
     default_problem, escape_html,
 };
 pub use request::{LANG_COOKIE, RequestInfo, lang_preference};
-pub use routes::{CSRF_FIELD, MAX_FORM_BODY};
+pub use routes::{CSRF_FIELD, MAX_FORM_BODY, MountedRoute, RouteKind};
+#[cfg(feature = "openapi")]
+pub(crate) use {
+    decision::DenialBody,
+    routes::{BackchannelLogoutError, BackchannelLogoutErrorBody},
+};
 
 use crate::client::OneLogin;
 use crate::error::Error;
@@ -71,8 +76,10 @@ impl WebResponse {
     pub(crate) fn html(self, body: String) -> Self {
         Self { body, ..self }.header("content-type", "text/html; charset=utf-8")
     }
-    pub(crate) fn json(self, body: &serde_json::Value) -> Self {
-        Self { body: body.to_string(), ..self }.header("content-type", "application/json")
+    pub(crate) fn json(self, body: &impl serde::Serialize) -> Self {
+        // The bodies are the library's own types and values, which always serialize.
+        Self { body: serde_json::to_string(body).unwrap_or_default(), ..self }
+            .header("content-type", "application/json")
     }
     pub(crate) fn redirect(status: u16, location: &str) -> Self {
         Self::new(StatusCode::from_u16(status).unwrap_or(StatusCode::SEE_OTHER)).header("location", location)

@@ -108,6 +108,19 @@ pub enum ProblemKind {
 }
 
 impl ProblemKind {
+    /// Every kind.
+    pub const ALL: [ProblemKind; 9] = [
+        ProblemKind::SignInCancelled,
+        ProblemKind::SignedOut,
+        ProblemKind::LinkExpired,
+        ProblemKind::SignInFailed,
+        ProblemKind::OneLoginUnavailable,
+        ProblemKind::OneLoginUnreachable,
+        ProblemKind::SignOutFormExpired,
+        ProblemKind::ServiceUnavailable,
+        ProblemKind::ServiceError,
+    ];
+
     /// The machine-readable code, such as `sign_in_cancelled`.
     pub fn code(self) -> &'static str {
         match self {
@@ -165,7 +178,7 @@ impl Error {
                 OpErrorCode::TemporarilyUnavailable | OpErrorCode::ServerError => ProblemKind::OneLoginUnavailable,
                 _ => ProblemKind::ServiceError,
             },
-            Error::Callback(_) => ProblemKind::LinkExpired,
+            Error::Callback(_) | Error::Authorize(AuthorizeError::InvalidSignInLink { .. }) => ProblemKind::LinkExpired,
             Error::Provider(error) => provider_problem(error),
             Error::Store(StoreError::Unavailable { .. } | StoreError::Full { .. })
             | Error::Authorize(AuthorizeError::TooManySignIns { .. }) => ProblemKind::ServiceUnavailable,

@@ -2,7 +2,7 @@
 //! (optionally) our JWKS. Their pages go through the engine's [`Pages`](super::Pages).
 
 use http::StatusCode;
-use serde_json::json;
+use serde::Serialize;
 
 use super::cookies::{self, Names};
 use super::pages::{ProblemKind, ProblemPage};
@@ -21,6 +21,85 @@ pub const MAX_FORM_BODY: usize = 16 * 1024;
 /// The sign-out form's field that carries the session's CSRF token.
 pub const CSRF_FIELD: &str = "csrf_token";
 
+/// One of the routes the library mounts. Adapters mount [`OneLogin::mounted_routes`], matching
+/// on this to pick each route's handler, and the OpenAPI document (the `openapi` feature)
+/// describes the same list, so the two cannot disagree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RouteKind {
+    /// `GET`: starts a sign-in ([`OneLogin::login_route`]).
+    Login,
+    /// `GET`: One Login's redirect back ([`OneLogin::callback_route`]).
+    Callback,
+    /// `POST`: sign-out ([`OneLogin::logout_route`]).
+    Logout,
+    /// `POST`: sign-out on every device ([`OneLogin::sign_out_everywhere_route`]).
+    SignOutEverywhere,
+    /// `POST`: One Login's back-channel logout ([`OneLogin::backchannel_logout_route`]).
+    BackchannelLogout,
+    /// `GET`: our public key set ([`OneLogin::jwks_route`]), when published.
+    Jwks,
+    /// `POST`: the security-event receiver ([`OneLogin::events_route`]), when enabled.
+    SecurityEvents,
+    /// `POST`: the security-event transmitter's token endpoint
+    /// ([`OneLogin::events_token_route`]), when the receiver is enabled.
+    SecurityEventsToken,
+}
+
+impl RouteKind {
+    /// The one method the route answers (any other gets 405).
+    pub fn method(self) -> http::Method {
+        match self {
+            RouteKind::Login | RouteKind::Callback | RouteKind::Jwks => http::Method::GET,
+            RouteKind::Logout
+            | RouteKind::SignOutEverywhere
+            | RouteKind::BackchannelLogout
+            | RouteKind::SecurityEvents
+            | RouteKind::SecurityEventsToken => http::Method::POST,
+        }
+    }
+}
+
+/// A route the library mounts: what it is, and the path this configuration gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MountedRoute<'a> {
+    /// Which route.
+    pub kind: RouteKind,
+    /// Its path.
+    pub path: &'a str,
+}
+
+/// Why a back-channel logout was refused: the `error` of its JSON body.
+#[derive(Clone, Copy, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum BackchannelLogoutError {
+    /// 400: no form, no `logout_token`, or a token that is not valid.
+    InvalidRequest,
+    /// 501: the token could not be checked, or the sessions could not be ended (One Login's
+    /// "you have not been able to log the user out").
+    LogoutFailed,
+}
+
+/// The JSON body of a refused back-channel logout.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct BackchannelLogoutErrorBody {
+    /// Why.
+    pub(crate) error: BackchannelLogoutError,
+}
+
+impl BackchannelLogoutError {
+    fn response(self) -> WebResponse {
+        let status = match self {
+            BackchannelLogoutError::InvalidRequest => StatusCode::BAD_REQUEST,
+            BackchannelLogoutError::LogoutFailed => StatusCode::NOT_IMPLEMENTED,
+        };
+        WebResponse::new(status).json(&BackchannelLogoutErrorBody { error: self })
+    }
+}
+
 /// Which sessions a sign-out form ends.
 #[derive(Clone, Copy)]
 enum SignOutScope {
@@ -33,6 +112,45 @@ fn form_value(body: &[u8], name: &str) -> Option<String> {
 }
 
 impl OneLogin {
+    /// Every route the library mounts for this configuration, in a stable order: sign-in,
+    /// callback, sign-out, sign-out on every device and back-channel logout always; the JWKS
+    /// route when the configuration publishes one; the security-event receiver and its token
+    /// endpoint when it enables them.
+    ///
+    /// ```
+    /// # use govuk_one_login::{Config, Environment, OneLogin};
+    /// # let config = Config::builder(Environment::Custom { issuer: "http://127.0.0.1:9".into() })
+    /// #     .client_id(govuk_one_login_mock::CLIENT_ID)
+    /// #     .redirect_uri("http://127.0.0.1:8080/auth/callback")
+    /// #     .signing_key_pem(govuk_one_login_mock::keys::RP_PRIVATE_KEY_PEM).unwrap()
+    /// #     .build().unwrap();
+    /// # let one_login = OneLogin::new(config).unwrap();
+    /// use govuk_one_login::web::RouteKind;
+    /// let routes = one_login.mounted_routes();
+    /// assert_eq!(routes[0].kind, RouteKind::Login);
+    /// assert_eq!(routes[0].path, "/auth/login");
+    /// assert_eq!(routes[0].kind.method(), http::Method::GET);
+    /// ```
+    pub fn mounted_routes(&self) -> Vec<MountedRoute<'_>> {
+        let config = self.config();
+        let r = config.routes();
+        let mut routes = vec![
+            MountedRoute { kind: RouteKind::Login, path: &r.login },
+            MountedRoute { kind: RouteKind::Callback, path: config.callback_path() },
+            MountedRoute { kind: RouteKind::Logout, path: &r.logout },
+            MountedRoute { kind: RouteKind::SignOutEverywhere, path: &r.sign_out_everywhere },
+            MountedRoute { kind: RouteKind::BackchannelLogout, path: &r.backchannel_logout },
+        ];
+        if let Some(jwks) = &r.jwks {
+            routes.push(MountedRoute { kind: RouteKind::Jwks, path: jwks });
+        }
+        if let Some(events) = config.security_events() {
+            routes.push(MountedRoute { kind: RouteKind::SecurityEvents, path: events.receiver_path() });
+            routes.push(MountedRoute { kind: RouteKind::SecurityEventsToken, path: events.token_path() });
+        }
+        routes
+    }
+
     fn clear_session_cookie(&self) -> String {
         let names = Names::for_config(self.config());
         cookies::set(names.session, "", 0, names.secure)
@@ -185,16 +303,16 @@ impl OneLogin {
             .is_some_and(|c| c.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
         let token = (is_form && body.len() <= MAX_FORM_BODY).then(|| form_value(body, "logout_token")).flatten();
         let Some(token) = token else {
-            return WebResponse::new(StatusCode::BAD_REQUEST).json(&json!({ "error": "invalid_request" }));
+            return BackchannelLogoutError::InvalidRequest.response();
         };
         match self.backchannel_logout(&token).await {
             Ok(_) => WebResponse::new(StatusCode::OK),
             Err(error) => {
                 tracing::warn!(?error, "back-channel logout refused");
                 if error.http_status() == StatusCode::BAD_REQUEST {
-                    WebResponse::new(StatusCode::BAD_REQUEST).json(&json!({ "error": "invalid_request" }))
+                    BackchannelLogoutError::InvalidRequest.response()
                 } else {
-                    WebResponse::new(StatusCode::NOT_IMPLEMENTED).json(&json!({ "error": "logout_failed" }))
+                    BackchannelLogoutError::LogoutFailed.response()
                 }
             }
         }

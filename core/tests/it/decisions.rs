@@ -445,7 +445,9 @@ async fn start_login_failures_use_the_pages_and_default_pages_escape() {
 #[tokio::test]
 async fn the_sign_in_route_caps_max_age() {
     let h = harness().await;
-    for max_age in ["9223372036854775807", "18446744073709551615"] {
+    // The largest a JSON integer (and the OpenAPI document) allows; one more is refused (see
+    // the test below).
+    for max_age in ["9223372036854775807", "31622401"] {
         let path = format!("/auth/login?level=Cl.Cm&max_age={max_age}&return_to=%2Fdeep");
         let r = h.ol.login_route(&page(&path), &SessionContext::default()).await;
         assert_eq!(r.status, 302, "the guard's redirect is sent");
@@ -561,4 +563,31 @@ fn missing_layer_is_a_500_with_its_message() {
     assert_eq!(r.body, "install the session layer");
     assert_eq!(r.header_value("content-type"), Some("text/plain; charset=utf-8"));
     assert_eq!(web::missing_layer("install the session layer"), r, "the same every time");
+}
+
+#[tokio::test]
+async fn a_sign_in_link_with_a_bad_level_or_max_age_is_refused_not_read_as_another_level() {
+    let h = harness().await;
+    for query in [
+        "level=Cl.Cm.P9",
+        "level=",
+        "level=Cl.P2",
+        "level=Cl.Cm&max_age=-1",
+        "level=Cl.Cm&max_age=%2B5",
+        "level=Cl.Cm&max_age=abc",
+        "level=Cl.Cm&max_age=",
+        "level=Cl.Cm&max_age=9223372036854775808",
+    ] {
+        let path = format!("/auth/login?{query}&return_to=%2Faccount");
+        let r = h.ol.login_route(&page(&path), &SessionContext::default()).await;
+        assert_eq!(r.status, 400, "{query}");
+        assert!(r.header_value("location").is_none() && r.header_value("set-cookie").is_none(), "{query}");
+        assert!(r.body.contains("expired"), "{query}: {}", r.body);
+    }
+    // Components in any order, as the parser reads them, and no level at all, still sign in.
+    for query in ["level=Cm.Cl", "level=P2.Cm.Cl", "return_to=%2F", "level=Cl&max_age=0"] {
+        let path = format!("/auth/login?{query}");
+        let r = h.ol.login_route(&page(&path), &SessionContext::default()).await;
+        assert_eq!(r.status, 302, "{query}: {}", r.body);
+    }
 }

@@ -123,6 +123,7 @@ async fn traced(
 /// [`OneLoginMiddleware`].
 pub fn routes(one_login: OneLogin) -> impl FnOnce(&mut ServiceConfig) {
     move |cfg| {
+        let openapi = std::sync::Arc::<str>::from(demo_support::openapi::document(&one_login));
         configure(one_login)(cfg);
         cfg.service(
             web::resource("/account")
@@ -134,7 +135,12 @@ pub fn routes(one_login: OneLogin) -> impl FnOnce(&mut ServiceConfig) {
         .service(web::resource("/api/me").wrap(require(Requirement::MEDIUM).api()).route(web::get().to(account_api)))
         .route("/", web::get().to(home))
         .route("/signed-out", web::get().to(signed_out))
-        .route("/metrics", web::get().to(metrics))
+        // Resources, not `.route(…)`, so that another method gets 405 as /openapi.json says.
+        .service(web::resource("/metrics").route(web::get().to(metrics)))
+        .service(web::resource("/openapi.json").route(web::get().to(move || {
+            let body = openapi.to_string();
+            async move { HttpResponse::Ok().content_type(demo_support::openapi::CONTENT_TYPE).body(body) }
+        })))
         .route("/assets/{path:.*}", web::get().to(asset));
     }
 }

@@ -94,6 +94,7 @@ async fn traced(request: Request, next: Next) -> Response {
 
 /// The demo's router: its routes and One Login's, inside the request span.
 pub fn app(one_login: OneLogin) -> Router {
+    let openapi = std::sync::Arc::<str>::from(demo_support::openapi::document(&one_login));
     Router::new()
         .route("/account", get(account).post(account_api).route_layer(require(Requirement::MEDIUM)))
         .route("/identity", get(identity).route_layer(require(Requirement::IDENTITY_P2)))
@@ -101,6 +102,10 @@ pub fn app(one_login: OneLogin) -> Router {
         .route("/", get(home))
         .route("/signed-out", get(signed_out))
         .route("/metrics", get(metrics))
+        .route(
+            "/openapi.json",
+            get(move || async move { ([(header::CONTENT_TYPE, demo_support::openapi::CONTENT_TYPE)], openapi.to_string()) }),
+        )
         .route("/assets/{*path}", get(asset))
         .with_one_login(one_login)
         .layer(from_fn(language))

@@ -6,6 +6,7 @@
 
 pub mod assets;
 pub mod lang;
+pub mod openapi;
 mod pages;
 mod texts;
 

@@ -69,6 +69,14 @@ impl Env {
     /// Starts with the security-event receiver on, its transmitter the stand-in's: the
     /// stand-in's pushes reach the app's receiver, with a token from the app's token endpoint.
     pub async fn start_with_events(adapter: &dyn Adapter) -> Env {
+        Self::start_with_events_and(adapter, |b, _| b).await
+    }
+
+    /// [`Env::start_with_events`] with a changed configuration, as [`Env::start_with`] has.
+    pub async fn start_with_events_and(
+        adapter: &dyn Adapter,
+        edit: impl FnOnce(ConfigBuilder, &str) -> ConfigBuilder,
+    ) -> Env {
         let mock = MockProvider::start().await;
         let verification = govuk_one_login::events::VerificationSettings::new(
             mock.events_verification_url(),
@@ -80,7 +88,7 @@ impl Env {
             .issuer(mock.events_issuer())
             .jwks_url(mock.events_jwks_url())
             .verification(verification);
-        let env = Self::start_on_mock(adapter, mock, |b, _| b.security_events(events));
+        let env = Self::start_on_mock(adapter, mock, |b, base| edit(b.security_events(events), base));
         env.mock.register_events_receiver(govuk_one_login_mock::EventsReceiver::new(
             env.url("/auth/events"),
             env.url("/auth/events/token"),

@@ -7,6 +7,7 @@ mod local_development;
 mod logs;
 mod metrics;
 mod multi_instance;
+mod openapi;
 mod start_up;
 
 macro_rules! scenarios {
