@@ -232,3 +232,26 @@ async fn the_users_language_choice_is_sent_as_ui_locales() {
     authorize(&h.ol.start_login(login).await.unwrap().url).await;
     assert_eq!(h.mock.last_authorize().unwrap().params["ui_locales"], "cy");
 }
+
+/// A provider that could not read the request object redirects with its error and no `state`
+/// (oidc-provider does, and One Login for a request without one): refused as a callback without
+/// state, with the provider's error in the log, where it used to be lost.
+#[tokio::test]
+async fn an_error_without_state_is_refused_and_logged() {
+    use tracing_subscriber::layer::SubscriberExt;
+    let logs = opaque::Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_ansi(false).with_writer(move || writer.clone()))
+        .with(tracing_subscriber::filter::Targets::new().with_target("govuk_one_login", tracing::Level::INFO));
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let h = harness().await;
+    let start = h.ol.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::root())).await.unwrap();
+    let params = CallbackParams::from_query(
+        "error=invalid_request&error_description=%27vtr%27+parameter+must+not+be+provided+twice",
+    );
+    let refused = h.ol.complete_login(params, Some(&start.flow_cookie), None).await.unwrap_err();
+    assert!(matches!(refused, Error::Callback(govuk_one_login::error::CallbackError::MissingState)), "{refused:?}");
+    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(logged.contains("invalid_request") && logged.contains("provided twice"), "{logged}");
+}
