@@ -94,6 +94,31 @@ impl ClientSigningAlgorithm {
     }
 }
 
+/// The form of the signed request object: One Login's, or OpenID Connect's for a standard
+/// provider. Only the members below differ; outside a request object
+/// (`ONE_LOGIN_REQUEST_OBJECT=false`) the query parameters are the same either way.
+///
+/// | member | [`OneLogin`](Self::OneLogin) (default) | [`Standard`](Self::Standard) |
+/// |---|---|---|
+/// | `claims` | a JSON string, `"{\"userinfo\":{…}}"` | a JSON object (OpenID Connect Core 5.5) |
+/// | `vtr` | a JSON array, `["Cl.Cm"]` | the JSON text as a string, `"[\"Cl.Cm\"]"`, as an extension parameter's value |
+/// | `aud` | the authorize URL, as One Login's docs give it | the issuer (RFC 9101 section 4) |
+///
+/// One Login's live service accepts `claims` either way, but its simulator, which service teams
+/// test with, answers 500 to an object; One Login's own relying-party stub sends the string. A
+/// standard provider (such as oidc-provider, see `docs/interop.md`) reads a JSON array member
+/// as a repeated parameter, and refuses it, and wants its issuer as the audience. The default
+/// is One Login's for every [`Environment`], as each is One Login or stands in for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum RequestObjectForm {
+    /// As One Login's own tools send it (default).
+    #[default]
+    OneLogin,
+    /// As OpenID Connect Core and RFC 9101 give it, for a standard provider.
+    Standard,
+}
+
 /// An identity claim that can be requested with an identity vector of trust. Each must be
 /// registered on the client, or One Login refuses the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -294,6 +319,7 @@ settings! {
         published_keys: Vec<String> = Vec::new() => Vec<serde_json::Value>, check::published_keys;
         clock_skew: Duration = Duration::from_secs(30), check::clock_skew;
         request_objects: bool = true;
+        request_object_form: RequestObjectForm = RequestObjectForm::OneLogin;
         identity_claims: Vec<IdentityClaim> = vec![IdentityClaim::CoreIdentity], check::identity_claims;
         user_agent: String = concat!("govuk-one-login-rs/", env!("CARGO_PKG_VERSION")).into(), check::user_agent;
         http_timeout: Duration = Duration::from_secs(10);
@@ -393,6 +419,13 @@ impl<K> ConfigBuilder<K> {
     /// Whether to send a signed request object (`ONE_LOGIN_REQUEST_OBJECT`, default true).
     pub fn request_objects(mut self, enabled: bool) -> Self {
         self.settings.request_objects = enabled;
+        self
+    }
+    /// The form of the signed request object (`ONE_LOGIN_REQUEST_OBJECT_FORM`, `one-login`, the
+    /// default, or `standard`): see [`RequestObjectForm`]. Set [`RequestObjectForm::Standard`]
+    /// only for a provider other than One Login; One Login's simulator refuses its `claims`.
+    pub fn request_object_form(mut self, form: RequestObjectForm) -> Self {
+        self.settings.request_object_form = form;
         self
     }
     /// The identity claims to request with an identity level (`ONE_LOGIN_IDENTITY_CLAIMS`,
@@ -676,6 +709,10 @@ impl Config {
     /// Whether the login request goes as a signed request object.
     pub fn request_objects(&self) -> bool {
         self.request_objects
+    }
+    /// The form of the signed request object.
+    pub fn request_object_form(&self) -> RequestObjectForm {
+        self.request_object_form
     }
     /// The security-event receiver's settings, when it is enabled.
     pub fn security_events(&self) -> Option<&crate::events::EventsConfig> {

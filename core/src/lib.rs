@@ -110,7 +110,7 @@ pub mod web;
 pub use client::{CallbackParams, LoginOutcome, LoginRedirect, LoginRequest, OneLogin, OneLoginBuilder};
 pub use config::{
     ClientSigningAlgorithm, Config, ConfigBuilder, ConfigError, ConfigSource, Environment, IdTokenAlgorithm,
-    IdentityClaim, MAX_CLOCK_SKEW, NoKey, Routes, WithKey,
+    IdentityClaim, MAX_CLOCK_SKEW, NoKey, RequestObjectForm, Routes, WithKey,
 };
 pub use error::top::Error;
 pub use identity::verified::{CoreIdentity, IdentityOutcome};

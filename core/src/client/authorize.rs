@@ -8,6 +8,7 @@ use url::Url;
 
 use super::OneLogin;
 use super::assertion::{LIFETIME, sign};
+use crate::config::RequestObjectForm;
 use crate::error::{AuthorizeError, Error};
 use crate::levels::{Requirement, VectorOfTrust};
 use crate::return_path::ReturnPath;
@@ -234,8 +235,27 @@ impl OneLogin {
                 q.append_pair("response_type", "code");
                 q.append_pair("scope", &config.scopes.join(" "));
                 q.append_pair("client_id", config.client_id.as_str());
+                // The members whose form differs (see `RequestObjectForm`): each is JSON text
+                // either way, as its query parameter would be.
+                let as_text = |params: &mut Map<String, Value>, key: &str| {
+                    if let Some(value) = params.get_mut(key) {
+                        *value = Value::String(value.to_string());
+                    }
+                };
+                let audience = match config.request_object_form {
+                    // One Login's simulator answers 500 to a `claims` object.
+                    RequestObjectForm::OneLogin => {
+                        as_text(&mut params, "claims");
+                        meta.authorization_endpoint.as_str()
+                    }
+                    // A standard provider reads an array member as a repeated parameter.
+                    RequestObjectForm::Standard => {
+                        as_text(&mut params, "vtr");
+                        config.issuer.as_str()
+                    }
+                };
                 params.insert("iss".into(), json!(config.client_id.as_str()));
-                params.insert("aud".into(), json!(meta.authorization_endpoint));
+                params.insert("aud".into(), json!(audience));
                 params.insert("iat".into(), json!(now));
                 params.insert("nbf".into(), json!(now));
                 params.insert("exp".into(), json!(now + LIFETIME));

@@ -219,10 +219,20 @@ impl OneLogin {
         // The sign-in begins as the callback arrives: a revocation recorded while the pending
         // login is taken from the store (a round trip to Redis) is later than it, so ends it.
         let began = self.precise_now();
-        let state = bounded(params.state, "state")?.ok_or(CallbackError::MissingState)?;
+        let state = bounded(params.state, "state")?;
         let code = bounded(params.code, "code")?;
         let error = bounded(params.error, "error")?;
         let description = bounded(params.error_description, "error_description")?;
+        let Some(state) = state else {
+            // A provider that could not read the request (a refused request object, a missing
+            // `state`) redirects with its error and no state. Nothing binds that to a sign-in,
+            // so it is refused as any callback without state, but what it says is logged.
+            if let Some(error) = &error {
+                let description = description.as_deref().map(|d| crate::types::loggable(d, 256));
+                tracing::info!(error = %OpErrorCode::parse(error), ?description, "One Login returned an error to the callback without a state");
+            }
+            return Err(CallbackError::MissingState.into());
+        };
 
         let pending: PendingLogin = self
             .store()

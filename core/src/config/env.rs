@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::{
     ClientSigningAlgorithm, Config, ConfigBuilder, ConfigError, ConfigSource, Environment, IdTokenAlgorithm,
-    IdentityClaim, WithKey,
+    IdentityClaim, RequestObjectForm, WithKey,
 };
 use crate::store::config::duration;
 
@@ -46,6 +46,7 @@ const VARS: &[Var] = vars! {
     "ONE_LOGIN_CLIENT_ASSERTION_ALG" => client_signing_alg(client_signing_alg),
     "ONE_LOGIN_CLOCK_SKEW_SECONDS" => clock_skew(seconds),
     "ONE_LOGIN_REQUEST_OBJECT" => request_objects(boolean),
+    "ONE_LOGIN_REQUEST_OBJECT_FORM" => request_object_form(request_object_form),
     "ONE_LOGIN_USER_AGENT" => user_agent(verbatim),
     "ONE_LOGIN_SESSION_LIFETIME" => session_ttl(duration),
     "ONE_LOGIN_SESSION_IDLE_TIMEOUT" => session_idle_timeout(duration),
@@ -221,6 +222,14 @@ fn client_signing_alg(v: &str) -> Result<ClientSigningAlgorithm, String> {
         "RS256" => Ok(ClientSigningAlgorithm::Rs256),
         "PS256" => Ok(ClientSigningAlgorithm::Ps256),
         other => Err(format!("`{other}` is not RS256 or PS256")),
+    }
+}
+
+fn request_object_form(v: &str) -> Result<RequestObjectForm, String> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "one-login" => Ok(RequestObjectForm::OneLogin),
+        "standard" => Ok(RequestObjectForm::Standard),
+        other => Err(format!("`{other}` is not one-login or standard")),
     }
 }
 

@@ -53,6 +53,7 @@ fn integration_preset_fills_every_url() {
     assert_eq!(c.callback_path(), "/auth/callback");
     assert!(c.secure_cookies());
     assert!(c.request_objects());
+    assert_eq!(c.request_object_form(), RequestObjectForm::OneLogin, "as One Login's tools send it");
     assert_eq!(c.clock_skew(), Duration::from_secs(30));
     assert_eq!(c.identity_claims(), [IdentityClaim::CoreIdentity]);
 }
@@ -74,6 +75,21 @@ fn identity_reuse_max_age_from_env() {
     assert_eq!(c.identity_reuse_max_age(), Duration::from_secs(600));
     assert_eq!(with(&[("ONE_LOGIN_IDENTITY_REUSE_MAX_AGE", "0")]).unwrap().identity_reuse_max_age(), Duration::ZERO);
     assert_eq!(invalid_var(with(&[("ONE_LOGIN_IDENTITY_REUSE_MAX_AGE", "soon")])), "ONE_LOGIN_IDENTITY_REUSE_MAX_AGE");
+}
+
+#[test]
+fn request_object_form_from_env() {
+    let custom = [("ONE_LOGIN_ENVIRONMENT", ""), ("ONE_LOGIN_ISSUER", "http://127.0.0.1:3000")];
+    assert_eq!(
+        with(&custom).unwrap().request_object_form(),
+        RequestObjectForm::OneLogin,
+        "a custom issuer is the stand-in or One Login's simulator, which refuses a claims object"
+    );
+    for (text, form) in [("standard", RequestObjectForm::Standard), (" One-Login ", RequestObjectForm::OneLogin)] {
+        let c = with(&[("ONE_LOGIN_REQUEST_OBJECT_FORM", text)]).unwrap();
+        assert_eq!(c.request_object_form(), form, "{text}");
+    }
+    assert_eq!(invalid_var(with(&[("ONE_LOGIN_REQUEST_OBJECT_FORM", "oidc")])), "ONE_LOGIN_REQUEST_OBJECT_FORM");
 }
 
 #[test]

@@ -1,11 +1,17 @@
 use govuk_one_login::error::AuthorizeError;
-use govuk_one_login::{Error, IdToken, Requirement};
+use govuk_one_login::{Error, IdToken, RequestObjectForm, Requirement};
 use serde_json::json;
 
 use crate::*;
 
 fn query(url: &url::Url) -> std::collections::HashMap<String, String> {
     url.query_pairs().into_owned().collect()
+}
+
+/// The `claims` member of a request object as One Login's tools send it: a JSON string, parsed.
+fn claims_string(params: &serde_json::Map<String, serde_json::Value>) -> serde_json::Value {
+    let text = params["claims"].as_str().unwrap_or_else(|| panic!("claims is not a JSON string: {}", params["claims"]));
+    serde_json::from_str(text).expect("claims holds JSON")
 }
 
 #[tokio::test]
@@ -34,11 +40,52 @@ async fn signed_request_object_by_default() {
     assert!(p["state"].as_str().unwrap().len() >= 22);
     assert!(p["nonce"].as_str().unwrap().len() >= 22);
     assert!(p["exp"].as_i64().unwrap() > p["iat"].as_i64().unwrap());
-    let claims = p["claims"]["userinfo"].as_object().unwrap();
+    let claims = claims_string(p);
+    let claims = claims["userinfo"].as_object().unwrap();
     for c in ["coreIdentityJWT", "address", "passport", "drivingPermit", "returnCode"] {
         assert!(claims.contains_key(&format!("https://vocab.account.gov.uk/v1/{c}")), "{c}");
     }
     assert!(p.get("prompt").is_none());
+}
+
+#[tokio::test]
+async fn the_standard_form_sends_claims_as_an_object_vtr_as_text_and_the_issuer_as_audience() {
+    use base64::Engine as _;
+    let h = harness_with(|b| b.request_object_form(RequestObjectForm::Standard)).await;
+    let start = h.ol.start_login(LoginRequest::new(Requirement::IDENTITY_P2, ReturnPath::root())).await.unwrap();
+    // Read as sent: the stand-in, like One Login, takes only the authorize URL as audience.
+    let request = query(&start.url).remove("request").expect("a request object");
+    let payload = request.split('.').nth(1).expect("a JWS");
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("base64url");
+    let p: serde_json::Value = serde_json::from_slice(&payload).expect("JSON claims");
+    let claims = p["claims"]["userinfo"].as_object().unwrap_or_else(|| panic!("not a JSON object: {}", p["claims"]));
+    assert_eq!(claims.get("https://vocab.account.gov.uk/v1/coreIdentityJWT"), Some(&serde_json::Value::Null));
+    assert_eq!(p["vtr"], r#"["Cl.Cm.P2"]"#, "JSON text, as the query parameter would be");
+    assert_eq!(p["aud"], h.mock.issuer(), "the issuer, as RFC 9101 gives it");
+    assert_eq!(p["iss"], CLIENT_ID);
+}
+
+#[tokio::test]
+async fn outside_a_request_object_both_forms_send_the_same_query() {
+    let mut queries = Vec::new();
+    for form in [RequestObjectForm::OneLogin, RequestObjectForm::Standard] {
+        let h = harness_with(|b| b.request_objects(false).request_object_form(form)).await;
+        let start = h.ol.start_login(LoginRequest::new(Requirement::IDENTITY_P2, ReturnPath::root())).await.unwrap();
+        let mut q = query(&start.url);
+        let text = q.remove("claims").unwrap_or_else(|| panic!("{form:?}: no claims"));
+        let parsed: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{form:?}: {text}: {e}"));
+        assert!(
+            parsed["userinfo"].get("https://vocab.account.gov.uk/v1/coreIdentityJWT").is_some(),
+            "{form:?}: {text}"
+        );
+        assert_eq!(q["vtr"], r#"["Cl.Cm.P2"]"#, "{form:?}");
+        queries.push(
+            q.into_iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "state" | "nonce" | "code_challenge"))
+                .collect::<std::collections::BTreeMap<_, _>>(),
+        );
+    }
+    assert_eq!(queries[0], queries[1]);
 }
 
 #[tokio::test]
@@ -158,7 +205,7 @@ async fn identity_levels_map_to_vtr() {
 async fn only_configured_identity_claims_are_requested() {
     let h = harness_with(|b| b.identity_claims([])).await;
     let out = h.login(Requirement::IDENTITY_P2).await.unwrap();
-    let claims = h.mock.last_authorize().unwrap().params["claims"]["userinfo"].as_object().unwrap().clone();
+    let claims = claims_string(&h.mock.last_authorize().unwrap().params)["userinfo"].as_object().unwrap().clone();
     assert_eq!(claims.keys().collect::<Vec<_>>(), ["https://vocab.account.gov.uk/v1/coreIdentityJWT"]);
     let id = out.session.identity().unwrap();
     assert!(id.addresses().is_empty() && id.passports().is_empty(), "nothing unrequested comes back");
@@ -184,4 +231,27 @@ async fn the_users_language_choice_is_sent_as_ui_locales() {
     login.ui_locale = Some(Locale::Cy);
     authorize(&h.ol.start_login(login).await.unwrap().url).await;
     assert_eq!(h.mock.last_authorize().unwrap().params["ui_locales"], "cy");
+}
+
+/// A provider that could not read the request object redirects with its error and no `state`
+/// (oidc-provider does, and One Login for a request without one): refused as a callback without
+/// state, with the provider's error in the log, where it used to be lost.
+#[tokio::test]
+async fn an_error_without_state_is_refused_and_logged() {
+    use tracing_subscriber::layer::SubscriberExt;
+    let logs = opaque::Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_ansi(false).with_writer(move || writer.clone()))
+        .with(tracing_subscriber::filter::Targets::new().with_target("govuk_one_login", tracing::Level::INFO));
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let h = harness().await;
+    let start = h.ol.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::root())).await.unwrap();
+    let params = CallbackParams::from_query(
+        "error=invalid_request&error_description=%27vtr%27+parameter+must+not+be+provided+twice",
+    );
+    let refused = h.ol.complete_login(params, Some(&start.flow_cookie), None).await.unwrap_err();
+    assert!(matches!(refused, Error::Callback(govuk_one_login::error::CallbackError::MissingState)), "{refused:?}");
+    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(logged.contains("invalid_request") && logged.contains("provided twice"), "{logged}");
 }

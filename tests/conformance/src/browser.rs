@@ -48,6 +48,10 @@ pub struct Browser {
     chain_left_app: bool,
     /// Inside [`follow`](Self::follow).
     in_chain: bool,
+    /// Other sites' cookies, by `host:port` then name, once
+    /// [`keep_other_sites_cookies`](Self::keep_other_sites_cookies) is called; otherwise only
+    /// the app's are kept.
+    other_sites: Option<BTreeMap<String, BTreeMap<String, String>>>,
 }
 
 impl Browser {
@@ -62,7 +66,18 @@ impl Browser {
             accept: None,
             chain_left_app: false,
             in_chain: false,
+            other_sites: None,
         }
+    }
+
+    /// Keeps the cookies of every other site too (each sent back to its own `host:port` only,
+    /// whatever their path), as a provider that keeps its own session in a cookie needs.
+    pub fn keep_other_sites_cookies(&mut self) {
+        self.other_sites.get_or_insert_with(BTreeMap::new);
+    }
+
+    fn site(url: &url::Url) -> String {
+        format!("{}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0))
     }
 
     fn is_app(&self, url: &url::Url) -> bool {
@@ -83,6 +98,13 @@ impl Browser {
             let cookie = self.jar.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
             req = req.header("cookie", cookie);
         }
+        let site = Self::site(&parsed);
+        if let Some(jar) = self.other_sites.as_ref().filter(|_| !app).and_then(|sites| sites.get(&site))
+            && !jar.is_empty()
+        {
+            let cookie = jar.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+            req = req.header("cookie", cookie);
+        }
         if let Some(a) = &self.accept {
             req = req.header("accept", a);
         }
@@ -98,14 +120,15 @@ impl Browser {
         let h = |n: &str| resp.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let set_cookies: Vec<String> =
             resp.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect();
-        if app {
+        let jar = if app { Some(&mut self.jar) } else { self.other_sites.as_mut().map(|s| s.entry(site).or_default()) };
+        if let Some(jar) = jar {
             for c in &set_cookies {
                 let pair = c.split(';').next().unwrap_or("");
                 let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
                 if c.contains("Max-Age=0") || value.is_empty() {
-                    self.jar.remove(name);
+                    jar.remove(name);
                 } else {
-                    self.jar.insert(name.to_owned(), value.to_owned());
+                    jar.insert(name.to_owned(), value.to_owned());
                 }
             }
         }

@@ -61,11 +61,11 @@ pub async fn sign_in_identity(a: &dyn Adapter) {
     assert!(page.body.contains("Kenneth Decerqueira"));
     assert!(page.body.contains("1965-07-08"));
     assert_eq!(vtr_sent(&env), serde_json::json!(["Cl.Cm.P2"]));
-    assert!(
-        env.mock.last_authorize().unwrap().params["claims"]["userinfo"]
-            .get("https://vocab.account.gov.uk/v1/coreIdentityJWT")
-            .is_some()
-    );
+    // Inside the request object, as a JSON string: as One Login's own tools send it.
+    let claims = env.mock.last_authorize().unwrap().params["claims"].clone();
+    let claims: Value = serde_json::from_str(claims.as_str().unwrap_or_else(|| panic!("not a string: {claims}")))
+        .expect("claims holds JSON");
+    assert!(claims["userinfo"].get("https://vocab.account.gov.uk/v1/coreIdentityJWT").is_some(), "{claims}");
 }
 
 /// APIs without a session get 401 JSON, not a redirect.

@@ -3,6 +3,7 @@
 use govuk_one_login_conformance::{ActixAdapter, AxumAdapter, Env, scenarios};
 
 mod browser;
+mod interop;
 mod local_development;
 mod logs;
 mod metrics;
