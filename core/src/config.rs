@@ -319,7 +319,7 @@ settings! {
         published_keys: Vec<String> = Vec::new() => Vec<serde_json::Value>, check::published_keys;
         clock_skew: Duration = Duration::from_secs(30), check::clock_skew;
         request_objects: bool = true;
-        request_object_form: RequestObjectForm = RequestObjectForm::OneLogin;
+        request_object_form: RequestObjectForm = RequestObjectForm::OneLogin, check::request_object_form;
         identity_claims: Vec<IdentityClaim> = vec![IdentityClaim::CoreIdentity], check::identity_claims;
         user_agent: String = concat!("govuk-one-login-rs/", env!("CARGO_PKG_VERSION")).into(), check::user_agent;
         http_timeout: Duration = Duration::from_secs(10);
@@ -423,7 +423,9 @@ impl<K> ConfigBuilder<K> {
     }
     /// The form of the signed request object (`ONE_LOGIN_REQUEST_OBJECT_FORM`, `one-login`, the
     /// default, or `standard`): see [`RequestObjectForm`]. Set [`RequestObjectForm::Standard`]
-    /// only for a provider other than One Login; One Login's simulator refuses its `claims`.
+    /// only for a provider other than One Login; One Login's simulator refuses its `claims`, and
+    /// [`build`](ConfigBuilder::build) refuses it for [`Environment::Integration`] and
+    /// [`Environment::Production`].
     pub fn request_object_form(mut self, form: RequestObjectForm) -> Self {
         self.settings.request_object_form = form;
         self

@@ -116,6 +116,17 @@ pub enum CallbackError {
     /// No `state` parameter.
     #[error("the callback has no state parameter")]
     MissingState,
+    /// No `state` parameter, but an `error`: what a provider sends when it could not read the
+    /// request at all (a refused request object, say). Nothing binds it to a sign-in, so it is
+    /// refused as [`MissingState`](Self::MissingState) is; its code and description (cut to 256
+    /// printable characters) say why, for the log. Anyone can send one.
+    #[error("the callback has no state parameter but the error `{code}`, described as {description:?}")]
+    ErrorWithoutState {
+        /// The `error` parameter.
+        code: OpErrorCode,
+        /// The `error_description` parameter, cut and made printable.
+        description: Option<String>,
+    },
     /// The `state` matches no pending login: it was used already, has expired, or was forged.
     #[error("the callback state matches no pending login (already used, expired after 10 minutes, or forged)")]
     UnknownState,

@@ -22,8 +22,9 @@ use crate::events::{SetErrorBody, TokenErrorBody, TokenGrantedBody};
 use crate::levels::VectorOfTrust;
 use crate::web::{BackchannelLogoutError, BackchannelLogoutErrorBody, DenialBody, MountedRoute, RouteKind};
 
-/// An error page, or, for a request that asked for JSON (`Accept: application/json`, or a
-/// path under the application's API paths), its JSON body. The status says which problem.
+/// An error page, or its JSON body when the route answers as to an API call (`Accept:
+/// application/json`, a method other than GET or HEAD, or a path under the application's API
+/// paths; the sign-in route goes by its return path). The status says which problem.
 #[derive(ToResponse)]
 enum Problem {
     /// The page, in the language the request chose (English or Welsh).

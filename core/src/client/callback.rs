@@ -226,12 +226,15 @@ impl OneLogin {
         let Some(state) = state else {
             // A provider that could not read the request (a refused request object, a missing
             // `state`) redirects with its error and no state. Nothing binds that to a sign-in,
-            // so it is refused as any callback without state, but what it says is logged.
-            if let Some(error) = &error {
-                let description = description.as_deref().map(|d| crate::types::loggable(d, 256));
-                tracing::info!(error = %OpErrorCode::parse(error), ?description, "One Login returned an error to the callback without a state");
+            // so it is refused as any callback without state, with what it says for the log.
+            return Err(match &error {
+                Some(error) => CallbackError::ErrorWithoutState {
+                    code: OpErrorCode::parse(error),
+                    description: description.as_deref().map(|d| crate::types::loggable(d, 256)),
+                },
+                None => CallbackError::MissingState,
             }
-            return Err(CallbackError::MissingState.into());
+            .into());
         };
 
         let pending: PendingLogin = self

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::{Config, ConfigError, ConfigSource, Environment, IdentityClaim, MAX_CLOCK_SKEW};
+use super::{Config, ConfigError, ConfigSource, Environment, IdentityClaim, MAX_CLOCK_SKEW, RequestObjectForm};
 use crate::store::StoreSettings;
 use crate::types::ClientId;
 
@@ -418,4 +418,17 @@ pub(super) fn events(
     cx: &Checks,
 ) -> Result<Option<crate::events::EventsConfig>, ConfigError> {
     settings.map(|s| s.check(&cx.environment, &cx.derived_secret)).transpose()
+}
+
+/// The request object's form: One Login's own (the default) for Integration and Production,
+/// which answer the standard form's audience (the issuer) with `access_denied` for every user.
+pub(super) fn request_object_form(form: RequestObjectForm, cx: &Checks) -> Result<RequestObjectForm, ConfigError> {
+    if form == RequestObjectForm::Standard && !matches!(cx.environment, Environment::Custom { .. }) {
+        return Err(ConfigError::invalid_at(
+            cx.origin("ConfigBuilder::request_object_form"),
+            "`standard` is for a provider other than One Login: its integration and production environments refuse \
+             that request object (remove the setting)",
+        ));
+    }
+    Ok(form)
 }

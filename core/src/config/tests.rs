@@ -86,10 +86,28 @@ fn request_object_form_from_env() {
         "a custom issuer is the stand-in or One Login's simulator, which refuses a claims object"
     );
     for (text, form) in [("standard", RequestObjectForm::Standard), (" One-Login ", RequestObjectForm::OneLogin)] {
-        let c = with(&[("ONE_LOGIN_REQUEST_OBJECT_FORM", text)]).unwrap();
+        let c = with(&[custom[0], custom[1], ("ONE_LOGIN_REQUEST_OBJECT_FORM", text)]).unwrap();
         assert_eq!(c.request_object_form(), form, "{text}");
     }
     assert_eq!(invalid_var(with(&[("ONE_LOGIN_REQUEST_OBJECT_FORM", "oidc")])), "ONE_LOGIN_REQUEST_OBJECT_FORM");
+    // One Login itself answers the standard form's audience with access_denied for every user.
+    for environment in ["integration", "production"] {
+        let env = [("ONE_LOGIN_ENVIRONMENT", environment), ("ONE_LOGIN_REQUEST_OBJECT_FORM", "standard")];
+        assert_eq!(invalid_var(with(&env)), "ONE_LOGIN_REQUEST_OBJECT_FORM", "{environment}");
+        assert_eq!(
+            with(&[env[0], ("ONE_LOGIN_REQUEST_OBJECT_FORM", "one-login")]).unwrap().request_object_form(),
+            RequestObjectForm::OneLogin
+        );
+    }
+    let refused = Config::builder(Environment::Production)
+        .client_id("client-1")
+        .redirect_uri("https://service.example/auth/callback")
+        .request_object_form(RequestObjectForm::Standard)
+        .signing_key_pem(RP_KEY)
+        .unwrap()
+        .build()
+        .unwrap_err();
+    assert!(refused.to_string().contains("ConfigBuilder::request_object_form"), "{refused}");
 }
 
 #[test]

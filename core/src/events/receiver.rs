@@ -300,17 +300,18 @@ impl OneLogin {
     }
 }
 
-/// The token endpoint's answer to a granted request (RFC 6749 §5.1).
+/// The token endpoint's answer to a granted request (RFC 6749 §5.1). The fields are in the
+/// order the body had when it was a `json!` literal (sorted), so that it stays byte for byte.
 #[derive(Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub(crate) struct TokenGrantedBody {
     /// The bearer token for the receiver.
     pub(crate) access_token: String,
+    /// Its lifetime, in seconds.
+    pub(crate) expires_in: u64,
     /// Always `Bearer`.
     #[cfg_attr(feature = "openapi", schema(schema_with = bearer))]
     pub(crate) token_type: &'static str,
-    /// Its lifetime, in seconds.
-    pub(crate) expires_in: u64,
 }
 
 #[cfg(feature = "openapi")]
@@ -336,15 +337,15 @@ fn token_error_codes() -> utoipa::openapi::Object {
     utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String).enum_values(Some(codes)).build()
 }
 
-/// The receiver's refusal of a push (RFC 8935 §2.3).
+/// The receiver's refusal of a push (RFC 8935 §2.3), its fields sorted as before.
 #[derive(Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub(crate) struct SetErrorBody {
+    /// Why, in English (no token content).
+    pub(crate) description: String,
     /// The error code.
     #[cfg_attr(feature = "openapi", schema(schema_with = set_error_codes))]
     pub(crate) err: &'static str,
-    /// Why, in English (no token content).
-    pub(crate) description: String,
 }
 
 #[cfg(feature = "openapi")]
@@ -385,5 +386,23 @@ fn event_error_response(error: &EventError) -> WebResponse {
             err: error.code().unwrap_or("invalid_request"),
             description: loggable(&error.to_string(), 300),
         }),
+    }
+}
+
+#[cfg(test)]
+mod body_tests {
+    use super::{SetErrorBody, TokenErrorBody, TokenGrantedBody};
+
+    #[test]
+    fn the_json_bodies_keep_the_bytes_they_had() {
+        let granted = TokenGrantedBody { access_token: "t".into(), expires_in: 300, token_type: "Bearer" };
+        assert_eq!(
+            serde_json::to_string(&granted).unwrap(),
+            r#"{"access_token":"t","expires_in":300,"token_type":"Bearer"}"#
+        );
+        let refused = SetErrorBody { description: "why".into(), err: "invalid_key" };
+        assert_eq!(serde_json::to_string(&refused).unwrap(), r#"{"description":"why","err":"invalid_key"}"#);
+        let token = TokenErrorBody { error: "invalid_client" };
+        assert_eq!(serde_json::to_string(&token).unwrap(), r#"{"error":"invalid_client"}"#);
     }
 }

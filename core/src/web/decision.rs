@@ -77,7 +77,7 @@ pub enum DenialCode {
 
 impl DenialCode {
     /// Every code but [`DenialCode::Problem`] (whose kinds are [`ProblemKind::ALL`]).
-    pub const ALL: [DenialCode; 4] = [
+    pub const ALL: &'static [DenialCode] = &[
         DenialCode::Unauthenticated,
         DenialCode::InsufficientLevel,
         DenialCode::ReauthenticationRequired,

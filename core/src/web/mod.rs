@@ -77,9 +77,15 @@ impl WebResponse {
         Self { body, ..self }.header("content-type", "text/html; charset=utf-8")
     }
     pub(crate) fn json(self, body: &impl serde::Serialize) -> Self {
-        // The bodies are the library's own types and values, which always serialize.
-        Self { body: serde_json::to_string(body).unwrap_or_default(), ..self }
-            .header("content-type", "application/json")
+        match serde_json::to_string(body) {
+            Ok(body) => Self { body, ..self }.header("content-type", "application/json"),
+            // The bodies are the library's own types, which serialize; were one not to, the
+            // answer says so rather than send an empty JSON body with the intended status.
+            Err(error) => {
+                tracing::error!(%error, "a response body could not be serialized");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
     }
     pub(crate) fn redirect(status: u16, location: &str) -> Self {
         Self::new(StatusCode::from_u16(status).unwrap_or(StatusCode::SEE_OTHER)).header("location", location)

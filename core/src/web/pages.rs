@@ -109,7 +109,7 @@ pub enum ProblemKind {
 
 impl ProblemKind {
     /// Every kind.
-    pub const ALL: [ProblemKind; 9] = [
+    pub const ALL: &'static [ProblemKind] = &[
         ProblemKind::SignInCancelled,
         ProblemKind::SignedOut,
         ProblemKind::LinkExpired,

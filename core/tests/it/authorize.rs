@@ -1,4 +1,5 @@
-use govuk_one_login::error::AuthorizeError;
+use govuk_one_login::error::{AuthorizeError, CallbackError};
+use govuk_one_login::web::{RequestInfo, SessionContext};
 use govuk_one_login::{Error, IdToken, RequestObjectForm, Requirement};
 use serde_json::json;
 
@@ -251,7 +252,30 @@ async fn an_error_without_state_is_refused_and_logged() {
         "error=invalid_request&error_description=%27vtr%27+parameter+must+not+be+provided+twice",
     );
     let refused = h.ol.complete_login(params, Some(&start.flow_cookie), None).await.unwrap_err();
-    assert!(matches!(refused, Error::Callback(govuk_one_login::error::CallbackError::MissingState)), "{refused:?}");
+    let Error::Callback(CallbackError::ErrorWithoutState { code, description }) = &refused else {
+        panic!("{refused:?}")
+    };
+    assert_eq!(code.to_string(), "invalid_request");
+    assert_eq!(description.as_deref(), Some("'vtr' parameter must not be provided twice"));
+    assert_eq!(refused.http_status(), 400);
+    // Logged once, by the callback route, with the error's cause.
+    let r = h
+        .ol
+        .callback_route(&RequestInfo::new("GET", "/auth/callback?error=invalid_request"), &SessionContext::default())
+        .await;
+    assert_eq!(r.status, 400);
     let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-    assert!(logged.contains("invalid_request") && logged.contains("provided twice"), "{logged}");
+    let line = "no state parameter but the error `invalid_request`, described as None";
+    assert_eq!(logged.matches(line).count(), 1, "{logged}");
+    // Anyone can send one: a line break, an escape or a long text cannot forge or flood a line.
+    let long = "x".repeat(400);
+    let query = format!("error=access_denied%0Aforged&error_description=line%0Aforged%1B%5B31m{long}");
+    let refused = h.ol.complete_login(CallbackParams::from_query(&query), None, None).await.unwrap_err();
+    let Error::Callback(CallbackError::ErrorWithoutState { code, description }) = &refused else {
+        panic!("{refused:?}")
+    };
+    let description = description.as_deref().unwrap();
+    assert!(description.chars().all(|c| !c.is_control()) && description.chars().count() <= 256, "{description}");
+    assert!(!code.to_string().contains('\n'), "{code}");
+    assert!(!refused.to_string().contains('\n') && !refused.to_string().contains('\u{1b}'), "{refused}");
 }

@@ -60,7 +60,7 @@ fn the_start_and_signed_out_pages_in_english_and_welsh() {
 #[test]
 fn every_problem_is_a_govuk_page_in_both_languages() {
     let ol = engine();
-    for kind in ProblemKind::ALL {
+    for &kind in ProblemKind::ALL {
         let (en, _) = texts::problem(kind, Locale::En);
         let (cy, _) = texts::problem(kind, Locale::Cy);
         assert_ne!(en, cy, "{kind:?} has Welsh");
