@@ -25,7 +25,8 @@
 //! Exit codes: 0 success (for `doctor`: no check found an error, warnings may be printed); 1
 //! `doctor` found an error; 2 a bad command line; 3 the configuration is refused (the message
 //! names the variable and what it must be); 4 a key file could not be read, parsed or written
-//! (the message names the file and the fix).
+//! (the message names the file and the fix); 5 standard output could not be written (closed
+//! early, as by `| head`, or full).
 #![forbid(unsafe_code)]
 
 mod keys;
@@ -127,6 +128,26 @@ const USAGE: u8 = 2;
 const CONFIGURATION_REFUSED: u8 = 3;
 /// A key file could not be read, parsed or written.
 const KEY_FILE: u8 = 4;
+/// Standard output could not be written.
+const OUTPUT: u8 = 5;
+
+/// Writes `text` to standard output. `println!` would panic on a closed output (`| head`);
+/// this ends the command with [`OUTPUT`] and one line on standard error instead.
+fn emit(text: &str) -> Result<(), ExitCode> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|error| {
+        if error.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: could not write the output: {error}");
+        }
+        ExitCode::from(OUTPUT)
+    })
+}
+
+/// [`emit`], then the success code.
+fn done(text: &str) -> ExitCode {
+    emit(text).err().unwrap_or(ExitCode::SUCCESS)
+}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -170,13 +191,15 @@ fn keygen(out: &std::path::Path, bits: u32) -> ExitCode {
         Ok(key.jwk)
     });
     match written {
-        Ok(jwk) => {
-            println!("private key (keep it secret; ONE_LOGIN_PRIVATE_KEY_FILE): {}", out.display());
-            println!("public key (register it with One Login): {}", public.display());
-            println!("JWKS (publish it, if One Login fetches your keys): {}", set.display());
-            println!("kid (ONE_LOGIN_PRIVATE_KEY_ID, with a published JWKS): {}", jwk["kid"].as_str().unwrap_or(""));
-            ExitCode::SUCCESS
-        }
+        Ok(jwk) => done(&format!(
+            "private key (keep it secret; ONE_LOGIN_PRIVATE_KEY_FILE): {}\npublic key (register it with One Login): \
+             {}\nJWKS (publish it, if One Login fetches your keys): {}\nkid (ONE_LOGIN_PRIVATE_KEY_ID, with a \
+             published JWKS): {}\n",
+            out.display(),
+            public.display(),
+            set.display(),
+            jwk["kid"].as_str().unwrap_or("")
+        )),
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::from(KEY_FILE)
@@ -195,8 +218,7 @@ fn jwks(files: &[PathBuf]) -> ExitCode {
             }
         }
     }
-    println!("{}", serde_json::to_string_pretty(&json!({ "keys": keys })).unwrap_or_default());
-    ExitCode::SUCCESS
+    done(&format!("{}\n", serde_json::to_string_pretty(&json!({ "keys": keys })).unwrap_or_default()))
 }
 
 struct RegisterArgs {
@@ -264,14 +286,8 @@ fn register(args: RegisterArgs, json: bool) -> ExitCode {
         scopes: args.scopes.split_whitespace().map(str::to_owned).collect(),
     };
     match register::values(&service) {
-        Ok(values) if json => {
-            println!("{}", serde_json::to_string_pretty(&values).unwrap_or_default());
-            ExitCode::SUCCESS
-        }
-        Ok(values) => {
-            print!("{}", register::text(&values));
-            ExitCode::SUCCESS
-        }
+        Ok(values) if json => done(&format!("{}\n", serde_json::to_string_pretty(&values).unwrap_or_default())),
+        Ok(values) => done(&register::text(&values)),
         Err(why) => usage(why),
     }
 }
@@ -293,11 +309,9 @@ async fn doctor(published_keys: Option<String>, service_url: Option<String>, jso
         doctor = doctor.service_url(url);
     }
     let report = doctor.run().await;
-    if json {
-        println!("{}", as_json(&report));
-    } else {
-        print!("{report}");
-        println!("{}", summary(&report));
+    let text = if json { format!("{}\n", as_json(&report)) } else { format!("{report}{}\n", summary(&report)) };
+    if let Err(code) = emit(&text) {
+        return code;
     }
     if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }

@@ -202,6 +202,28 @@ mod keys {
     }
 
     #[test]
+    fn a_closed_output_ends_with_exit_code_5_not_a_panic() {
+        let dir = dir("closed-output");
+        let key = dir.join("key.pem");
+        assert_eq!(run(&["keygen", "--out", key.to_str().unwrap()]).status.code(), Some(0));
+        for args in [vec!["jwks", key.to_str().unwrap()], vec!["register", "--base-url", "https://service.example"]] {
+            // Standard output is a pipe whose reading end is already closed, as under `| head`
+            // once it has read enough: every write fails with EPIPE.
+            let (reader, writer) = std::io::pipe().unwrap();
+            drop(reader);
+            let out = Command::new(env!("CARGO_BIN_EXE_govuk-one-login"))
+                .args(&args)
+                .stdout(writer)
+                .stderr(std::process::Stdio::piped())
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(5), "{args:?}: {stderr}");
+            assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        }
+    }
+
+    #[test]
     fn register_derives_the_values_from_the_mounted_routes() {
         let dir = dir("register");
         let key = dir.join("key.pem");
