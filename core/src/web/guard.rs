@@ -199,7 +199,8 @@ impl OneLogin {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
         q.append_pair("level", &requirement.vector().to_string());
         if let Some(max_age) = requirement.max_age() {
-            q.append_pair("max_age", &max_age.as_secs().to_string());
+            // As the sign-in route reads it (a year at most), so that no link it makes is refused.
+            q.append_pair("max_age", &max_age.as_secs().min(MAX_AGE_CAP).to_string());
         }
         q.append_pair("return_to", return_to.as_str());
         format!("{}?{}", self.config().routes().login, q.finish())

@@ -584,6 +584,10 @@ async fn a_sign_in_link_with_a_bad_level_or_max_age_is_refused_not_read_as_anoth
         assert!(r.header_value("location").is_none() && r.header_value("set-cookie").is_none(), "{query}");
         assert!(r.body.contains("expired"), "{query}: {}", r.body);
     }
+    // A link the library makes is never refused, however long the requirement's max_age.
+    let link = h.ol.login_link(&Requirement::MEDIUM.with_max_age(std::time::Duration::MAX), &ReturnPath::root());
+    assert!(link.contains("max_age=31622400"), "{link}");
+    assert_eq!(h.ol.login_route(&page(&link), &SessionContext::default()).await.status, 302);
     // Components in any order, as the parser reads them, and no level at all, still sign in.
     for query in ["level=Cm.Cl", "level=P2.Cm.Cl", "return_to=%2F", "level=Cl&max_age=0"] {
         let path = format!("/auth/login?{query}");
