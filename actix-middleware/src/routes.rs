@@ -60,18 +60,24 @@ async fn login(req: HttpRequest) -> HttpResponse {
 const MAX_FORM: usize = govuk_one_login::web::MAX_FORM_BODY + 1;
 
 async fn logout(req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    let Some((ol, ctx)) = context(&req) else { return not_installed() };
-    let body = read_limited(payload, MAX_FORM).await;
-    let info = request_info(req.method(), req.uri(), req.headers());
-    let answer = ol.logout_route(&info, &ctx, body.as_deref().unwrap_or_default()).await;
-    render(answer.closing_unless(body.is_some()))
+    sign_out_form(req, payload, false).await
 }
 
 async fn sign_out_everywhere(req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    sign_out_form(req, payload, true).await
+}
+
+/// A sign-out form's post: this browser's session, or every session of the user.
+async fn sign_out_form(req: HttpRequest, payload: web::Payload, everywhere: bool) -> HttpResponse {
     let Some((ol, ctx)) = context(&req) else { return not_installed() };
     let body = read_limited(payload, MAX_FORM).await;
     let info = request_info(req.method(), req.uri(), req.headers());
-    let answer = ol.sign_out_everywhere_route(&info, &ctx, body.as_deref().unwrap_or_default()).await;
+    let form = body.as_deref().unwrap_or_default();
+    let answer = if everywhere {
+        ol.sign_out_everywhere_route(&info, &ctx, form).await
+    } else {
+        ol.logout_route(&info, &ctx, form).await
+    };
     render(answer.closing_unless(body.is_some()))
 }
 

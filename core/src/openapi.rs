@@ -83,6 +83,27 @@ struct SignOutFormFields {
     csrf_token: Option<String>,
 }
 
+/// What a sign-out form's post (this browser's, or every device's) answers.
+#[derive(utoipa::IntoResponses)]
+enum SignOutAnswers {
+    /// To One Login's end-session endpoint; clears the session cookie.
+    #[response(status = 303, headers(("location" = String)))]
+    ToOneLogin,
+    /// The sign-out form's CSRF token is missing or wrong, or a post from another site without a
+    /// session: the sessions stay.
+    #[response(status = 403, content_type = "text/html")]
+    FormExpired(String),
+    /// The session store failed.
+    #[response(status = 500)]
+    ServiceError(#[ref_response] Problem),
+    /// One Login's end-session endpoint could not be found (the local session is ended).
+    #[response(status = 502)]
+    OneLoginUnreachable(#[ref_response] Problem),
+    /// The session store or One Login is unavailable.
+    #[response(status = 503)]
+    Unavailable(#[ref_response] Problem),
+}
+
 /// One Login's back-channel logout request.
 #[derive(ToSchema)]
 struct BackchannelLogoutForm {
@@ -202,15 +223,7 @@ fn callback() {}
     operation_id = "sign_out",
     tag = "sign-out",
     request_body(content = Option<SignOutFormFields>, content_type = "application/x-www-form-urlencoded"),
-    responses(
-        (status = 303, description = "To One Login's end-session endpoint; clears the session cookie.",
-            headers(("location" = String))),
-        (status = 403, description = "The sign-out form's CSRF token is missing or wrong, or a post \
-            from another site without a session: the session stays.", content_type = "text/html", body = String),
-        (status = 500, response = Problem),
-        (status = 502, response = Problem),
-        (status = 503, response = Problem),
-    )
+    responses(SignOutAnswers)
 )]
 fn sign_out() {}
 
@@ -222,15 +235,7 @@ fn sign_out() {}
     operation_id = "sign_out_everywhere",
     tag = "sign-out",
     request_body(content = Option<SignOutFormFields>, content_type = "application/x-www-form-urlencoded"),
-    responses(
-        (status = 303, description = "To One Login's end-session endpoint; clears the session cookie.",
-            headers(("location" = String))),
-        (status = 403, description = "The sign-out form's CSRF token is missing or wrong, or a post \
-            from another site without a session: the sessions stay.", content_type = "text/html", body = String),
-        (status = 500, response = Problem),
-        (status = 502, response = Problem),
-        (status = 503, response = Problem),
-    )
+    responses(SignOutAnswers)
 )]
 fn sign_out_everywhere() {}
 

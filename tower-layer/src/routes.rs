@@ -72,18 +72,24 @@ async fn form(request: Request) -> (http::request::Parts, Option<Bytes>) {
 }
 
 async fn logout(request: Request) -> Response {
-    let Some((ol, ctx)) = context(&request) else { return not_installed() };
-    let (parts, body) = form(request).await;
-    let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
-    let answer = ol.logout_route(&info, &ctx, body.as_deref().unwrap_or_default()).await;
-    render(answer.closing_unless(body.is_some()))
+    sign_out_form(request, false).await
 }
 
 async fn sign_out_everywhere(request: Request) -> Response {
+    sign_out_form(request, true).await
+}
+
+/// A sign-out form's post: this browser's session, or every session of the user.
+async fn sign_out_form(request: Request, everywhere: bool) -> Response {
     let Some((ol, ctx)) = context(&request) else { return not_installed() };
     let (parts, body) = form(request).await;
     let info = request_info(&parts.method, &parts.uri, &parts.headers, &parts.extensions);
-    let answer = ol.sign_out_everywhere_route(&info, &ctx, body.as_deref().unwrap_or_default()).await;
+    let form = body.as_deref().unwrap_or_default();
+    let answer = if everywhere {
+        ol.sign_out_everywhere_route(&info, &ctx, form).await
+    } else {
+        ol.logout_route(&info, &ctx, form).await
+    };
     render(answer.closing_unless(body.is_some()))
 }
 

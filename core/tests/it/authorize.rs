@@ -239,13 +239,7 @@ async fn the_users_language_choice_is_sent_as_ui_locales() {
 /// state, with the provider's error in the log, where it used to be lost.
 #[tokio::test]
 async fn an_error_without_state_is_refused_and_logged() {
-    use tracing_subscriber::layer::SubscriberExt;
-    let logs = opaque::Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_ansi(false).with_writer(move || writer.clone()))
-        .with(tracing_subscriber::filter::Targets::new().with_target("govuk_one_login", tracing::Level::INFO));
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = opaque::Captured::install(tracing::Level::INFO);
     let h = harness().await;
     let start = h.ol.start_login(LoginRequest::new(Requirement::MEDIUM, ReturnPath::root())).await.unwrap();
     let params = CallbackParams::from_query(

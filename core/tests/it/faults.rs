@@ -6,7 +6,6 @@ use std::time::Duration;
 use govuk_one_login::error::{Endpoint, ProviderError};
 use govuk_one_login::{Error, Requirement};
 use govuk_one_login_mock::MockProvider;
-use tracing_subscriber::layer::SubscriberExt;
 
 use crate::*;
 
@@ -173,12 +172,7 @@ async fn concurrent_starts(ol: &OneLogin, n: usize) -> (Vec<Result<(), Error>>, 
 
 #[tokio::test]
 async fn an_outage_before_the_first_good_copy_is_remembered_and_answered_at_once() {
-    let logs = opaque::Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_ansi(false).with_writer(move || writer.clone()))
-        .with(tracing_subscriber::filter::Targets::new().with_target("govuk_one_login", tracing::Level::WARN));
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = opaque::Captured::install(tracing::Level::WARN);
 
     // A long timeout: whoever waited for it would show.
     let h = harness_with(|b| b.http_timeout(Duration::from_secs(30))).await;

@@ -4,20 +4,13 @@
 
 use govuk_one_login::store::MemoryStore;
 use govuk_one_login::web::{RequestInfo, SessionContext};
-use tracing_subscriber::filter::Targets;
-use tracing_subscriber::layer::SubscriberExt;
 
 use crate::opaque::Captured;
 use crate::*;
 
 #[tokio::test]
 async fn a_flood_of_anonymous_guarded_hits_is_held_to_the_start_rate() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_ansi(false).with_writer(move || writer.clone()))
-        .with(Targets::new().with_target("govuk_one_login", tracing::Level::WARN));
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = Captured::install(tracing::Level::WARN);
 
     let mock = harness().await.mock;
     let store = MemoryStore::new();

@@ -25,6 +25,19 @@ impl Write for Captured {
     }
 }
 
+impl Captured {
+    /// Captures the library's log lines at `level` and above (as text, without colours) for as
+    /// long as the returned guard lives on this thread.
+    pub(crate) fn install(level: tracing::Level) -> (Captured, tracing::subscriber::DefaultGuard) {
+        let logs = Captured::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_subscriber::fmt::layer().with_ansi(false).with_writer(move || writer.clone()))
+            .with(Targets::new().with_target("govuk_one_login", level));
+        (logs, tracing::subscriber::set_default(subscriber))
+    }
+}
+
 fn secrets() -> Vec<String> {
     let u = TestUser::default();
     vec![u.sub, u.email, u.given_name, u.family_name, u.birth_date, "eyJ".into()]
@@ -32,12 +45,7 @@ fn secrets() -> Vec<String> {
 
 #[tokio::test]
 async fn failures_leave_no_token_or_personal_data_in_logs_or_bodies() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_ansi(false).with_writer(move || writer.clone()))
-        .with(Targets::new().with_target("govuk_one_login", tracing::Level::TRACE));
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = Captured::install(tracing::Level::TRACE);
 
     let h = harness().await;
     let mut bodies = Vec::new();

@@ -25,10 +25,8 @@ fn assertion(mock: &MockProvider, key_pem: &str) -> String {
     .unwrap()
 }
 
-/// Runs /authorize with PKCE for `verifier`; returns the code.
-async fn code(mock: &MockProvider, verifier: &str) -> String {
-    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes()));
+/// The stand-in's /authorize URL for the test client, with `extra` parameters after the usual.
+fn authorize_url(mock: &MockProvider, extra: &[(&str, &str)]) -> url::Url {
     let mut url = url::Url::parse(&format!("{}authorize", mock.issuer())).unwrap();
     url.query_pairs_mut()
         .append_pair("response_type", "code")
@@ -37,8 +35,15 @@ async fn code(mock: &MockProvider, verifier: &str) -> String {
         .append_pair("redirect_uri", REDIRECT)
         .append_pair("state", "s")
         .append_pair("nonce", "n")
-        .append_pair("code_challenge", &challenge)
-        .append_pair("code_challenge_method", "S256");
+        .extend_pairs(extra);
+    url
+}
+
+/// Runs /authorize with PKCE for `verifier`; returns the code.
+async fn code(mock: &MockProvider, verifier: &str) -> String {
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes()));
+    let url = authorize_url(mock, &[("code_challenge", &challenge), ("code_challenge_method", "S256")]);
     let r = client().get(url.as_str()).send().await.unwrap();
     let loc = url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
     loc.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned()
@@ -112,19 +117,8 @@ async fn the_sign_in_page_offers_users_and_outcomes_and_speaks_welsh() {
     let mock = MockProvider::start().await;
     mock.set_auto_approve(false);
     mock.register_redirect_uri(REDIRECT);
-    let authorize = |ui_locales: &'static str| {
-        let mut url = url::Url::parse(&format!("{}authorize", mock.issuer())).unwrap();
-        url.query_pairs_mut()
-            .append_pair("response_type", "code")
-            .append_pair("scope", "openid email")
-            .append_pair("client_id", CLIENT_ID)
-            .append_pair("redirect_uri", REDIRECT)
-            .append_pair("state", "s")
-            .append_pair("nonce", "n")
-            .append_pair("vtr", "[\"Cl.Cm.P2\"]")
-            .append_pair("ui_locales", ui_locales);
-        url
-    };
+    let authorize =
+        |ui_locales: &'static str| authorize_url(&mock, &[("vtr", "[\"Cl.Cm.P2\"]"), ("ui_locales", ui_locales)]);
     let page = client().get(authorize("cy en").as_str()).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("<html lang=\"cy\""), "{page}");
     assert!(page.contains("Mewngofnodi i&#39;r gwasanaeth") && page.contains(">Parhau</button>"));
